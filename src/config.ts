@@ -1,0 +1,89 @@
+// The one place where the app's settings are declared, documented and read.
+// Every setting comes from an environment variable, has a type and a default,
+// and is read once at start-up (loadConfig). The README's settings table lists
+// the same entries; `node dist/src/config.js` prints them.
+
+type Kind = 'string' | 'int' | 'number' | 'bool';
+
+interface Setting<K extends Kind> {
+  env: string;
+  kind: K;
+  default: K extends 'string' ? string : K extends 'bool' ? boolean : number;
+  doc: string;
+}
+
+function setting<K extends Kind>(env: string, kind: K, dflt: Setting<K>['default'], doc: string): Setting<K> {
+  return { env, kind, default: dflt, doc };
+}
+
+export const settings = {
+  instanceId: setting('INSTANCE_ID', 'string', '', 'Name of this instance in logs, Redis keys and metrics; empty means `<hostname>-<pid>`.'),
+  port: setting('PORT', 'int', 9999, 'TCP port the HTTP front end listens on (ignored when SOCKET_PATH is set).'),
+  socketPath: setting('SOCKET_PATH', 'string', '', 'Unix socket path to listen on instead of TCP (used behind Nginx).'),
+  databaseUrl: setting('DATABASE_URL', 'string', 'postgres://postgres@127.0.0.1:5432/test', 'PostgreSQL connection string.'),
+  databaseSchema: setting('DATABASE_SCHEMA', 'string', 'public', 'Schema holding the payments table (tests use their own).'),
+  databasePoolSize: setting('DATABASE_POOL_SIZE', 'int', 4, 'Connections in the Postgres pool of one instance.'),
+  redisUrl: setting('REDIS_URL', 'string', 'redis://127.0.0.1:6379', 'Redis connection string.'),
+  redisPrefix: setting('REDIS_PREFIX', 'string', 'rinha:', 'Prefix of every Redis key, so several deployments (or tests) can share one Redis.'),
+  defaultUrl: setting('PROCESSOR_DEFAULT_URL', 'string', 'http://127.0.0.1:8001', 'Base URL of the default Payment Processor.'),
+  fallbackUrl: setting('PROCESSOR_FALLBACK_URL', 'string', 'http://127.0.0.1:8002', 'Base URL of the fallback Payment Processor.'),
+  processorTimeoutMs: setting('PROCESSOR_TIMEOUT_MS', 'int', 8000, 'How long one payment call may take before its outcome is treated as unknown.'),
+  processorConnections: setting('PROCESSOR_CONNECTIONS', 'int', 512, 'Most open connections to one processor (undici pool size).'),
+  processorMaxInFlight: setting('PROCESSOR_MAX_IN_FLIGHT', 'int', 1024, 'Most payments in flight to one processor at once; more wait in the supervisor.'),
+  consistencyHorizonMs: setting('CONSISTENCY_HORIZON_MS', 'int', 1500, 'A processor whose delay reaches this is not used: its records would land too close to the 2 s consistency window.'),
+  defaultWaitMs: setting('DEFAULT_WAIT_MS', 'int', 60000, 'How long a payment may wait for default to be usable before it goes to fallback.'),
+  breakerFailureThreshold: setting('BREAKER_FAILURE_THRESHOLD', 'int', 3, 'Consecutive failures that open a processor\'s circuit breaker.'),
+  breakerCooldownMs: setting('BREAKER_COOLDOWN_MS', 'int', 500, 'How long an open breaker waits before letting one probe payment through.'),
+  healthIntervalMs: setting('HEALTH_INTERVAL_MS', 'int', 5000, 'Interval between health checks of one processor, for all instances together (the processors allow 1 per 5 s).'),
+  heartbeatMs: setting('HEARTBEAT_MS', 'int', 1000, 'Interval at which an instance tells Redis it is alive; 3 missed beats make its pending payments claimable.'),
+  intakeFlushMs: setting('INTAKE_FLUSH_MS', 'int', 0, 'Most time an accepted payment waits before it is written to Redis (0: the next event-loop turn).'),
+  writerCount: setting('WRITER_COUNT', 'int', 2, 'Batching writer actors flushing processed payments to Postgres.'),
+  writerBatchSize: setting('WRITER_BATCH_SIZE', 'int', 500, 'Most rows in one INSERT.'),
+  writerFlushMs: setting('WRITER_FLUSH_MS', 'int', 5, 'Most time a processed payment waits before its writer flushes.'),
+  summaryBarrierMs: setting('SUMMARY_BARRIER_MS', 'int', 250, 'Most time a summary waits for every live instance to flush its writers.'),
+  maxBodyBytes: setting('MAX_BODY_BYTES', 'int', 1024, 'Largest request body accepted; larger ones get 413.'),
+  logLevel: setting('LOG_LEVEL', 'string', 'info', 'Lowest level logged: debug, info, warn, error or silent.'),
+} as const;
+
+type Settings = typeof settings;
+type ValueOf<S> = S extends Setting<infer K> ? (K extends 'string' ? string : K extends 'bool' ? boolean : number) : never;
+export type Config = { readonly [P in keyof Settings]: ValueOf<Settings[P]> };
+
+export class ConfigError extends Error {}
+
+function parse(s: Setting<Kind>, raw: string): string | number | boolean {
+  switch (s.kind) {
+    case 'string':
+      return raw;
+    case 'bool':
+      if (/^(1|true|yes)$/i.test(raw)) return true;
+      if (/^(0|false|no)$/i.test(raw)) return false;
+      throw new ConfigError(`${s.env} must be true or false, got "${raw}"`);
+    case 'int':
+    case 'number': {
+      const n = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(n) || (s.kind === 'int' && !Number.isInteger(n)) || n < 0) {
+        throw new ConfigError(`${s.env} must be a non-negative ${s.kind === 'int' ? 'integer' : 'number'}, got "${raw}"`);
+      }
+      return n;
+    }
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const out: Record<string, unknown> = {};
+  for (const [key, s] of Object.entries(settings) as [string, Setting<Kind>][]) {
+    const raw = env[s.env];
+    out[key] = raw === undefined || raw === '' ? s.default : parse(s, raw);
+  }
+  if (!out.instanceId) out.instanceId = `${require('node:os').hostname()}-${process.pid}`;
+  return Object.freeze({ ...(out as Config), ...overrides });
+}
+
+/** The settings as a Markdown table, for the README. */
+export function settingsTable(): string {
+  const rows = Object.values(settings).map((s: Setting<Kind>) => `| \`${s.env}\` | ${s.kind} | \`${String(s.default)}\` | ${s.doc} |`);
+  return ['| variable | type | default | meaning |', '|---|---|---|---|', ...rows].join('\n');
+}
+
+if (require.main === module) console.log(settingsTable());

@@ -1,0 +1,44 @@
+// The JSON shapes that cross a boundary, named once.
+
+export type ProcessorName = 'default' | 'fallback';
+export const PROCESSOR_NAMES: readonly ProcessorName[] = ['default', 'fallback'];
+
+/** A payment as a client posts it to us. Amounts travel as integer cents inside the system. */
+export interface PaymentRequest {
+  correlationId: string;
+  amountCents: number;
+}
+
+/** The body we POST to a processor's /payments. */
+export interface ProcessorPaymentBody {
+  correlationId: string;
+  amount: number;
+  requestedAt: string;
+}
+
+/** A payment a processor has recorded, exactly as it recorded it. */
+export interface RecordedPayment {
+  correlationId: string;
+  amountCents: number;
+  requestedAt: string;
+  processor: ProcessorName;
+}
+
+/** One processor's part of GET /payments-summary. */
+export interface ProcessorTotals {
+  totalRequests: number;
+  totalAmount: number;
+}
+
+/** The answer of GET /payments-summary. */
+export type PaymentsSummary = Record<ProcessorName, ProcessorTotals>;
+
+/** The answer of a processor's GET /payments/service-health. */
+export interface ProcessorHealth {
+  failing: boolean;
+  minResponseTime: number;
+}
+
+export function centsToAmount(cents: number): number {
+  return Math.round(cents) / 100;
+}
