@@ -1,0 +1,112 @@
+// Outbound HTTP to one Payment Processor, over an undici pool.
+// Every answer is classified by what it tells us about the payment:
+//   recorded     200, or 422 (the processor already had this correlationId)
+//   rejected     500 or another 4xx: the processor says it recorded nothing
+//   unknown      time-out, broken connection or any other answer: it may have recorded it
+import { Pool } from 'undici';
+import type { ProcessorHealth, ProcessorPaymentBody } from './payment';
+
+export type PaymentOutcome = 'recorded' | 'rejected' | 'unknown';
+
+export interface PaymentAttempt {
+  outcome: PaymentOutcome;
+  status: number | null;
+  latencyMs: number;
+}
+
+export type LookupResult = { found: true; amount: number; requestedAt: string } | { found: false } | { found: 'unknown' };
+
+export type HealthResult = { kind: 'health'; health: ProcessorHealth } | { kind: 'rate-limited' } | { kind: 'unreachable' };
+
+export interface ProcessorClientOptions {
+  connections: number;
+  timeoutMs: number;
+}
+
+export function classifyPaymentStatus(status: number): PaymentOutcome {
+  if (status === 200 || status === 201 || status === 204 || status === 422) return 'recorded';
+  if (status === 500 || (status >= 400 && status < 500 && status !== 408 && status !== 429)) return 'rejected';
+  return 'unknown';
+}
+
+// Errors raised before a connection existed: the request never reached the processor.
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+export function neverReachedProcessor(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && NOT_SENT_CODES.has(code);
+}
+
+export class ProcessorClient {
+  private readonly pool: Pool;
+
+  constructor(readonly baseUrl: string, private readonly options: ProcessorClientOptions) {
+    this.pool = new Pool(baseUrl, {
+      connections: options.connections,
+      pipelining: 1,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+      keepAliveTimeout: 30_000,
+    });
+  }
+
+  async pay(body: ProcessorPaymentBody): Promise<PaymentAttempt> {
+    const started = performance.now();
+    try {
+      const res = await this.pool.request({
+        method: 'POST',
+        path: '/payments',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      await res.body.dump();
+      return { outcome: classifyPaymentStatus(res.statusCode), status: res.statusCode, latencyMs: performance.now() - started };
+    } catch (err) {
+      return { outcome: neverReachedProcessor(err) ? 'rejected' : 'unknown', status: null, latencyMs: performance.now() - started };
+    }
+  }
+
+  /** Asks the processor whether it recorded a payment (GET /payments/{id}). */
+  async lookup(correlationId: string): Promise<LookupResult> {
+    try {
+      const res = await this.pool.request({ method: 'GET', path: `/payments/${encodeURIComponent(correlationId)}`, signal: AbortSignal.timeout(this.options.timeoutMs) });
+      if (res.statusCode === 404) {
+        await res.body.dump();
+        return { found: false };
+      }
+      if (res.statusCode !== 200) {
+        await res.body.dump();
+        return { found: 'unknown' };
+      }
+      const json = (await res.body.json()) as { amount?: unknown; requestedAt?: unknown };
+      if (typeof json.amount !== 'number' || typeof json.requestedAt !== 'string') return { found: 'unknown' };
+      return { found: true, amount: json.amount, requestedAt: json.requestedAt };
+    } catch {
+      return { found: 'unknown' };
+    }
+  }
+
+  async health(): Promise<HealthResult> {
+    try {
+      const res = await this.pool.request({ method: 'GET', path: '/payments/service-health', signal: AbortSignal.timeout(this.options.timeoutMs) });
+      if (res.statusCode === 429) {
+        await res.body.dump();
+        return { kind: 'rate-limited' };
+      }
+      const json = (await res.body.json().catch(() => null)) as Partial<ProcessorHealth> | null;
+      if (json && typeof json.failing === 'boolean' && typeof json.minResponseTime === 'number') {
+        return { kind: 'health', health: { failing: json.failing, minResponseTime: json.minResponseTime } };
+      }
+      // 503 is the processor's own "failing" answer even when its body is unusable.
+      if (res.statusCode === 503) return { kind: 'health', health: { failing: true, minResponseTime: 0 } };
+      return { kind: 'unreachable' };
+    } catch {
+      return { kind: 'unreachable' };
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}

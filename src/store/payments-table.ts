@@ -1,0 +1,86 @@
+// Postgres holds every payment a processor recorded, exactly as it recorded it.
+// Amounts are integer cents so sums are exact; requested_at is what we sent the processor.
+import { Pool } from 'pg';
+import type { PaymentsSummary, ProcessorName, RecordedPayment } from '../payment';
+import { centsToAmount } from '../payment';
+
+export interface SummaryWindow {
+  from: Date | null;
+  to: Date | null;
+}
+
+function quoteIdent(name: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/i.test(name)) throw new Error(`invalid schema name: ${name}`);
+  return `"${name}"`;
+}
+
+export class PaymentsTable {
+  private readonly table: string;
+
+  constructor(private readonly pool: Pool, private readonly schema: string) {
+    this.table = `${quoteIdent(schema)}.payments`;
+  }
+
+  static connect(url: string, schema: string, poolSize: number): PaymentsTable {
+    const pool = new Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: 0, connectionTimeoutMillis: 2000 });
+    // An idle client that loses its connection (Postgres restarted) must not crash the process.
+    pool.on('error', () => undefined);
+    return new PaymentsTable(pool, schema);
+  }
+
+  async migrate(): Promise<void> {
+    await this.pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
+    await this.pool.query(`CREATE TABLE IF NOT EXISTS ${this.table} (
+      correlation_id uuid PRIMARY KEY,
+      processor text NOT NULL CHECK (processor IN ('default', 'fallback')),
+      amount_cents bigint NOT NULL,
+      requested_at timestamptz NOT NULL
+    )`);
+    await this.pool.query(`CREATE INDEX IF NOT EXISTS payments_requested_at ON ${this.table} (requested_at)`);
+  }
+
+  /** Inserts a batch in one statement; a payment already there is left as it is. */
+  async insert(payments: RecordedPayment[]): Promise<void> {
+    if (payments.length === 0) return;
+    const ids: string[] = [];
+    const processors: string[] = [];
+    const cents: number[] = [];
+    const times: string[] = [];
+    for (const p of payments) {
+      ids.push(p.correlationId);
+      processors.push(p.processor);
+      cents.push(p.amountCents);
+      times.push(p.requestedAt);
+    }
+    await this.pool.query(
+      `INSERT INTO ${this.table} (correlation_id, processor, amount_cents, requested_at)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::timestamptz[])
+       ON CONFLICT (correlation_id) DO NOTHING`,
+      [ids, processors, cents, times],
+    );
+  }
+
+  /**
+   * Totals per processor for requested_at in [from, to], both ends included.
+   * As the processors do, a missing bound means "count everything".
+   */
+  async summary(window: SummaryWindow): Promise<PaymentsSummary> {
+    const bounded = window.from !== null && window.to !== null;
+    const res = await this.pool.query<{ processor: ProcessorName; n: string; cents: string }>(
+      `SELECT processor, count(*) AS n, coalesce(sum(amount_cents), 0) AS cents FROM ${this.table}
+       ${bounded ? 'WHERE requested_at BETWEEN $1 AND $2' : ''} GROUP BY processor`,
+      bounded ? [window.from, window.to] : [],
+    );
+    const summary: PaymentsSummary = { default: { totalRequests: 0, totalAmount: 0 }, fallback: { totalRequests: 0, totalAmount: 0 } };
+    for (const row of res.rows) summary[row.processor] = { totalRequests: Number(row.n), totalAmount: centsToAmount(Number(row.cents)) };
+    return summary;
+  }
+
+  async purge(): Promise<void> {
+    await this.pool.query(`TRUNCATE ${this.table}`);
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+}
