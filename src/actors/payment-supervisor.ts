@@ -1,0 +1,242 @@
+// The supervisor: the one place a payment's route is decided. It owns one actor per
+// processor and the batching writers. Accepted payments are first made durable and
+// deduplicated in Redis, then wait in its queue until a processor may take them:
+//   default whenever its breaker lets payments through;
+//   fallback when default is too slow for the consistency window, or when a payment
+//   has waited DEFAULT_WAIT_MS for a failing default;
+//   neither: the payment waits (it is never dropped).
+import type { ActorRef } from './actor-system';
+import { spawnActor, tell } from './actor-system';
+import type { WriterMsg, WriterSnapshot } from './batch-writer';
+import type { ProcessorActor, ProcessorActorSnapshot, SettledReport } from './processor-actor';
+import { assertNever } from './processor-actor';
+import type { SharedHealth } from './processor-status';
+import { planRoutes } from './routing';
+import type { Logger } from '../log';
+import type { ProcessorName } from '../payment';
+import type { PendingPayment } from '../store/pending-payments';
+
+/** The part of PendingPayments the supervisor needs. */
+export interface IntakeLedger {
+  claimFresh(payments: PendingPayment[]): Promise<PendingPayment[]>;
+}
+
+export interface SupervisorSnapshot {
+  name: string;
+  mailbox: number;
+  waiting: number;
+  oldestWaitingMs: number;
+  inFlight: Record<ProcessorName, number>;
+  accepted: number;
+  duplicates: number;
+  processors: ProcessorActorSnapshot[];
+  writers: WriterSnapshot[];
+}
+
+export type SupervisorMsg =
+  | { type: 'accepted'; payments: PendingPayment[] }
+  | { type: 'claimed'; payments: PendingPayment[]; offered: number }
+  | { type: 'recovered'; payments: PendingPayment[] }
+  | SettledReport
+  | { type: 'health'; processor: ProcessorName; health: SharedHealth }
+  | { type: 'tick' }
+  | { type: 'flush'; replyTo: (ok: boolean) => void }
+  | { type: 'purge'; replyTo: () => void }
+  | { type: 'inspect'; replyTo: (snapshot: SupervisorSnapshot) => void }
+  | { type: 'stop'; replyTo: () => void };
+
+export interface SupervisorChildren {
+  processors: Record<ProcessorName, ProcessorActor>;
+  writers: ActorRef<WriterMsg>[];
+}
+
+export interface SupervisorOptions {
+  ledger: IntakeLedger;
+  /** Creates the children once the supervisor exists (they report to it). */
+  spawnChildren: (self: ActorRef<SupervisorMsg>) => SupervisorChildren;
+  maxInFlight: number;
+  defaultWaitMs: number;
+  tickMs: number;
+  claimRetryMs: number;
+  log: Logger;
+  now?: () => number;
+  onRouted?: (processor: ProcessorName, count: number) => void;
+}
+
+interface SupervisorState {
+  children: SupervisorChildren;
+  queue: PendingPayment[];
+  inFlight: Record<ProcessorName, number>;
+  /** A half-open breaker lets one probe through: remember it was sent until that processor reports. */
+  probeOut: Record<ProcessorName, boolean>;
+  nextWriter: number;
+  accepted: number;
+  duplicates: number;
+  timer: NodeJS.Timeout | null;
+}
+
+function gather<T>(count: number, ask: (reply: (value: T) => void) => void, done: (values: T[]) => void): void {
+  const values: T[] = [];
+  if (count === 0) return done(values);
+  ask((value) => {
+    values.push(value);
+    if (values.length === count) done(values);
+  });
+}
+
+export function spawnSupervisor(parent: unknown, options: SupervisorOptions): ActorRef<SupervisorMsg> {
+  const now = options.now ?? Date.now;
+  const { log } = options;
+  let self: ActorRef<SupervisorMsg>;
+
+  const claim = (payments: PendingPayment[]) => {
+    options.ledger.claimFresh(payments).then(
+      (fresh) => tell(self, { type: 'claimed', payments: fresh, offered: payments.length }),
+      (err) => {
+        // Redis is unreachable: keep them in memory and try again; they are not processed before they are durable.
+        log.warn('claim-failed', { count: payments.length, err });
+        setTimeout(() => claim(payments), options.claimRetryMs);
+      },
+    );
+  };
+
+  const sendTo = (state: SupervisorState, processor: ProcessorName, payments: PendingPayment[]) => {
+    if (payments.length === 0) return;
+    state.inFlight[processor] += payments.length;
+    tell(state.children.processors[processor].ref, { type: 'send', payments });
+    options.onRouted?.(processor, payments.length);
+  };
+
+  const route = (state: SupervisorState) => {
+    if (state.queue.length === 0) return;
+    const plan = planRoutes({
+      queue: state.queue,
+      now: now(),
+      defaultWaitMs: options.defaultWaitMs,
+      capacity: (p) => {
+        const gauge = state.children.processors[p].gauge;
+        const allowance = gauge.allowance();
+        if (allowance !== Number.POSITIVE_INFINITY && state.probeOut[p]) return 0;
+        return Math.min(allowance, options.maxInFlight - state.inFlight[p]);
+      },
+      unavailable: (p) => state.children.processors[p].gauge.unavailable(),
+    });
+    for (const p of ['default', 'fallback'] as const) {
+      const batch = plan[p];
+      if (batch.length === 0) continue;
+      if (state.children.processors[p].gauge.allowance() !== Number.POSITIVE_INFINITY) state.probeOut[p] = true;
+      sendTo(state, p, batch);
+    }
+    state.queue = plan.waiting;
+  };
+
+  const write = (state: SupervisorState, report: SettledReport) => {
+    if (report.recorded.length === 0) return;
+    const writer = state.children.writers[state.nextWriter++ % state.children.writers.length];
+    tell(writer, { type: 'write', payments: report.recorded });
+  };
+
+  // One state object for the actor's whole life (crash policy resume); its children are
+  // spawned right after the supervisor, before any message is handled.
+  const shared: SupervisorState = {
+    children: { processors: {} as SupervisorChildren['processors'], writers: [] },
+    queue: [],
+    inFlight: { default: 0, fallback: 0 },
+    probeOut: { default: false, fallback: false },
+    nextWriter: 0,
+    accepted: 0,
+    duplicates: 0,
+    timer: null,
+  };
+  self = spawnActor<SupervisorState, SupervisorMsg>(parent, {
+    name: 'supervisor',
+    initialState: () => shared,
+    // A crash while routing must not forget the waiting payments: keep the state.
+    onCrash: 'resume',
+    onError: (err, msg) => log.error('actor-crashed', { actor: 'supervisor', message: msg.type, err }),
+    handle: (state, msg) => {
+      switch (msg.type) {
+        case 'accepted':
+          claim(msg.payments);
+          break;
+        case 'claimed':
+          state.accepted += msg.payments.length;
+          state.duplicates += msg.offered - msg.payments.length;
+          for (const p of msg.payments) state.queue.push(p);
+          route(state);
+          break;
+        case 'recovered': {
+          log.info('payments-recovered', { count: msg.payments.length });
+          const byProcessor: Record<ProcessorName, PendingPayment[]> = { default: [], fallback: [] };
+          for (const p of msg.payments) {
+            // Already sent somewhere: it stays with that processor until it answers.
+            if (p.assignment) byProcessor[p.assignment.processor].push(p);
+            else state.queue.push(p);
+          }
+          sendTo(state, 'default', byProcessor.default);
+          sendTo(state, 'fallback', byProcessor.fallback);
+          route(state);
+          break;
+        }
+        case 'settled':
+          state.inFlight[msg.processor] -= msg.recorded.length + msg.returned.length + msg.dropped;
+          state.probeOut[msg.processor] = false;
+          write(state, msg);
+          // Unrecorded payments go back to the front: they are the oldest.
+          if (msg.returned.length > 0) state.queue = msg.returned.concat(state.queue);
+          route(state);
+          break;
+        case 'health':
+          tell(state.children.processors[msg.processor].ref, { type: 'health', health: msg.health });
+          break;
+        case 'tick':
+          route(state);
+          break;
+        case 'flush': {
+          const writers = state.children.writers;
+          gather<boolean>(writers.length, (reply) => writers.forEach((w) => tell(w, { type: 'flush', replyTo: reply })), (oks) => msg.replyTo(oks.every(Boolean)));
+          break;
+        }
+        case 'purge':
+          state.queue = [];
+          msg.replyTo();
+          break;
+        case 'inspect': {
+          const t = now();
+          const processors = Object.values(state.children.processors);
+          const writers = state.children.writers;
+          gather<ProcessorActorSnapshot>(processors.length, (reply) => processors.forEach((p) => tell(p.ref, { type: 'inspect', replyTo: reply })), (ps) =>
+            gather<WriterSnapshot>(writers.length, (reply) => writers.forEach((w) => tell(w, { type: 'inspect', replyTo: reply })), (ws) =>
+              msg.replyTo({
+                name: 'supervisor',
+                mailbox: self.mailbox(),
+                waiting: state.queue.length,
+                oldestWaitingMs: state.queue.length > 0 ? t - Math.min(...state.queue.slice(0, 1000).map((p) => p.acceptedAt)) : 0,
+                inFlight: { ...state.inFlight },
+                accepted: state.accepted,
+                duplicates: state.duplicates,
+                processors: ps.sort((a, b) => a.name.localeCompare(b.name)),
+                writers: ws.sort((a, b) => a.name.localeCompare(b.name)),
+              }),
+            ),
+          );
+          break;
+        }
+        case 'stop':
+          if (state.timer) clearInterval(state.timer);
+          for (const p of Object.values(state.children.processors)) tell(p.ref, { type: 'stop-watching' });
+          msg.replyTo();
+          break;
+        default:
+          return assertNever(msg);
+      }
+      return state;
+    },
+  });
+  shared.children = options.spawnChildren(self);
+  shared.timer = setInterval(() => {
+    if (shared.queue.length > 0) tell(self, { type: 'tick' });
+  }, options.tickMs);
+  shared.timer.unref();
+  return self;
+}

@@ -1,0 +1,193 @@
+// The HTTP front end on uWebSockets.js. It follows uWS' rules (stack-facts.md):
+// onAborted before any deferred answer, request data read synchronously, every
+// later answer inside res.cork, status before headers before end.
+import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from '@trufflesuite/uws-js-unofficial';
+import { ApiError } from './errors';
+import { parsePaymentBody } from './payment-body';
+import { parseSummaryWindow } from './summary-query';
+import { loadUws } from './uws';
+import type { PaymentRequest, PaymentsSummary } from '../payment';
+import type { SummaryWindow } from '../store/payments-table';
+
+export interface HttpServices {
+  acceptPayment(payment: PaymentRequest): void;
+  summary(window: SummaryWindow): Promise<PaymentsSummary>;
+  purge(): Promise<void>;
+  health(): Record<string, unknown>;
+  metrics(): Promise<{ contentType: string; body: string }>;
+  inspect(): Promise<unknown>;
+  inspectPage(): string;
+  /** False once shutdown began: new payments get 503. */
+  accepting(): boolean;
+  onRequestTimed?(route: string, seconds: number): void;
+}
+
+export interface HttpServerOptions {
+  port: number;
+  socketPath: string;
+  maxBodyBytes: number;
+}
+
+export interface RunningHttpServer {
+  /** The TCP port listened on (0 for a Unix socket). */
+  port: number;
+  close(): void;
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  200: '200 OK',
+  202: '202 Accepted',
+  204: '204 No Content',
+  400: '400 Bad Request',
+  404: '404 Not Found',
+  405: '405 Method Not Allowed',
+  413: '413 Payload Too Large',
+  500: '500 Internal Server Error',
+  503: '503 Service Unavailable',
+};
+
+/** Tracks whether a response may still be written: after abort or end it must not be touched. */
+interface Exchange {
+  res: HttpResponse;
+  done: boolean;
+}
+
+function open(res: HttpResponse): Exchange {
+  const ex: Exchange = { res, done: false };
+  res.onAborted(() => {
+    ex.done = true;
+  });
+  return ex;
+}
+
+function send(ex: Exchange, status: number, body: string, contentType = 'application/json', extraHeaders: Record<string, string> = {}): void {
+  if (ex.done) return;
+  ex.done = true;
+  ex.res.cork(() => {
+    ex.res.writeStatus(STATUS_TEXT[status] ?? `${status}`);
+    if (body.length > 0) ex.res.writeHeader('content-type', contentType);
+    for (const [k, v] of Object.entries(extraHeaders)) ex.res.writeHeader(k, v);
+    ex.res.end(body);
+  });
+}
+
+function sendError(ex: Exchange, err: unknown, extraHeaders: Record<string, string> = {}): void {
+  const apiError = err instanceof ApiError ? err : new ApiError('INTERNAL');
+  send(ex, apiError.status, JSON.stringify(apiError), 'application/json', extraHeaders);
+}
+
+/** Reads the whole body, or answers 413 and closes once it passes maxBytes. */
+function readBody(ex: Exchange, maxBytes: number, onBody: (text: string) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  ex.res.onData((chunk, isLast) => {
+    if (ex.done) return;
+    size += chunk.byteLength;
+    if (size > maxBytes) {
+      sendError(ex, new ApiError('BODY_TOO_LARGE'), { connection: 'close' });
+      return;
+    }
+    // The chunk's memory is reused once this callback returns: copy it.
+    chunks.push(Buffer.from(new Uint8Array(chunk).slice()));
+    if (isLast) onBody(chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+  });
+}
+
+const ROUTES: Record<string, string[]> = {
+  '/payments': ['post'],
+  '/payments-summary': ['get'],
+  '/purge-payments': ['post'],
+  '/health': ['get'],
+  '/metrics': ['get'],
+  '/actors': ['get'],
+  '/actors.html': ['get'],
+};
+
+export function startHttpServer(services: HttpServices, options: HttpServerOptions): Promise<RunningHttpServer> {
+  const uws = loadUws();
+  const app: TemplatedApp = uws.App();
+  const timed = services.onRequestTimed;
+
+  app.post('/payments', (res: HttpResponse) => {
+    const started = timed ? performance.now() : 0;
+    const ex = open(res);
+    if (!services.accepting()) return sendError(ex, new ApiError('SHUTTING_DOWN'));
+    readBody(ex, options.maxBodyBytes, (text) => {
+      try {
+        const payment = parsePaymentBody(text);
+        services.acceptPayment(payment);
+        send(ex, 202, '');
+      } catch (err) {
+        sendError(ex, err);
+      }
+      if (timed) timed('payments', (performance.now() - started) / 1000);
+    });
+  });
+
+  app.get('/payments-summary', (res: HttpResponse, req: HttpRequest) => {
+    const ex = open(res);
+    let window: SummaryWindow;
+    try {
+      window = parseSummaryWindow(req.getQuery('from') ?? '', req.getQuery('to') ?? '');
+    } catch (err) {
+      return sendError(ex, err);
+    }
+    services.summary(window).then(
+      (summary) => send(ex, 200, JSON.stringify(summary)),
+      () => sendError(ex, new ApiError('STORE_UNAVAILABLE')),
+    );
+  });
+
+  app.post('/purge-payments', (res: HttpResponse) => {
+    const ex = open(res);
+    services.purge().then(
+      () => send(ex, 200, JSON.stringify({ message: 'All payments purged.' })),
+      () => sendError(ex, new ApiError('STORE_UNAVAILABLE')),
+    );
+  });
+
+  app.get('/health', (res: HttpResponse) => {
+    const ex = open(res);
+    const health = services.health();
+    send(ex, health.status === 'ok' ? 200 : 503, JSON.stringify(health));
+  });
+
+  app.get('/metrics', (res: HttpResponse) => {
+    const ex = open(res);
+    services.metrics().then(
+      (m) => send(ex, 200, m.body, m.contentType),
+      (err) => sendError(ex, err),
+    );
+  });
+
+  app.get('/actors', (res: HttpResponse) => {
+    const ex = open(res);
+    services.inspect().then(
+      (tree) => send(ex, 200, JSON.stringify(tree)),
+      (err) => sendError(ex, err),
+    );
+  });
+
+  app.get('/actors.html', (res: HttpResponse) => {
+    send(open(res), 200, services.inspectPage(), 'text/html; charset=utf-8');
+  });
+
+  app.any('/*', (res: HttpResponse, req: HttpRequest) => {
+    const ex = open(res);
+    const allowed = ROUTES[req.getUrl()];
+    if (allowed) sendError(ex, new ApiError('METHOD_NOT_ALLOWED'), { allow: allowed.map((m) => m.toUpperCase()).join(', ') });
+    else sendError(ex, new ApiError('NOT_FOUND'));
+  });
+
+  return new Promise((resolve, reject) => {
+    const listening = (socket: us_listen_socket | false) => {
+      if (!socket) return reject(new Error(options.socketPath ? `cannot listen on ${options.socketPath}` : `cannot listen on port ${options.port}`));
+      resolve({
+        port: options.socketPath ? 0 : uws.us_socket_local_port(socket),
+        close: () => uws.us_listen_socket_close(socket),
+      });
+    };
+    if (options.socketPath) app.listen_unix(listening, options.socketPath);
+    else app.listen('0.0.0.0', options.port, listening);
+  });
+}
