@@ -176,15 +176,21 @@ export function spawnProcessorActor(parent: unknown, options: ProcessorActorOpti
       state.inFlight.delete(p.correlationId);
       state.pinned.delete(p.correlationId);
     };
+    // Not recorded here: it may go anywhere, with a new requestedAt.
+    const giveBack = (p: PendingPayment) => {
+      done(p);
+      p.assignment = undefined;
+      report.returned.push(p);
+    };
     for (const r of results) {
       switch (r.kind) {
         case 'not-assigned':
           for (const p of r.payments) {
-            done(p);
-            if (r.owned) {
-              p.assignment = undefined;
-              report.returned.push(p);
-            } else report.dropped++;
+            if (r.owned) giveBack(p);
+            else {
+              done(p);
+              report.dropped++;
+            }
           }
           break;
         case 'paid': {
@@ -204,10 +210,7 @@ export function spawnProcessorActor(parent: unknown, options: ProcessorActorOpti
           } else if (pinned) {
             // Rejected now, but an earlier lost attempt may still be recorded: keep it here.
             pinned.nextTryAt = now() + options.pinnedRetryMs;
-          } else {
-            done(payment);
-            report.returned.push(payment);
-          }
+          } else giveBack(payment);
           break;
         }
         case 'looked-up': {
@@ -216,10 +219,8 @@ export function spawnProcessorActor(parent: unknown, options: ProcessorActorOpti
           if (r.lookup.found === true) {
             done(r.payment);
             report.recorded.push(recordedOf(r.payment, processor, new Date(r.lookup.requestedAt).toISOString()));
-          } else if (r.lookup.found === false) {
-            done(r.payment);
-            report.returned.push(r.payment);
-          } else if (pinned) pinned.nextTryAt = now() + options.pinnedRetryMs;
+          } else if (r.lookup.found === false) giveBack(r.payment);
+          else if (pinned) pinned.nextTryAt = now() + options.pinnedRetryMs;
           break;
         }
       }
