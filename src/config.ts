@@ -29,7 +29,7 @@ export const settings = {
   fallbackUrl: setting('PROCESSOR_FALLBACK_URL', 'string', 'http://127.0.0.1:8002', 'Base URL of the fallback Payment Processor.'),
   processorTimeoutMs: setting('PROCESSOR_TIMEOUT_MS', 'int', 8000, 'How long one payment call may take before its outcome is treated as unknown.'),
   processorConnections: setting('PROCESSOR_CONNECTIONS', 'int', 512, 'Most open connections to one processor (undici pool size).'),
-  processorMaxInFlight: setting('PROCESSOR_MAX_IN_FLIGHT', 'int', 1024, 'Most payments in flight to one processor at once; more wait in the supervisor.'),
+  processorMaxInFlight: setting('PROCESSOR_MAX_IN_FLIGHT', 'int', 512, 'Most payments in flight to one processor at once; more wait in the supervisor (keep it <= PROCESSOR_CONNECTIONS, so none waits for a connection).'),
   consistencyHorizonMs: setting('CONSISTENCY_HORIZON_MS', 'int', 1500, 'A processor whose delay reaches this is not used: its records would land too close to the 2 s consistency window.'),
   defaultWaitMs: setting('DEFAULT_WAIT_MS', 'int', 60000, 'How long a payment may wait for default to be usable before it goes to fallback.'),
   breakerFailureThreshold: setting('BREAKER_FAILURE_THRESHOLD', 'int', 3, 'Consecutive failures that open a processor\'s circuit breaker.'),
