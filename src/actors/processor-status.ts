@@ -81,6 +81,9 @@ export class ProcessorStatus {
     this.delayMs = health.minResponseTime;
     if (health.failing) this.trip('failing', true);
     else if (health.minResponseTime >= this.options.horizonMs) this.trip('slow', true);
+    // A fresh report that it is healthy and fast closes the breaker at once: a probe
+    // sent while it was slow could take seconds to say the same.
+    else this.breaker.onSuccess();
   }
 
   private trip(reason: Exclude<Unavailability, null>, openNow: boolean): void {
