@@ -83,7 +83,8 @@ export class ProcessorStatus {
     else if (health.minResponseTime >= this.options.horizonMs) this.trip('slow', true);
     // A fresh report that it is healthy and fast closes the breaker at once: a probe
     // sent while it was slow could take seconds to say the same.
-    else this.breaker.onSuccess();
+    // (Only a check made after the breaker opened says anything about why it opened.)
+    else if (health.checkedAt > (this.breaker.snapshot().openedAt ?? 0)) this.breaker.onSuccess();
   }
 
   private trip(reason: Exclude<Unavailability, null>, openNow: boolean): void {
