@@ -14,6 +14,8 @@ export class CircuitBreaker {
   private consecutiveFailures = 0;
   private openedAt: number | null = null;
   private probeInFlight = false;
+  /** When the breaker last closed after being open (0: never opened). */
+  closedAt = 0;
 
   constructor(
     private readonly failureThreshold: number,
@@ -44,6 +46,7 @@ export class CircuitBreaker {
   }
 
   onSuccess(): void {
+    if (this.openedAt !== null) this.closedAt = this.now();
     this.consecutiveFailures = 0;
     this.openedAt = null;
     this.probeInFlight = false;

@@ -233,8 +233,10 @@ export function spawnProcessorActor(parent: unknown, options: ProcessorActorOpti
   const watch = (state: ProcessorState) => {
     const t = now();
     // The oldest payment still unanswered (pinned ones excepted) bounds the processor's delay from below.
+    // Payments sent before the breaker last closed (slow probes) say nothing about now.
+    const since = state.status.breaker.closedAt;
     for (const [id, sentAt] of state.inFlight) {
-      if (state.pinned.has(id)) continue;
+      if (state.pinned.has(id) || sentAt < since) continue;
       state.status.onInFlightAge(t - sentAt);
       break;
     }
