@@ -164,8 +164,10 @@ export function spawnProcessorActor(parent: unknown, options: ProcessorActorOpti
         for (const p of owned) pay(state, p, false);
       },
       (err) => {
+        // Redis is unreachable: nothing is sent unless its assignment is durable. Hand them
+        // back after a pause, so a Redis outage does not turn into a busy loop.
         log.warn('assignment-failed', { processor, count: fresh.length, err });
-        post(state, { kind: 'not-assigned', payments: fresh, owned: true });
+        setTimeout(() => post(state, { kind: 'not-assigned', payments: fresh, owned: true }), options.pinnedRetryMs / 5);
       },
     );
   };
