@@ -1,0 +1,91 @@
+// An instance killed with SIGKILL loses nothing it answered 2xx: another instance
+// claims its pending payments from Redis once its heartbeat expires, and payments it
+// had already sent are sent again to the same processor with the same requestedAt,
+// so each is recorded exactly once. Runs the built app (dist/) as a child process.
+import t from 'tap';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { eventually, getSummary, namespace, newPayment, postPayment, sleep, startProcessors, startTestApp, summariesAgree, DATABASE_URL, REDIS_URL } from '../fixtures/pipeline';
+
+const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
+
+async function startChild(t: { teardown(fn: () => unknown): void }, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const child = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, DATABASE_URL, REDIS_URL, PORT: String(port), LOG_LEVEL: 'warn', HEARTBEAT_MS: '200', HEALTH_INTERVAL_MS: '200', ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  t.teardown(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const up = await eventually(async () => (await fetch(`${url}/health`).then((r) => r.status, () => 0)) === 200, 10_000);
+  if (!up) throw new Error('child instance did not start');
+  return { child, url };
+}
+
+t.test('built app present', async (t) => {
+  t.ok(existsSync(MAIN), `${MAIN} exists (npm test builds it first)`);
+});
+
+t.test('payments waiting in a killed instance are completed by another', async (t) => {
+  const processors = await startProcessors(t);
+  await processors.setFailure('default', true);
+  await processors.setFailure('fallback', true);
+  const ns = namespace(t);
+  const { child, url } = await startChild(t, {
+    INSTANCE_ID: 'doomed-a',
+    REDIS_PREFIX: ns.redisPrefix,
+    DATABASE_SCHEMA: ns.databaseSchema,
+    PROCESSOR_DEFAULT_URL: processors.url.default,
+    PROCESSOR_FALLBACK_URL: processors.url.fallback,
+  });
+  const payments = Array.from({ length: 40 }, () => newPayment(2.5));
+  for (const p of payments) t.equal((await postPayment(url, p)).status, 202);
+  await sleep(300);
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+
+  const survivor = await startTestApp(t, { ...ns, instanceId: 'survivor-b', defaultUrl: processors.url.default, fallbackUrl: processors.url.fallback });
+  await processors.setFailure('default', false);
+  await processors.setFailure('fallback', false);
+  t.ok(await eventually(async () => {
+    const s = await getSummary(survivor.url);
+    return s.default.totalRequests + s.fallback.totalRequests === payments.length;
+  }, 20_000), 'all 40 payments answered by the dead instance were recorded');
+  await sleep(500);
+  const { ours, equal } = await summariesAgree(survivor.url, processors);
+  t.ok(equal, 'summaries agree');
+  t.equal(ours.default.totalRequests + ours.fallback.totalRequests, 40, 'none counted twice');
+});
+
+t.test('payments in a processor\'s hands when their instance died are recorded exactly once', async (t) => {
+  const processors = await startProcessors(t);
+  await processors.setDelay('default', 1000);
+  const ns = namespace(t);
+  const { child, url } = await startChild(t, {
+    INSTANCE_ID: 'doomed-c',
+    REDIS_PREFIX: ns.redisPrefix,
+    DATABASE_SCHEMA: ns.databaseSchema,
+    PROCESSOR_DEFAULT_URL: processors.url.default,
+    PROCESSOR_FALLBACK_URL: processors.url.fallback,
+  });
+  const payments = Array.from({ length: 30 }, () => newPayment(1.25));
+  for (const p of payments) await postPayment(url, p);
+  await sleep(400);
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  await processors.setDelay('default', 0);
+
+  const survivor = await startTestApp(t, { ...ns, instanceId: 'survivor-d', defaultUrl: processors.url.default, fallbackUrl: processors.url.fallback });
+  t.ok(await eventually(async () => {
+    const s = await getSummary(survivor.url);
+    return s.default.totalRequests + s.fallback.totalRequests === payments.length;
+  }, 20_000), 'all 30 recorded in our store');
+  for (const p of payments) {
+    const found = [await processors.lookup('default', p.correlationId), await processors.lookup('fallback', p.correlationId)].filter((s) => s === 200);
+    t.equal(found.length, 1, `payment ${p.correlationId.slice(0, 8)} recorded by exactly one processor`);
+  }
+  t.ok((await summariesAgree(survivor.url, processors)).equal, 'summaries agree');
+});
