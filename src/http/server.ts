@@ -1,6 +1,7 @@
 // The HTTP front end on uWebSockets.js. It follows uWS' rules (stack-facts.md):
 // onAborted before any deferred answer, request data read synchronously, every
 // later answer inside res.cork, status before headers before end.
+import { chmodSync } from 'node:fs';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from '@trufflesuite/uws-js-unofficial';
 import { ApiError } from './errors';
 import { parsePaymentBody } from './payment-body';
@@ -182,6 +183,8 @@ export function startHttpServer(services: HttpServices, options: HttpServerOptio
   return new Promise((resolve, reject) => {
     const listening = (socket: us_listen_socket | false) => {
       if (!socket) return reject(new Error(options.socketPath ? `cannot listen on ${options.socketPath}` : `cannot listen on port ${options.port}`));
+      // Nginx workers may run as another user: let them connect to the socket.
+      if (options.socketPath) chmodSync(options.socketPath, 0o666);
       resolve({
         port: options.socketPath ? 0 : uws.us_socket_local_port(socket),
         close: () => uws.us_listen_socket_close(socket),

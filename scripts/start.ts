@@ -1,0 +1,40 @@
+// `npm start`: the whole system natively. Settings (environment):
+//   PORT (9999)                      Nginx's port
+//   PROCESSOR_DEFAULT_URL / PROCESSOR_FALLBACK_URL   real processors; when both are unset,
+//                                    simulators start on SIMULATOR_DEFAULT_PORT (8001) and SIMULATOR_FALLBACK_PORT (8002)
+//   DATABASE_URL, REDIS_URL, REDIS_PREFIX, DATABASE_SCHEMA   as for an app instance
+//   RUN_DIR (.run)                   sockets, Nginx config, pid and log
+// Every other app setting (README, Settings) is passed to both instances as it is.
+import { DEFAULT_STACK_OPTIONS, startStack } from '../src/launcher/stack';
+
+const env = process.env;
+const processorUrls = env.PROCESSOR_DEFAULT_URL && env.PROCESSOR_FALLBACK_URL ? { default: env.PROCESSOR_DEFAULT_URL, fallback: env.PROCESSOR_FALLBACK_URL } : undefined;
+
+startStack({
+  port: Number(env.PORT ?? 9999),
+  processorUrls,
+  simulatorPorts: { default: Number(env.SIMULATOR_DEFAULT_PORT ?? 8001), fallback: Number(env.SIMULATOR_FALLBACK_PORT ?? 8002) },
+  databaseUrl: env.DATABASE_URL ?? DEFAULT_STACK_OPTIONS.databaseUrl,
+  redisUrl: env.REDIS_URL ?? DEFAULT_STACK_OPTIONS.redisUrl,
+  redisPrefix: env.REDIS_PREFIX ?? DEFAULT_STACK_OPTIONS.redisPrefix,
+  databaseSchema: env.DATABASE_SCHEMA ?? DEFAULT_STACK_OPTIONS.databaseSchema,
+  runDir: env.RUN_DIR ?? DEFAULT_STACK_OPTIONS.runDir,
+}).then(
+  (stack) => {
+    console.log(`ready: POST ${stack.url}/payments, GET ${stack.url}/payments-summary; per instance: ${stack.url}/instances/app1/actors.html, ${stack.url}/instances/app2/metrics`);
+    console.log('Ctrl-C stops everything');
+    let stopping = false;
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      console.log('stopping…');
+      stack.stop().then(() => process.exit(0));
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  },
+  (err) => {
+    console.error(`cannot start: ${err.message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,90 @@
+// Postgres and Redis must be up before the apps start. When one is down and it is
+// local, start it the way this machine's packages install it; otherwise say exactly
+// what to do.
+import { execSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import Redis from 'ioredis';
+import { Client } from 'pg';
+
+export class ServiceUnavailableError extends Error {}
+
+const isLocal = (host: string) => ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function postgresReachable(url: string): Promise<boolean> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export async function redisReachable(url: string): Promise<boolean> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    return (await redis.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function waitFor(check: () => Promise<boolean>, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await sleep(250);
+  }
+  return check();
+}
+
+export function postgresStartCommand(): string | null {
+  if (!existsSync('/etc/postgresql')) return null;
+  const versions = readdirSync('/etc/postgresql');
+  return versions.length > 0 ? `pg_ctlcluster --skip-systemctl-redirect ${versions[0]} main start` : null;
+}
+
+export const REDIS_START_COMMAND = 'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log';
+
+export async function ensurePostgres(url: string, log: (line: string) => void = console.log): Promise<void> {
+  if (await postgresReachable(url)) return;
+  const command = postgresStartCommand();
+  if (!isLocal(new URL(url).hostname) || !command) {
+    throw new ServiceUnavailableError(`PostgreSQL is not reachable at ${url}. Start it (on Debian: apt-get install -y postgresql, then pg_ctlcluster <version> main start) or set DATABASE_URL.`);
+  }
+  log(`PostgreSQL is down; starting it: ${command}`);
+  try {
+    execSync(command, { stdio: 'ignore' });
+  } catch {
+    /* it may already be starting; the check below decides */
+  }
+  if (!(await waitFor(() => postgresReachable(url), 15_000))) throw new ServiceUnavailableError(`PostgreSQL did not come up at ${url} after: ${command}`);
+}
+
+export async function ensureRedis(url: string, log: (line: string) => void = console.log): Promise<void> {
+  if (await redisReachable(url)) return;
+  let installed = false;
+  try {
+    execSync('command -v redis-server', { stdio: 'ignore' });
+    installed = true;
+  } catch {
+    installed = false;
+  }
+  if (!isLocal(new URL(url).hostname) || !installed) {
+    throw new ServiceUnavailableError(`Redis is not reachable at ${url}. Start it (on Debian: apt-get install -y redis-server, then ${REDIS_START_COMMAND}) or set REDIS_URL.`);
+  }
+  log(`Redis is down; starting it: ${REDIS_START_COMMAND}`);
+  mkdirSync('/var/lib/redis', { recursive: true });
+  mkdirSync('/var/log/redis', { recursive: true });
+  execSync(REDIS_START_COMMAND, { stdio: 'ignore' });
+  if (!(await waitFor(() => redisReachable(url), 10_000))) throw new ServiceUnavailableError(`Redis did not come up at ${url} after: ${REDIS_START_COMMAND}`);
+}

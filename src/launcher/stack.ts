@@ -1,0 +1,153 @@
+// The whole system on one machine, without Docker: processor simulators (unless real
+// processor URLs are given), two app instances on Unix sockets, and Nginx in front.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { nativeNginxConfig, repoRoot } from './nginx-config';
+import { ensurePostgres, ensureRedis } from './services';
+import { startProcessorSimulator, type RunningSimulator } from '../simulator/server';
+
+export interface StackOptions {
+  /** Nginx's port. */
+  port: number;
+  /** Real processors; when absent, simulators are started on simulatorPorts. */
+  processorUrls?: { default: string; fallback: string };
+  simulatorPorts: { default: number; fallback: number };
+  databaseUrl: string;
+  redisUrl: string;
+  redisPrefix: string;
+  databaseSchema: string;
+  /** Sockets, Nginx's config, pid and log go here. */
+  runDir: string;
+  /** More environment for both app instances (any setting of src/config.ts). */
+  appEnv: Record<string, string>;
+  /** Where the apps' and Nginx's output goes. */
+  output: 'inherit' | 'ignore';
+  log: (line: string) => void;
+}
+
+export interface RunningStack {
+  url: string;
+  processors: { default: string; fallback: string };
+  instances: { name: string; socket: string; pid: number | undefined }[];
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_STACK_OPTIONS: StackOptions = {
+  port: 9999,
+  simulatorPorts: { default: 8001, fallback: 8002 },
+  databaseUrl: 'postgres://postgres@127.0.0.1:5432/test',
+  redisUrl: 'redis://127.0.0.1:6379',
+  redisPrefix: 'rinha:',
+  databaseSchema: 'public',
+  runDir: '.run',
+  appEnv: {},
+  output: 'inherit',
+  log: (line) => console.log(line),
+};
+
+const INSTANCES = ['app1', 'app2'];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function nginxBinary(): string {
+  for (const candidate of ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx']) if (existsSync(candidate)) return candidate;
+  throw new Error('nginx is not installed: apt-get update && apt-get install -y nginx');
+}
+
+async function until(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
+}
+
+/** SIGTERM, then SIGKILL after a grace period. */
+async function terminate(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited(child);
+  clearTimeout(timer);
+}
+
+export async function startStack(overrides: Partial<StackOptions> = {}): Promise<RunningStack> {
+  const o: StackOptions = { ...DEFAULT_STACK_OPTIONS, ...overrides };
+  const root = repoRoot();
+  const main = join(root, 'dist', 'src', 'main.js');
+  if (!existsSync(main)) throw new Error(`${main} is missing: run npm run build`);
+  const runDir = resolve(root, o.runDir);
+  mkdirSync(runDir, { recursive: true });
+  const children: ChildProcess[] = [];
+  const simulators: RunningSimulator[] = [];
+
+  const stop = async () => {
+    // Nginx first (no new requests), then the apps (they flush and hand over), then the processors.
+    await Promise.all(children.filter((c) => c.spawnargs[0] === nginxBinary()).map((c) => terminate(c, 'SIGQUIT', 5000)));
+    await Promise.all(children.map((c) => terminate(c)));
+    await Promise.all(simulators.map((s) => s.close()));
+  };
+
+  try {
+    await ensurePostgres(o.databaseUrl, o.log);
+    await ensureRedis(o.redisUrl, o.log);
+
+    let processors = o.processorUrls;
+    if (!processors) {
+      simulators.push(await startProcessorSimulator({ name: 'default', port: o.simulatorPorts.default, fee: 0.05 }));
+      simulators.push(await startProcessorSimulator({ name: 'fallback', port: o.simulatorPorts.fallback, fee: 0.15 }));
+      processors = { default: simulators[0].url, fallback: simulators[1].url };
+      o.log(`processor simulators: default ${processors.default}, fallback ${processors.fallback}`);
+    }
+
+    const instances = INSTANCES.map((name) => ({ name, socket: join(runDir, `${name}.sock`), pid: undefined as number | undefined }));
+    for (const instance of instances) {
+      rmSync(instance.socket, { force: true });
+      const child = spawn(process.execPath, [main], {
+        env: {
+          ...process.env,
+          INSTANCE_ID: instance.name,
+          SOCKET_PATH: instance.socket,
+          DATABASE_URL: o.databaseUrl,
+          DATABASE_SCHEMA: o.databaseSchema,
+          REDIS_URL: o.redisUrl,
+          REDIS_PREFIX: o.redisPrefix,
+          PROCESSOR_DEFAULT_URL: processors.default,
+          PROCESSOR_FALLBACK_URL: processors.fallback,
+          ...o.appEnv,
+        },
+        stdio: ['ignore', o.output, o.output],
+      });
+      children.push(child);
+      instance.pid = child.pid;
+      child.once('exit', (code, signal) => o.log(`${instance.name} exited (${signal ?? code})`));
+    }
+    await until(() => instances.every((i) => existsSync(i.socket)), 20_000, 'both app instances to listen');
+
+    const nginxConf = join(runDir, 'nginx.conf');
+    writeFileSync(nginxConf, nativeNginxConfig({ port: o.port, socketDir: runDir, errorLog: join(runDir, 'nginx-error.log') }));
+    const nginx = spawn(nginxBinary(), ['-p', runDir, '-c', nginxConf, '-g', `daemon off; pid ${join(runDir, 'nginx.pid')};`], { stdio: ['ignore', o.output, o.output] });
+    children.unshift(nginx);
+    nginx.once('exit', (code, signal) => o.log(`nginx exited (${signal ?? code})`));
+
+    const url = `http://127.0.0.1:${o.port}`;
+    await until(
+      async () => {
+        if (nginx.exitCode !== null) throw new Error(`nginx exited with ${nginx.exitCode}: see ${join(runDir, 'nginx-error.log')}`);
+        const statuses = await Promise.all(INSTANCES.map((name) => fetch(`${url}/instances/${name}/health`).then((r) => r.status, () => 0)));
+        return statuses.every((s) => s === 200);
+      },
+      20_000,
+      `both instances to answer through nginx on ${url}`,
+    );
+    o.log(`nginx on ${url} -> ${instances.map((i) => `${i.name} (${i.socket})`).join(', ')}`);
+    return { url, processors, instances, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
