@@ -29,14 +29,22 @@ export class PaymentsTable {
   }
 
   async migrate(): Promise<void> {
-    await this.pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
-    await this.pool.query(`CREATE TABLE IF NOT EXISTS ${this.table} (
-      correlation_id uuid PRIMARY KEY,
-      processor text NOT NULL CHECK (processor IN ('default', 'fallback')),
-      amount_cents bigint NOT NULL,
-      requested_at timestamptz NOT NULL
-    )`);
-    await this.pool.query(`CREATE INDEX IF NOT EXISTS payments_requested_at ON ${this.table} (requested_at)`);
+    // Both instances start together: "IF NOT EXISTS" alone still races in the catalog, so take a lock.
+    const client = await this.pool.connect();
+    try {
+      await client.query(`SELECT pg_advisory_lock(hashtext('rinha-actors-migrate'))`);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${this.table} (
+        correlation_id uuid PRIMARY KEY,
+        processor text NOT NULL CHECK (processor IN ('default', 'fallback')),
+        amount_cents bigint NOT NULL,
+        requested_at timestamptz NOT NULL
+      )`);
+      await client.query(`CREATE INDEX IF NOT EXISTS payments_requested_at ON ${this.table} (requested_at)`);
+    } finally {
+      await client.query(`SELECT pg_advisory_unlock(hashtext('rinha-actors-migrate'))`).catch(() => undefined);
+      client.release();
+    }
   }
 
   /** Inserts a batch in one statement; a payment already there is left as it is. */
