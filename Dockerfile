@@ -1,0 +1,17 @@
+# The app image. Debian bookworm (glibc 2.36) is what the uWebSockets.js build this
+# project pins (@trufflesuite/uws-js-unofficial) is known to load on.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json nginx.conf ./
+# The heap is capped well below the container's memory limit (see docker-compose.yml).
+CMD ["node", "--max-old-space-size=56", "dist/src/main.js"]

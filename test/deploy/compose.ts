@@ -1,0 +1,71 @@
+// Docker cannot run here, so the contract's deployment rules are checked on the file itself.
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+
+const root = join(__dirname, '..', '..');
+const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, Record<string, any>>;
+  networks: Record<string, any>;
+};
+const services = Object.entries(compose.services);
+
+function megabytes(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*MB$/.exec(String(value));
+  if (!m) throw new Error(`memory limit "${value}" is not in MB`);
+  return Number(m[1]);
+}
+
+t.test('every service has CPU and memory limits, together at most 1.5 CPU and 350 MB', async (t) => {
+  let cpus = 0;
+  let memory = 0;
+  for (const [name, s] of services) {
+    const limits = s.deploy?.resources?.limits;
+    t.ok(limits?.cpus && limits?.memory, `${name} declares deploy.resources.limits.cpus and memory`);
+    t.match(String(limits?.memory), /^\d+(\.\d+)?MB$/, `${name}'s memory is declared in MB`);
+    cpus += Number(limits?.cpus ?? 0);
+    memory += megabytes(limits?.memory ?? '0MB');
+  }
+  t.ok(cpus <= 1.5 + 1e-9, `CPU limits sum to ${cpus.toFixed(2)} <= 1.5`);
+  t.ok(memory <= 350, `memory limits sum to ${memory} MB <= 350 MB`);
+});
+
+t.test('two app instances (not replicas) behind a load balancer on port 9999', async (t) => {
+  const apps = services.filter(([, s]) => s.environment?.PROCESSOR_DEFAULT_URL);
+  t.equal(apps.length, 2, 'exactly two app services');
+  for (const [name, s] of services) {
+    t.notOk(s.deploy?.replicas && s.deploy.replicas > 1, `${name} is not replicated`);
+    t.notOk(s.deploy?.mode === 'replicated' && s.deploy?.replicas, `${name} has no replicated mode`);
+    t.notOk(s.privileged, `${name} is not privileged`);
+    t.not(s.network_mode, 'host', `${name} does not use host networking`);
+  }
+  const published = services.filter(([, s]) => (s.ports ?? []).length > 0);
+  t.same(published.map(([name]) => name), ['nginx'], 'only the load balancer publishes a port');
+  t.same(compose.services.nginx.ports, ['9999:9999'], 'it publishes 9999');
+  for (const [name, s] of apps) {
+    t.equal(s.environment.PROCESSOR_DEFAULT_URL, 'http://payment-processor-default:8080', `${name} uses the default processor's Docker address`);
+    t.equal(s.environment.PROCESSOR_FALLBACK_URL, 'http://payment-processor-fallback:8080', `${name} uses the fallback processor's Docker address`);
+    t.ok(s.networks.includes('payment-processor'), `${name} joins the processors' network`);
+    t.not(s.environment.INSTANCE_ID, undefined, `${name} has an INSTANCE_ID`);
+  }
+  t.not(apps[0][1].environment.INSTANCE_ID, apps[1][1].environment.INSTANCE_ID, 'the instances have different ids');
+  t.not(apps[0][1].environment.SOCKET_PATH, apps[1][1].environment.SOCKET_PATH, 'and different sockets');
+});
+
+t.test('networks: the external payment-processor network and a bridge of our own', async (t) => {
+  t.same(compose.networks['payment-processor'], { external: true }, 'payment-processor is external');
+  const own = Object.entries(compose.networks).filter(([name]) => name !== 'payment-processor');
+  t.ok(own.length > 0 && own.every(([, n]) => (n?.driver ?? 'bridge') === 'bridge'), 'our networks are bridges');
+});
+
+t.test('nginx.conf sends to both instances\' sockets, as named in the compose file', async (t) => {
+  const conf = readFileSync(join(root, 'nginx.conf'), 'utf8');
+  t.match(conf, /listen 9999/, 'listens on 9999');
+  for (const app of ['app1', 'app2']) t.match(conf, new RegExp(`server unix:${compose.services[app].environment.SOCKET_PATH}`), `upstream includes ${app}'s socket`);
+});
+
+t.test('info.json has the fields the submission needs', async (t) => {
+  const info = JSON.parse(readFileSync(join(root, 'info.json'), 'utf8'));
+  for (const field of ['name', 'social', 'source-code-repo', 'langs', 'storages', 'messaging', 'load-balancers', 'other-technologies']) t.ok(field in info, `info.json has ${field}`);
+});
