@@ -1,0 +1,55 @@
+// A small open-loop load: `rate` POSTs per second for `seconds`, each timed from send to
+// the end of the response. Shared by the benchmarks in this folder.
+import { Pool } from 'undici';
+
+export interface LoadResult {
+  sent: number;
+  ok: number;
+  errors: number;
+  p50: number;
+  p99: number;
+  max: number;
+  achievedRate: number;
+}
+
+export function percentile(sorted: number[], q: number): number {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))];
+}
+
+export async function openLoop(url: string, path: string, body: () => string, rate: number, seconds: number): Promise<LoadResult> {
+  const pool = new Pool(url, { connections: 256 });
+  const latencies: number[] = [];
+  let sent = 0;
+  let errors = 0;
+  const inflight: Promise<void>[] = [];
+  const started = performance.now();
+  await new Promise<void>((done) => {
+    const timer = setInterval(() => {
+      const elapsed = performance.now() - started;
+      const due = Math.floor((elapsed / 1000) * rate) - sent;
+      for (let i = 0; i < due; i++) {
+        sent++;
+        const t0 = performance.now();
+        inflight.push(
+          pool.request({ method: 'POST', path, headers: { 'content-type': 'application/json' }, body: body() }).then(
+            async (res) => {
+              await res.body.dump();
+              if (res.statusCode >= 300) errors++;
+              else latencies.push(performance.now() - t0);
+            },
+            () => void errors++,
+          ),
+        );
+      }
+      if (elapsed >= seconds * 1000) {
+        clearInterval(timer);
+        done();
+      }
+    }, 1);
+  });
+  await Promise.all(inflight);
+  const elapsed = (performance.now() - started) / 1000;
+  await pool.close();
+  latencies.sort((a, b) => a - b);
+  return { sent, ok: latencies.length, errors, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), max: latencies[latencies.length - 1] ?? NaN, achievedRate: latencies.length / elapsed };
+}
