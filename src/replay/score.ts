@@ -1,0 +1,67 @@
+// final-results.json as rinha-final.js' handleSummary writes it: same field names, same
+// arithmetic (Big.js there, exact cents here), same rounding of p99 and of its bonus.
+
+export interface ProcessorTotals {
+  totalRequests: number;
+  totalAmount: number;
+  feePerTransaction: number;
+}
+
+export interface ScoreInput {
+  participant: string;
+  maxRequests: number;
+  /** p99 of every successful request's duration in ms (all requests the test made). */
+  p99Ms: number;
+  paymentsSucceeded: number;
+  paymentsFailed: number;
+  inconsistencies: number;
+  default: ProcessorTotals;
+  fallback: ProcessorTotals;
+  timestamp?: string;
+}
+
+/** Rounds half away from zero to `places` decimals, like Big.js' default round(). */
+export function round(value: number, places: number): number {
+  const f = 10 ** places;
+  return Math.sign(value) * Math.round(Math.abs(value) * f + 1e-9) / f;
+}
+
+// Exact decimal arithmetic on amounts with few decimals: through integers of 1e-6.
+const MICRO = 1_000_000;
+const micro = (x: number) => Math.round(x * MICRO);
+const fromMicro = (x: number) => x / MICRO;
+
+export function finalResults(input: ScoreInput) {
+  const totalBruto = fromMicro(micro(input.default.totalAmount) + micro(input.fallback.totalAmount));
+  const defaultFee = fromMicro(Math.round(micro(input.default.totalAmount) * input.default.feePerTransaction));
+  const fallbackFee = fromMicro(Math.round(micro(input.fallback.totalAmount) * input.fallback.feePerTransaction));
+  const totalFee = fromMicro(micro(defaultFee) + micro(fallbackFee));
+  const p99 = round(input.p99Ms, 2);
+  const bonus = Math.max(round((11 - p99) * 0.02, 2), 0);
+  const fine = input.inconsistencies > 0 ? 0.35 : 0;
+  const recorded = input.default.totalRequests + input.fallback.totalRequests;
+  const lag = input.paymentsSucceeded - recorded;
+  const liquidPartial = fromMicro(micro(totalBruto) - micro(totalFee));
+  const liquid = fromMicro(micro(liquidPartial) + Math.round(micro(liquidPartial) * bonus) - Math.round(micro(liquidPartial) * fine));
+  return {
+    timestamp: input.timestamp ?? new Date().toISOString(),
+    participante: input.participant,
+    total_liquido: liquid,
+    total_bruto: totalBruto,
+    total_taxas: totalFee,
+    descricao: "'total_liquido' is the final score (the profit): total_liquido + (total_liquido * p99.bonus) - (total_liquido * multa.porcentagem)",
+    p99: { valor: `${p99}ms`, bonus: `${round(bonus * 100, 6)}%`, max_requests: input.maxRequests, descricao: 'bonus = max((11 - p99.valor) * 0.02, 0)' },
+    multa: {
+      porcentagem: fine,
+      total: fromMicro(Math.round(micro(liquidPartial) * fine)),
+      composicao: { num_inconsistencias: input.inconsistencies, descricao: "If 'num_inconsistencias' > 0, a 35% fine." },
+    },
+    caixa_dois: { detectado: lag < 0, descricao: "A negative 'lag' means more payments were recorded than requested: disqualified." },
+    lag: { num_pagamentos_total: recorded, num_pagamentos_solicitados: input.paymentsSucceeded, lag, descricao: 'Successful POSTs minus payments the processors recorded: payments still queued at the end.' },
+    pagamentos_solicitados: { qtd_sucesso: input.paymentsSucceeded, qtd_falha: input.paymentsFailed, descricao: "'qtd_sucesso': POST /payments answered 2xx; 'qtd_falha': the others." },
+    pagamentos_realizados_default: { total_bruto: input.default.totalAmount, num_pagamentos: input.default.totalRequests, total_taxas: defaultFee, descricao: 'What the default processor recorded.' },
+    pagamentos_realizados_fallback: { total_bruto: input.fallback.totalAmount, num_pagamentos: input.fallback.totalRequests, total_taxas: fallbackFee, descricao: 'What the fallback processor recorded.' },
+  };
+}
+
+export type FinalResults = ReturnType<typeof finalResults>;
