@@ -31,6 +31,8 @@ export const settings = {
   processorConnections: setting('PROCESSOR_CONNECTIONS', 'int', 512, 'Most open connections to one processor (undici pool size).'),
   processorMaxInFlight: setting('PROCESSOR_MAX_IN_FLIGHT', 'int', 512, 'Most payments in flight to one processor at once; more wait in the supervisor (keep it <= PROCESSOR_CONNECTIONS, so none waits for a connection).'),
   consistencyHorizonMs: setting('CONSISTENCY_HORIZON_MS', 'int', 1500, 'A processor whose delay reaches this is not used: its records would land too close to the 2 s consistency window.'),
+  slowMarginMs: setting('SLOW_MARGIN_MS', 'int', 250, 'A payment unanswered this long beyond the processor\'s expected delay marks it slow (sooner than the horizon: payments sent meanwhile would land late).'),
+  slowFloorMs: setting('SLOW_FLOOR_MS', 'int', 400, 'A processor is never marked slow by an unanswered payment younger than this.'),
   defaultWaitMs: setting('DEFAULT_WAIT_MS', 'int', 60000, 'How long a payment may wait for default to be usable before it goes to fallback.'),
   breakerFailureThreshold: setting('BREAKER_FAILURE_THRESHOLD', 'int', 3, 'Consecutive failures that open a processor\'s circuit breaker.'),
   breakerCooldownMs: setting('BREAKER_COOLDOWN_MS', 'int', 500, 'How long an open breaker waits before letting one probe payment through.'),

@@ -3,7 +3,9 @@
 // A processor is unavailable when it fails (consecutive failures, or its health
 // says failing) or when it is too slow for the consistency window (its delay
 // reaches the horizon); in both cases its breaker is open and one probe payment
-// per cool-down finds out when it is back.
+// per cool-down finds out when it is back, unless its delay is known to be at or
+// above the horizon: a probe would then be recorded seconds after its requestedAt,
+// just when a consistency check may read, so only a health report reopens it.
 import { CircuitBreaker, type BreakerSnapshot } from './circuit-breaker';
 import type { ProcessorHealth } from '../payment';
 import type { PaymentOutcome } from '../processor-client';
@@ -26,6 +28,10 @@ export interface StatusOptions {
   failureThreshold: number;
   cooldownMs: number;
   horizonMs: number;
+  /** A payment unanswered this much longer than the expected delay means the processor slowed down. */
+  slowMarginMs: number;
+  /** ... but never sooner than this (a processor going from 0 to a moderate delay is not a hazard). */
+  slowFloorMs: number;
 }
 
 export class ProcessorStatus {
@@ -40,6 +46,7 @@ export class ProcessorStatus {
 
   /** Payments that may be sent now: unlimited, one probe, or none. */
   allowance(): number {
+    if (this.breaker.state !== 'closed' && this.delayMs >= this.options.horizonMs) return 0;
     return this.breaker.allowance();
   }
 
@@ -61,15 +68,29 @@ export class ProcessorStatus {
       this.trip('failing', false);
       return;
     }
+    if (latencyMs >= this.options.horizonMs) {
+      this.delayMs = Math.max(this.delayMs, latencyMs);
+      this.trip('slow', true);
+      return;
+    }
     // A moving average, so one slow answer does not switch processors by itself.
     this.delayMs = this.delayMs === 0 ? latencyMs : this.delayMs * 0.7 + latencyMs * 0.3;
-    if (latencyMs >= this.options.horizonMs) this.trip('slow', true);
-    else this.breaker.onSuccess();
+    this.breaker.onSuccess();
   }
 
-  /** A payment in flight for this long means the processor is at least that slow. */
+  /** How long a payment may stay unanswered before the processor counts as slowed down. */
+  slowAfterMs(): number {
+    const { horizonMs, slowMarginMs, slowFloorMs } = this.options;
+    return Math.min(horizonMs, Math.max(slowFloorMs, this.delayMs + slowMarginMs));
+  }
+
+  /**
+   * A payment in flight for this long means the processor is at least that slow. Waiting
+   * for the whole horizon would let every payment sent meanwhile land seconds late
+   * (the 103 ms -> 2000 ms change of the official test), so a sudden slowdown counts.
+   */
   onInFlightAge(ageMs: number): void {
-    if (ageMs >= this.options.horizonMs && this.breaker.state === 'closed') {
+    if (this.breaker.state === 'closed' && ageMs >= this.slowAfterMs()) {
       this.delayMs = Math.max(this.delayMs, ageMs);
       this.trip('slow', true);
     }
