@@ -1,0 +1,30 @@
+// A short replay of the official test (scale 0.15: 45 s, up to 90 virtual users, every
+// stage change) against the whole stack: no inconsistency, no lag, no failed POST.
+import t from 'tap';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startStack } from '../../src/launcher/stack';
+import { Progress } from '../../src/replay/progress';
+import { runReplay } from '../../src/replay/run';
+import { namespace } from '../fixtures/pipeline';
+
+t.test('scaled official scenario against the stack', async (t) => {
+  const ns = namespace(t);
+  const stack = await startStack({ port: 29999, simulatorPorts: { default: 28001, fallback: 28002 }, ...ns, runDir: '.run/e2e-replay', output: 'ignore', log: () => undefined, appEnv: { LOG_LEVEL: 'warn' } });
+  t.teardown(() => stack.stop());
+  const lines: string[] = [];
+  const { results, checks } = await runReplay({
+    backendUrl: stack.url,
+    processorUrls: stack.processors,
+    scale: 0.15,
+    outDir: mkdtempSync(join(tmpdir(), 'replay-')),
+    progress: new Progress({ isTTY: false, write: (s: string) => lines.push(s) }, false),
+  });
+  t.comment(lines.join('').trim());
+  t.ok(checks.length >= 10, `${checks.length} consistency checks ran`);
+  t.equal(results.multa.composicao.num_inconsistencias, 0, 'no inconsistency');
+  t.equal(results.lag.lag, 0, 'no lag: every accepted payment was recorded by the end');
+  t.equal(results.pagamentos_solicitados.qtd_falha, 0, 'no failed POST');
+  t.ok(results.pagamentos_realizados_default.num_pagamentos > results.pagamentos_realizados_fallback.num_pagamentos, 'most payments went to default');
+});
