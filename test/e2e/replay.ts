@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { startStack } from '../../src/launcher/stack';
 import { Progress } from '../../src/replay/progress';
 import { runReplay } from '../../src/replay/run';
-import { namespace } from '../fixtures/pipeline';
+import { freePort, namespace } from '../fixtures/pipeline';
 
 t.test('scaled official scenario against the stack', async (t) => {
   const ns = namespace(t);
-  const stack = await startStack({ port: 29999, simulatorPorts: { default: 28001, fallback: 28002 }, ...ns, runDir: '.run/e2e-replay', output: 'ignore', log: () => undefined, appEnv: { LOG_LEVEL: 'warn' } });
+  const stack = await startStack({ port: await freePort(), simulatorPorts: { default: 0, fallback: 0 }, ...ns, runDir: '.run/e2e-replay', output: 'ignore', log: () => undefined, appEnv: { LOG_LEVEL: 'warn' } });
   t.teardown(() => stack.stop());
   const lines: string[] = [];
   const { results, checks } = await runReplay({

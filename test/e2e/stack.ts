@@ -2,11 +2,11 @@
 // simulators. Payments go through Nginx; the summary must equal both processors'.
 import t from 'tap';
 import { startStack } from '../../src/launcher/stack';
-import { eventually, getSummary, namespace, newPayment, postPayment, sleep } from '../fixtures/pipeline';
+import { eventually, freePort, getSummary, namespace, newPayment, postPayment, sleep } from '../fixtures/pipeline';
 
 t.test('payments through Nginx reach both instances and the summary equals the processors', async (t) => {
   const ns = namespace(t);
-  const stack = await startStack({ port: 19999, simulatorPorts: { default: 18001, fallback: 18002 }, ...ns, runDir: '.run/e2e-stack', output: 'ignore', log: () => undefined, appEnv: { LOG_LEVEL: 'warn' } });
+  const stack = await startStack({ port: await freePort(), simulatorPorts: { default: 0, fallback: 0 }, ...ns, runDir: '.run/e2e-stack', output: 'ignore', log: () => undefined, appEnv: { LOG_LEVEL: 'warn' } });
   t.teardown(() => stack.stop());
   const admin = (url: string) => fetch(`${url}/admin/payments-summary`, { headers: { 'x-rinha-token': '123' } }).then((r) => r.json() as Promise<{ totalRequests: number; totalAmount: number }>);
 
