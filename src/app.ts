@@ -189,6 +189,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
       inspectPage,
       accepting: () => accepting,
       onRequestTimed: (route, seconds) => metrics.paymentDuration.observe({ stage: 'answer', processor: 'none' }, seconds),
+      onPaymentRejected: () => metrics.paymentRequests.inc({ processor: 'none', outcome: 'rejected_input' }),
     },
     { port: config.port, socketPath: config.socketPath, maxBodyBytes: config.maxBodyBytes },
   );

@@ -241,3 +241,38 @@ t.test('graceful shutdown: health says so, new payments get 503, accepted ones a
   t.ok(equal, 'what it flushed before exiting equals what the processor recorded');
   t.equal(ours.default.totalRequests, 10);
 });
+
+t.test('metrics after a known sequence of payments: names, labels and values', async (t) => {
+  const processors = await startProcessors(t);
+  const app = await startTestApp(t, { ...namespace(t), instanceId: 'metrics-a', defaultUrl: processors.url.default, fallbackUrl: processors.url.fallback });
+  for (let i = 0; i < 5; i++) await postPayment(app.url, newPayment(1));
+  await postPayment(app.url, { correlationId: 'nope', amount: 1 });
+  await postPayment(app.url, '{');
+  t.ok(await eventually(async () => (await getSummary(app.url)).default.totalRequests === 5), 'recorded');
+  const res = await fetch(`${app.url}/metrics`);
+  t.match(res.headers.get('content-type'), /text\/plain/);
+  const text = await res.text();
+  // The value of a series, whatever the order of its labels.
+  const value = (series: string) => {
+    const key = (name: string, labels: string) => `${name}{${labels.split(',').filter(Boolean).sort().join(',')}}`;
+    const [, name, labels] = /^([^{]+)\{(.*)\}$/.exec(series)!;
+    const wanted = key(name, labels);
+    for (const line of text.split('\n')) {
+      const m = /^([^{ ]+)\{(.*)\} (\S+)$/.exec(line);
+      if (m && key(m[1], m[2]) === wanted) return Number(m[3]);
+    }
+    return undefined;
+  };
+  t.equal(value('payment_requests_total{processor="none",outcome="accepted",instance="metrics-a"}'), 5, 'accepted');
+  t.equal(value('payment_requests_total{processor="none",outcome="rejected_input",instance="metrics-a"}'), 2, 'rejected for their input');
+  t.equal(value('payment_requests_total{processor="default",outcome="sent",instance="metrics-a"}'), 5, 'sent to default');
+  t.equal(value('payment_requests_total{processor="default",outcome="recorded",instance="metrics-a"}'), 5, 'recorded by default');
+  t.equal(value('payment_duration_seconds_count{stage="answer",processor="none",instance="metrics-a"}'), 7, 'every POST /payments answer timed');
+  t.equal(value('payment_duration_seconds_count{stage="processor",processor="default",instance="metrics-a"}'), 5, 'every processor call timed');
+  t.equal(value('payment_duration_seconds_bucket{le="0.0001",stage="answer",processor="none",instance="metrics-a"}') !== undefined, true, 'buckets start at 0.1 ms');
+  t.equal(value('writer_batch_size_sum{instance="metrics-a"}'), 5, 'five rows written');
+  t.equal(value('processor_breaker_state{processor="default",instance="metrics-a"}'), 0, 'default breaker closed');
+  t.equal(value('payments_waiting{instance="metrics-a"}'), 0);
+  t.equal(value('payments_in_flight{processor="default",instance="metrics-a"}'), 0);
+  t.match(text, /^process_resident_memory_bytes\{instance="metrics-a"\} \d+/m, 'Node default metrics');
+});

@@ -21,6 +21,8 @@ export interface HttpServices {
   /** False once shutdown began: new payments get 503. */
   accepting(): boolean;
   onRequestTimed?(route: string, seconds: number): void;
+  /** A POST /payments refused for its input (the error code). */
+  onPaymentRejected?(code: string): void;
 }
 
 export interface HttpServerOptions {
@@ -120,6 +122,7 @@ export function startHttpServer(services: HttpServices, options: HttpServerOptio
         send(ex, 202, '');
       } catch (err) {
         sendError(ex, err);
+        services.onPaymentRejected?.(err instanceof ApiError ? err.code : 'INTERNAL');
       }
       if (timed) timed('payments', (performance.now() - started) / 1000);
     });
