@@ -52,12 +52,19 @@ for i = 1, #ARGV, 2 do
 end
 return fresh`;
 
-// Records assignments only for payments still owned here (another instance may have
-// claimed them after a missed heartbeat); returns the ids that were updated.
+// Records assignments only for payments still owned here: another instance may have
+// claimed them after a missed heartbeat (then they are in its hash, and in \`seen\`).
+// A payment that is in neither was forgotten by Redis itself (a restart without
+// persistence): it is taken back, not dropped. Returns the ids that were updated.
 const ASSIGN_OWNED = `
 local owned = {}
 for i = 1, #ARGV, 2 do
-  if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 1 then
+  local mine = redis.call('HEXISTS', KEYS[1], ARGV[i]) == 1
+  if not mine and redis.call('SISMEMBER', KEYS[2], ARGV[i]) == 0 then
+    redis.call('SADD', KEYS[2], ARGV[i])
+    mine = true
+  end
+  if mine then
     redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
     owned[#owned + 1] = ARGV[i]
   end
@@ -104,7 +111,7 @@ export class PendingPayments {
     if (payments.length === 0) return [];
     const args: string[] = [];
     for (const p of payments) args.push(p.correlationId, encode(p));
-    const owned = new Set((await this.redis.eval(ASSIGN_OWNED, 1, this.pendingKey(), ...args)) as string[]);
+    const owned = new Set((await this.redis.eval(ASSIGN_OWNED, 2, this.pendingKey(), `${this.prefix}seen`, ...args)) as string[]);
     return payments.filter((p) => owned.has(p.correlationId));
   }
 

@@ -25,8 +25,13 @@ t.test('claimFresh keeps payments never seen by any instance, durable under thei
 t.test('assignments are written only while the payment is still owned', async (t) => {
   const a = new PendingPayments(redis, prefix, 'a');
   const assigned = { processor: 'default' as const, requestedAt: '2025-07-10T12:00:00.000Z' };
-  const owned = await a.assign([payment('1', { assignment: assigned }), payment('gone', { assignment: assigned })]);
-  t.same(owned.map((p) => p.correlationId), ['1'], 'a payment not in its pending hash (claimed by another) is not assigned');
+  const b = new PendingPayments(redis, prefix, 'b');
+  const owned = await a.assign([payment('1', { assignment: assigned }), payment('3', { assignment: assigned })]);
+  t.same(owned.map((p) => p.correlationId), ['1'], 'a payment in another instance\'s hash is not assigned here');
+  t.same((await b.owned()).map((p) => p.correlationId), ['3'], 'it stays with its owner');
+  const forgotten = await a.assign([payment('forgotten', { assignment: assigned })]);
+  t.same(forgotten.map((p) => p.correlationId), ['forgotten'], 'a payment Redis forgot (restart without persistence) is taken back, not dropped');
+  await a.complete(['forgotten']);
   t.same((await a.owned()).find((p) => p.correlationId === '1')!.assignment, assigned, 'the assignment is durable');
   t.same(await a.assign([]), []);
   await a.complete(['1']);
