@@ -276,3 +276,30 @@ t.test('metrics after a known sequence of payments: names, labels and values', a
   t.equal(value('payments_in_flight{processor="default",instance="metrics-a"}'), 0);
   t.match(text, /^process_resident_memory_bytes\{instance="metrics-a"\} \d+/m, 'Node default metrics');
 });
+
+t.test('a body that arrives slowly, in pieces, is read whole', async (t) => {
+  const processors = await startProcessors(t);
+  const app = await startTestApp(t, { ...namespace(t), defaultUrl: processors.url.default, fallbackUrl: processors.url.fallback });
+  const { connect } = await import('node:net');
+  const body = JSON.stringify(newPayment(9.99));
+  const answer = await new Promise<string>((resolve, reject) => {
+    const socket = connect(app.port, '127.0.0.1', async () => {
+      socket.write(`POST /payments HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+      for (let i = 0; i < body.length; i += 7) {
+        socket.write(body.slice(i, i + 7));
+        await sleep(20);
+      }
+    });
+    let text = '';
+    socket.on('data', (d) => {
+      text += d;
+      if (text.includes('\r\n\r\n')) {
+        socket.destroy();
+        resolve(text);
+      }
+    });
+    socket.on('error', reject);
+  });
+  t.match(answer, /^HTTP\/1\.1 202/, 'accepted once the last piece arrived');
+  t.ok(await eventually(async () => (await getSummary(app.url)).default.totalAmount === 9.99), 'and recorded with its amount');
+});

@@ -89,3 +89,30 @@ t.test('payments in a processor\'s hands when their instance died are recorded e
   }
   t.ok((await summariesAgree(survivor.url, processors)).equal, 'summaries agree');
 });
+
+t.test('SIGTERM: the instance stops accepting, flushes, and hands over what it still holds at once', async (t) => {
+  const processors = await startProcessors(t);
+  await processors.setFailure('default', true);
+  await processors.setFailure('fallback', true);
+  const ns = namespace(t);
+  // A long heartbeat: a hand-over that waited for it to expire would take 30 s.
+  const { child, url } = await startChild(t, {
+    INSTANCE_ID: 'leaving-e',
+    REDIS_PREFIX: ns.redisPrefix,
+    DATABASE_SCHEMA: ns.databaseSchema,
+    PROCESSOR_DEFAULT_URL: processors.url.default,
+    PROCESSOR_FALLBACK_URL: processors.url.fallback,
+    HEARTBEAT_MS: '10000',
+  });
+  const payments = Array.from({ length: 20 }, () => newPayment(4.4));
+  for (const p of payments) t.equal((await postPayment(url, p)).status, 202);
+  const survivor = await startTestApp(t, { ...ns, instanceId: 'survivor-f', defaultUrl: processors.url.default, fallbackUrl: processors.url.fallback });
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  child.kill('SIGTERM');
+  t.equal(await exited, 0, 'exits cleanly');
+  await processors.setFailure('default', false);
+  const started = Date.now();
+  t.ok(await eventually(async () => (await getSummary(survivor.url)).default.totalRequests === payments.length, 10_000), 'the survivor completed all 20');
+  t.ok(Date.now() - started < 10_000, `without waiting for the heartbeat to expire (${Date.now() - started} ms)`);
+  t.ok((await summariesAgree(survivor.url, processors)).equal, 'summaries agree');
+});
