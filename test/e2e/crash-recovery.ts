@@ -25,6 +25,11 @@ async function startChild(t: { teardown(fn: () => unknown): void }, env: Record<
   return { child, url };
 }
 
+/** The environment of a child instance sharing a test's namespace and processors. */
+function childEnv(instanceId: string, ns: { redisPrefix: string; databaseSchema: string }, processors: { url: { default: string; fallback: string } }, extra: Record<string, string> = {}): Record<string, string> {
+  return { INSTANCE_ID: instanceId, REDIS_PREFIX: ns.redisPrefix, DATABASE_SCHEMA: ns.databaseSchema, PROCESSOR_DEFAULT_URL: processors.url.default, PROCESSOR_FALLBACK_URL: processors.url.fallback, ...extra };
+}
+
 t.test('built app present', async (t) => {
   t.ok(existsSync(MAIN), `${MAIN} exists (npm test builds it first)`);
 });
@@ -34,13 +39,7 @@ t.test('payments waiting in a killed instance are completed by another', async (
   await processors.setFailure('default', true);
   await processors.setFailure('fallback', true);
   const ns = namespace(t);
-  const { child, url } = await startChild(t, {
-    INSTANCE_ID: 'doomed-a',
-    REDIS_PREFIX: ns.redisPrefix,
-    DATABASE_SCHEMA: ns.databaseSchema,
-    PROCESSOR_DEFAULT_URL: processors.url.default,
-    PROCESSOR_FALLBACK_URL: processors.url.fallback,
-  });
+  const { child, url } = await startChild(t, childEnv('doomed-a', ns, processors));
   const payments = Array.from({ length: 40 }, () => newPayment(2.5));
   for (const p of payments) t.equal((await postPayment(url, p)).status, 202);
   await sleep(300);
@@ -64,13 +63,7 @@ t.test('payments in a processor\'s hands when their instance died are recorded e
   const processors = await startProcessors(t);
   await processors.setDelay('default', 1000);
   const ns = namespace(t);
-  const { child, url } = await startChild(t, {
-    INSTANCE_ID: 'doomed-c',
-    REDIS_PREFIX: ns.redisPrefix,
-    DATABASE_SCHEMA: ns.databaseSchema,
-    PROCESSOR_DEFAULT_URL: processors.url.default,
-    PROCESSOR_FALLBACK_URL: processors.url.fallback,
-  });
+  const { child, url } = await startChild(t, childEnv('doomed-c', ns, processors));
   const payments = Array.from({ length: 30 }, () => newPayment(1.25));
   for (const p of payments) await postPayment(url, p);
   await sleep(400);
@@ -96,14 +89,7 @@ t.test('SIGTERM: the instance stops accepting, flushes, and hands over what it s
   await processors.setFailure('fallback', true);
   const ns = namespace(t);
   // A long heartbeat: a hand-over that waited for it to expire would take 30 s.
-  const { child, url } = await startChild(t, {
-    INSTANCE_ID: 'leaving-e',
-    REDIS_PREFIX: ns.redisPrefix,
-    DATABASE_SCHEMA: ns.databaseSchema,
-    PROCESSOR_DEFAULT_URL: processors.url.default,
-    PROCESSOR_FALLBACK_URL: processors.url.fallback,
-    HEARTBEAT_MS: '10000',
-  });
+  const { child, url } = await startChild(t, childEnv('leaving-e', ns, processors, { HEARTBEAT_MS: '10000' }));
   const payments = Array.from({ length: 20 }, () => newPayment(4.4));
   for (const p of payments) t.equal((await postPayment(url, p)).status, 202);
   const survivor = await startTestApp(t, { ...ns, instanceId: 'survivor-f', defaultUrl: processors.url.default, fallbackUrl: processors.url.fallback });
