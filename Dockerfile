@@ -13,5 +13,5 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json nginx.conf ./
-# The heap is capped well below the container's memory limit (see docker-compose.yml).
-CMD ["node", "--max-old-space-size=56", "dist/src/main.js"]
+# Memory flags: the same as the native launcher's (src/launcher/stack.ts, INSTANCE_NODE_FLAGS).
+CMD ["node", "--max-old-space-size=56", "--max-semi-space-size=2", "dist/src/main.js"]

@@ -47,6 +47,12 @@ export const DEFAULT_STACK_OPTIONS: StackOptions = {
 };
 
 const INSTANCES = ['app1', 'app2'];
+/**
+ * Node's memory flags for an instance, the same as the Dockerfile's CMD (a test keeps them equal):
+ * the heap is small (about 20 MB used under load), and V8's default young generation alone would
+ * push the process past the 100 MB the compose file gives it.
+ */
+export const INSTANCE_NODE_FLAGS = ['--max-old-space-size=56', '--max-semi-space-size=2'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function nginxBinary(): string {
@@ -107,7 +113,7 @@ export async function startStack(overrides: Partial<StackOptions> = {}): Promise
     const instances = INSTANCES.map((name) => ({ name, socket: join(runDir, `${name}.sock`), pid: undefined as number | undefined }));
     for (const instance of instances) {
       rmSync(instance.socket, { force: true });
-      const child = spawn(process.execPath, [main], {
+      const child = spawn(process.execPath, [...INSTANCE_NODE_FLAGS, main], {
         env: {
           ...process.env,
           INSTANCE_ID: instance.name,

@@ -3,6 +3,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { INSTANCE_NODE_FLAGS } from '../../src/launcher/stack';
 
 const root = join(__dirname, '..', '..');
 const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
@@ -68,4 +69,11 @@ t.test('nginx.conf sends to both instances\' sockets, as named in the compose fi
 t.test('info.json has the fields the submission needs', async (t) => {
   const info = JSON.parse(readFileSync(join(root, 'info.json'), 'utf8'));
   for (const field of ['name', 'social', 'source-code-repo', 'langs', 'storages', 'messaging', 'load-balancers', 'other-technologies']) t.ok(field in info, `info.json has ${field}`);
+});
+
+t.test('the image runs an instance with the same Node flags as the native launcher', async (t) => {
+  const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+  const cmd = /^CMD (\[.*\])$/m.exec(dockerfile);
+  t.ok(cmd, 'Dockerfile has an exec-form CMD');
+  t.same(JSON.parse(cmd![1]), ['node', ...INSTANCE_NODE_FLAGS, 'dist/src/main.js']);
 });
