@@ -160,7 +160,8 @@ export async function startApp(config: Config, log: Logger = createLogger(config
 
   let accepting = true;
   const startedAt = new Date().toISOString();
-  const http: RunningHttpServer = await startHttpServer(
+  let http: RunningHttpServer | null = null;
+  http = await startHttpServer(
     {
       acceptPayment: (payment) => {
         intake.accept(payment);
@@ -179,7 +180,9 @@ export async function startApp(config: Config, log: Logger = createLogger(config
       metrics: async () => {
         const snapshot = await inspect();
         metrics.waiting.set(snapshot.waiting);
+        metrics.activeConnections.set({ peer: 'clients' }, Math.max(0, (http?.inProgress() ?? 1) - 1));
         for (const p of snapshot.processors) {
+          metrics.activeConnections.set({ peer: p.processor }, clients[p.processor].openConnections);
           metrics.inFlight.set({ processor: p.processor }, p.inFlight);
           metrics.breakerState.set({ processor: p.processor }, BREAKER_GAUGE[p.breaker.state]);
         }

@@ -15,6 +15,7 @@ export class Metrics {
   readonly inFlight: Gauge<'processor'>;
   readonly writerBatchSize: Histogram;
   readonly writerFlushSeconds: Histogram;
+  readonly activeConnections: Gauge<'peer'>;
 
   constructor(instanceId: string, withDefaults = true) {
     this.registry.setDefaultLabels({ instance: instanceId });
@@ -27,6 +28,7 @@ export class Metrics {
     this.inFlight = new Gauge({ name: 'payments_in_flight', help: 'Payments sent to a processor and not yet settled.', labelNames: ['processor'], registers });
     this.writerBatchSize = new Histogram({ name: 'writer_batch_size', help: 'Rows per Postgres INSERT.', buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000], registers });
     this.writerFlushSeconds = new Histogram({ name: 'writer_flush_seconds', help: 'Time of one Postgres INSERT.', buckets: LATENCY_BUCKETS, registers });
+    this.activeConnections = new Gauge({ name: 'active_connections', help: 'Open connections to each processor (peer=default|fallback), and client requests in progress (peer=clients; uWS does not report idle client connections).', labelNames: ['peer'], registers });
     if (withDefaults) collectDefaultMetrics({ register: this.registry });
   }
 

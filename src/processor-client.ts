@@ -106,6 +106,11 @@ export class ProcessorClient {
     }
   }
 
+  /** Connections open to the processor now. */
+  get openConnections(): number {
+    return this.pool.stats.connected;
+  }
+
   close(): Promise<void> {
     return this.pool.close();
   }

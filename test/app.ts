@@ -275,6 +275,9 @@ t.test('metrics after a known sequence of payments: names, labels and values', a
   t.equal(value('payments_waiting{instance="metrics-a"}'), 0);
   t.equal(value('payments_in_flight{processor="default",instance="metrics-a"}'), 0);
   t.match(text, /^process_resident_memory_bytes\{instance="metrics-a"\} \d+/m, 'Node default metrics');
+  t.ok(value('active_connections{peer="default",instance="metrics-a"}')! >= 1, 'a connection to default is open');
+  t.ok(value('active_connections{peer="fallback",instance="metrics-a"}')! <= 1, 'to fallback at most the health check\'s');
+  t.equal(value('active_connections{peer="clients",instance="metrics-a"}'), 0, 'no other client request in progress (this one excluded)');
 });
 
 t.test('a body that arrives slowly, in pieces, is read whole', async (t) => {

@@ -34,6 +34,8 @@ export interface HttpServerOptions {
 export interface RunningHttpServer {
   /** The TCP port listened on (0 for a Unix socket). */
   port: number;
+  /** Requests received and not yet answered (nor aborted). */
+  inProgress(): number;
   close(): void;
 }
 
@@ -53,11 +55,15 @@ const STATUS_TEXT: Record<number, string> = {
 interface Exchange {
   res: HttpResponse;
   done: boolean;
+  /** This server's count of requests in progress. */
+  live: { n: number };
 }
 
-function open(res: HttpResponse): Exchange {
-  const ex: Exchange = { res, done: false };
+function open(res: HttpResponse, live: { n: number }): Exchange {
+  const ex: Exchange = { res, done: false, live };
+  live.n++;
   res.onAborted(() => {
+    if (!ex.done) live.n--;
     ex.done = true;
   });
   return ex;
@@ -66,6 +72,7 @@ function open(res: HttpResponse): Exchange {
 function send(ex: Exchange, status: number, body: string, contentType = 'application/json', extraHeaders: Record<string, string> = {}): void {
   if (ex.done) return;
   ex.done = true;
+  ex.live.n--;
   ex.res.cork(() => {
     ex.res.writeStatus(STATUS_TEXT[status] ?? `${status}`);
     if (body.length > 0) ex.res.writeHeader('content-type', contentType);
@@ -110,10 +117,11 @@ export function startHttpServer(services: HttpServices, options: HttpServerOptio
   const uws = loadUws();
   const app: TemplatedApp = uws.App();
   const timed = services.onRequestTimed;
+  const live = { n: 0 };
 
   app.post('/payments', (res: HttpResponse) => {
     const started = timed ? performance.now() : 0;
-    const ex = open(res);
+    const ex = open(res, live);
     if (!services.accepting()) return sendError(ex, new ApiError('SHUTTING_DOWN'));
     readBody(ex, options.maxBodyBytes, (text) => {
       try {
@@ -129,7 +137,7 @@ export function startHttpServer(services: HttpServices, options: HttpServerOptio
   });
 
   app.get('/payments-summary', (res: HttpResponse, req: HttpRequest) => {
-    const ex = open(res);
+    const ex = open(res, live);
     let window: SummaryWindow;
     try {
       window = parseSummaryWindow(req.getQuery('from') ?? '', req.getQuery('to') ?? '');
@@ -143,7 +151,7 @@ export function startHttpServer(services: HttpServices, options: HttpServerOptio
   });
 
   app.post('/purge-payments', (res: HttpResponse) => {
-    const ex = open(res);
+    const ex = open(res, live);
     services.purge().then(
       () => send(ex, 200, JSON.stringify({ message: 'All payments purged.' })),
       () => sendError(ex, new ApiError('STORE_UNAVAILABLE')),
@@ -151,13 +159,13 @@ export function startHttpServer(services: HttpServices, options: HttpServerOptio
   });
 
   app.get('/health', (res: HttpResponse) => {
-    const ex = open(res);
+    const ex = open(res, live);
     const health = services.health();
     send(ex, health.status === 'ok' ? 200 : 503, JSON.stringify(health));
   });
 
   app.get('/metrics', (res: HttpResponse) => {
-    const ex = open(res);
+    const ex = open(res, live);
     services.metrics().then(
       (m) => send(ex, 200, m.body, m.contentType),
       (err) => sendError(ex, err),
@@ -165,7 +173,7 @@ export function startHttpServer(services: HttpServices, options: HttpServerOptio
   });
 
   app.get('/actors', (res: HttpResponse) => {
-    const ex = open(res);
+    const ex = open(res, live);
     services.inspect().then(
       (tree) => send(ex, 200, JSON.stringify(tree)),
       (err) => sendError(ex, err),
@@ -173,11 +181,11 @@ export function startHttpServer(services: HttpServices, options: HttpServerOptio
   });
 
   app.get('/actors.html', (res: HttpResponse) => {
-    send(open(res), 200, services.inspectPage(), 'text/html; charset=utf-8');
+    send(open(res, live), 200, services.inspectPage(), 'text/html; charset=utf-8');
   });
 
   app.any('/*', (res: HttpResponse, req: HttpRequest) => {
-    const ex = open(res);
+    const ex = open(res, live);
     const allowed = ROUTES[req.getUrl()];
     if (allowed) sendError(ex, new ApiError('METHOD_NOT_ALLOWED'), { allow: allowed.map((m) => m.toUpperCase()).join(', ') });
     else sendError(ex, new ApiError('NOT_FOUND'));
@@ -190,6 +198,7 @@ export function startHttpServer(services: HttpServices, options: HttpServerOptio
       if (options.socketPath) chmodSync(options.socketPath, 0o666);
       resolve({
         port: options.socketPath ? 0 : uws.us_socket_local_port(socket),
+        inProgress: () => live.n,
         close: () => uws.us_listen_socket_close(socket),
       });
     };
