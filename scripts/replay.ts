@@ -7,6 +7,7 @@
 //   --max-vus N       (MAX_REQUESTS, 603 x scale)
 //   --out DIR         (OUT_DIR, reports): final-results.json and report.html
 //   --participant P   (PARTICIPANT, anonymous)
+//   --horizon MS      (CONSISTENCY_HORIZON_MS, 1500): the delay above which the oracle does not use default
 import { parseArgs } from 'node:util';
 import { DEFAULT_REPLAY_OPTIONS, runReplay } from '../src/replay/run';
 
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     'max-vus': { type: 'string' },
     out: { type: 'string' },
     participant: { type: 'string' },
+    horizon: { type: 'string' },
   },
 });
 
@@ -35,6 +37,7 @@ runReplay({
   maxVus: values['max-vus'] ?? env.MAX_REQUESTS ? Number(values['max-vus'] ?? env.MAX_REQUESTS) : undefined,
   outDir: values.out ?? env.OUT_DIR ?? DEFAULT_REPLAY_OPTIONS.outDir,
   participant: values.participant ?? env.PARTICIPANT ?? DEFAULT_REPLAY_OPTIONS.participant,
+  horizonMs: Number(values.horizon ?? env.CONSISTENCY_HORIZON_MS ?? DEFAULT_REPLAY_OPTIONS.horizonMs),
 }).then(
   (r) => process.exit(r.results.lag.lag === 0 && r.results.multa.composicao.num_inconsistencias === 0 ? 0 : 2),
   (err) => {

@@ -20,6 +20,8 @@ export interface ReportInput {
   checks: ConsistencyCheck[];
   results: FinalResults;
   backendUrl: string;
+  /** What an oracle knowing the stages could send to default (0..1). */
+  oracleDefaultShare?: number;
 }
 
 interface Series {
@@ -92,6 +94,7 @@ export function renderReport(input: ReportInput): string {
     ['lag', `${r.lag.lag} (requested ${r.lag.num_pagamentos_solicitados}, recorded ${r.lag.num_pagamentos_total})`],
     ['default', `${r.pagamentos_realizados_default.num_pagamentos} payments, ${r.pagamentos_realizados_default.total_bruto}`],
     ['fallback', `${r.pagamentos_realizados_fallback.num_pagamentos} payments, ${r.pagamentos_realizados_fallback.total_bruto}`],
+    ['share to default', `${((r.pagamentos_realizados_default.num_pagamentos / Math.max(1, r.lag.num_pagamentos_total)) * 100).toFixed(1)}%${input.oracleDefaultShare === undefined ? '' : ` (an oracle knowing the stages: ${(input.oracleDefaultShare * 100).toFixed(1)}%)`}`],
     ['failed POSTs', String(r.pagamentos_solicitados.qtd_falha)],
   ];
   const stageRows = scenario.stages

@@ -8,6 +8,7 @@ import { k6Percentile, sortedCopy } from './percentile';
 import { ProcessorsAdmin } from './processors-admin';
 import { Progress } from './progress';
 import { renderReport, type TimelinePoint } from './report';
+import { oracleDefaultShare } from './oracle';
 import { OFFICIAL, scaledScenario, stageAt, vusAt, type Scenario } from './scenario';
 import { finalResults, type FinalResults } from './score';
 import { TimedClient } from './timed-client';
@@ -21,6 +22,8 @@ export interface ReplayOptions {
   scale: number;
   /** Overrides the peak of virtual users (MAX_REQUESTS). */
   maxVus?: number;
+  /** The consistency horizon the oracle respects (the system's CONSISTENCY_HORIZON_MS). */
+  horizonMs: number;
   outDir: string;
   participant: string;
   progress: Progress;
@@ -31,12 +34,16 @@ export const DEFAULT_REPLAY_OPTIONS: Omit<ReplayOptions, 'progress'> = {
   processorUrls: { default: 'http://127.0.0.1:8001', fallback: 'http://127.0.0.1:8002' },
   token: '123',
   scale: 1,
+  horizonMs: 1500,
   outDir: 'reports',
   participant: 'anonymous',
 };
 
 export interface ReplayResult {
   results: FinalResults;
+  /** Share of recorded payments that went to default, and what an oracle could have sent there. */
+  defaultShare: number;
+  oracleDefaultShare: number;
   checks: ConsistencyCheck[];
   reportPath: string;
   resultsPath: string;
@@ -148,11 +155,14 @@ export async function runReplay(overrides: Partial<ReplayOptions> = {}): Promise
   const resultsPath = join(outDir, 'final-results.json');
   const reportPath = join(outDir, 'report.html');
   writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(reportPath, renderReport({ scenario, samples: client.samples, timeline, checks, results, backendUrl: o.backendUrl }));
+  writeFileSync(reportPath, renderReport({ scenario, samples: client.samples, timeline, checks, results, backendUrl: o.backendUrl, oracleDefaultShare: oracleDefaultShare(scenario, o.horizonMs) }));
   o.progress.say(
     `score ${results.total_liquido.toFixed(2)}: bruto ${results.total_bruto}, taxas ${results.total_taxas}, p99 ${results.p99.valor} (bonus ${results.p99.bonus}), ` +
       `inconsistencies ${results.multa.composicao.num_inconsistencias}, lag ${results.lag.lag}, default ${d.totalRequests} / fallback ${f.totalRequests}`,
   );
+  const defaultShare = d.totalRequests / Math.max(1, d.totalRequests + f.totalRequests);
+  const oracle = oracleDefaultShare(scenario, o.horizonMs);
+  o.progress.say(`default share ${(defaultShare * 100).toFixed(1)}%, oracle ${(oracle * 100).toFixed(1)}% (ratio ${(defaultShare / oracle).toFixed(3)})`);
   o.progress.say(`wrote ${resultsPath} and ${reportPath}`);
-  return { results, checks, reportPath, resultsPath };
+  return { results, checks, reportPath, resultsPath, defaultShare, oracleDefaultShare: oracle };
 }
