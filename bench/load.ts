@@ -1,6 +1,7 @@
 // A small open-loop load: `rate` POSTs per second for `seconds`, each timed from send to
 // the end of the response. Shared by the benchmarks in this folder.
 import { Pool } from 'undici';
+import { TimedClient } from '../src/replay/timed-client';
 
 export interface LoadResult {
   sent: number;
@@ -52,4 +53,27 @@ export async function openLoop(url: string, path: string, body: () => string, ra
   await pool.close();
   latencies.sort((a, b) => a - b);
   return { sent, ok: latencies.length, errors, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), max: latencies[latencies.length - 1] ?? NaN, achievedRate: latencies.length / elapsed };
+}
+
+/**
+ * The replay's pattern: `users` virtual users, started evenly over the first second, each
+ * posting one payment (a fresh id) then sleeping 1 s, for `seconds`. Returns the durations
+ * of the 2xx answers, in ms.
+ */
+export async function vuPattern(url: string, users: number, seconds: number): Promise<number[]> {
+  const { randomUUID } = await import('node:crypto');
+  const client = new TimedClient(() => Date.now(), users);
+  const end = Date.now() + seconds * 1000;
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  await Promise.all(
+    Array.from({ length: users }, async (_, i) => {
+      await sleep((i / users) * 1000);
+      while (Date.now() < end) {
+        await client.send('payment', `${url}/payments`, 'POST', 1500, JSON.stringify({ correlationId: randomUUID(), amount: 20.05 }));
+        await sleep(1000);
+      }
+    }),
+  );
+  await client.close();
+  return client.samples.filter((s) => s.ok).map((s) => s.ms);
 }

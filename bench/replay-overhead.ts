@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { k6Percentile, sortedCopy } from '../src/replay/percentile';
 import { TimedClient } from '../src/replay/timed-client';
+import { vuPattern } from './load';
 
 const SERVER = `
 const uws = require(${JSON.stringify(require.resolve('@trufflesuite/uws-js-unofficial'))});
@@ -23,20 +24,6 @@ async function ours(url: string, connections: number, seconds: number): Promise<
   const end = Date.now() + seconds * 1000;
   await Promise.all(Array.from({ length: connections }, async () => {
     while (Date.now() < end) await client.send('payment', `${url}/payments`, 'POST', 1500, body);
-  }));
-  await client.close();
-  return client.samples.filter((s) => s.ok).map((s) => s.ms);
-}
-
-async function vus(url: string, users: number, seconds: number): Promise<number[]> {
-  const client = new TimedClient(() => Date.now(), users);
-  const end = Date.now() + seconds * 1000;
-  await Promise.all(Array.from({ length: users }, async (_, i) => {
-    await sleep((i / users) * 1000);
-    while (Date.now() < end) {
-      await client.send('payment', `${url}/payments`, 'POST', 1500, body);
-      await sleep(1000);
-    }
   }));
   await client.close();
   return client.samples.filter((s) => s.ok).map((s) => s.ms);
@@ -69,7 +56,7 @@ async function main(): Promise<void> {
       console.log(`${String(c).padStart(11)}  wrk   ${w.p50.toFixed(3).padStart(7)} ${w.p99.toFixed(3).padStart(7)} ${w.rate.toFixed(0).padStart(9)}`);
       console.log(`${String(c).padStart(11)}  ours  ${k6Percentile(o, 50).toFixed(3).padStart(7)} ${p99.toFixed(3).padStart(7)} ${(o.length / 5).toFixed(0).padStart(9)}   ${(p99 / w.p99).toFixed(2)}`);
     }
-    const pattern = sortedCopy(await vus(url, 600, 10));
+    const pattern = sortedCopy(await vuPattern(url, 600, 10));
     console.log(`replay pattern, 600 VUs posting then sleeping 1 s for 10 s: ${(pattern.length / 10).toFixed(0)} req/s, p50 ${k6Percentile(pattern, 50).toFixed(3)} ms, p99 ${k6Percentile(pattern, 99).toFixed(3)} ms`);
   } finally {
     server.kill();
