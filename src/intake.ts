@@ -10,22 +10,15 @@ import type { PendingPayment } from './store/pending-payments';
 export class PaymentIntake {
   private batch: PendingPayment[] = [];
   private scheduled = false;
-  accepted = 0;
 
   constructor(private readonly supervisor: ActorRef<SupervisorMsg>, private readonly flushMs: number) {}
 
   accept(payment: PaymentRequest): void {
-    this.accepted++;
     this.batch.push({ correlationId: payment.correlationId, amountCents: payment.amountCents, acceptedAt: Date.now() });
     if (this.scheduled) return;
     this.scheduled = true;
     if (this.flushMs > 0) setTimeout(this.flush, this.flushMs);
     else setImmediate(this.flush);
-  }
-
-  /** Payments accepted but not yet handed over. */
-  get buffered(): number {
-    return this.batch.length;
   }
 
   readonly flush = (): void => {
