@@ -1,0 +1,133 @@
+import t from 'tap';
+import { startActorSystem, stopActorSystem, tell } from '../../src/actors/actor-system';
+import { spawnProcessorActor, type ProcessorActorSnapshot, type SettledReport } from '../../src/actors/processor-actor';
+import { silentLogger } from '../../src/log';
+import type { ProcessorPaymentBody } from '../../src/payment';
+import type { LookupResult, PaymentAttempt, PaymentOutcome } from '../../src/processor-client';
+import type { PendingPayment } from '../../src/store/pending-payments';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pay = (id: string, extra: Partial<PendingPayment> = {}): PendingPayment => ({ correlationId: id, amountCents: 2005, acceptedAt: Date.now(), ...extra });
+
+interface Script {
+  outcomes: PaymentOutcome[];
+  latencyMs?: number;
+  lookup?: LookupResult;
+  owned?: (ps: PendingPayment[]) => PendingPayment[] | Promise<PendingPayment[]>;
+}
+
+function setup(t: { teardown(fn: () => unknown): void }, script: Script, settleMs = 10_000) {
+  const system = startActorSystem(`processor-test-${Math.random()}`);
+  const sent: ProcessorPaymentBody[] = [];
+  const lookups: string[] = [];
+  const reports: SettledReport[] = [];
+  const actor = spawnProcessorActor(system, {
+    processor: 'default',
+    gateway: {
+      pay: async (body): Promise<PaymentAttempt> => {
+        sent.push(body);
+        const outcome = script.outcomes.length > 1 ? script.outcomes.shift()! : script.outcomes[0];
+        if (script.latencyMs) await sleep(script.latencyMs);
+        return { outcome, status: outcome === 'recorded' ? 200 : outcome === 'rejected' ? 500 : null, latencyMs: script.latencyMs ?? 1 };
+      },
+      lookup: async (id) => (lookups.push(id), script.lookup ?? { found: 'unknown' }),
+    },
+    ledger: { assign: async (ps) => (script.owned ? script.owned(ps) : ps) },
+    report: (r) => reports.push(r),
+    failureThreshold: 2,
+    cooldownMs: 100,
+    horizonMs: 1500,
+    slowMarginMs: 50,
+    slowFloorMs: 100,
+    settleMs,
+    pinnedRetryMs: 30,
+    watchMs: 10,
+    log: silentLogger,
+  });
+  t.teardown(() => {
+    tell(actor.ref, { type: 'stop-watching' });
+    stopActorSystem(system);
+  });
+  const inspect = () => new Promise<ProcessorActorSnapshot>((r) => tell(actor.ref, { type: 'inspect', replyTo: r }));
+  const recorded = () => reports.flatMap((r) => r.recorded.map((p) => p.correlationId));
+  const returned = () => reports.flatMap((r) => r.returned.map((p) => p.correlationId));
+  return { actor, sent, lookups, reports, inspect, recorded, returned };
+}
+
+t.test('recorded payments are reported with the requestedAt that was sent', async (t) => {
+  const a = setup(t, { outcomes: ['recorded'] });
+  tell(a.actor.ref, { type: 'send', payments: [pay('a'), pay('b')] });
+  await sleep(50);
+  t.same(a.recorded().sort(), ['a', 'b']);
+  const r = a.reports.flatMap((x) => x.recorded).find((p) => p.correlationId === 'a')!;
+  t.equal(r.requestedAt, a.sent.find((b) => b.correlationId === 'a')!.requestedAt);
+  t.equal(r.processor, 'default');
+  t.equal(a.sent[0].amount, 20.05);
+  t.match(await a.inspect(), { name: 'processor-default', inFlight: 0, pinned: 0, recordedTotal: 2 });
+});
+
+t.test('a 500 returns the payment, without its assignment, for another route', async (t) => {
+  const a = setup(t, { outcomes: ['rejected'] });
+  tell(a.actor.ref, { type: 'send', payments: [pay('x')] });
+  await sleep(50);
+  t.same(a.returned(), ['x']);
+  t.equal(a.reports[0].returned[0].assignment, undefined);
+});
+
+t.test('a lost answer pins the payment: sent again with the same body until recorded, never returned meanwhile', async (t) => {
+  const a = setup(t, { outcomes: ['unknown', 'rejected', 'unknown', 'recorded'] });
+  tell(a.actor.ref, { type: 'send', payments: [pay('p')] });
+  await sleep(20);
+  t.match(await a.inspect(), { pinned: 1, inFlight: 1 });
+  await sleep(250);
+  t.same(a.recorded(), ['p'], 'recorded in the end');
+  t.same(a.returned(), [], 'a 500 after a lost answer did not release it');
+  t.equal(a.sent.length, 4);
+  t.ok(a.sent.every((b) => b.requestedAt === a.sent[0].requestedAt), 'every attempt carried the same requestedAt');
+});
+
+t.test('after the settle time a lookup decides: not there -> returned; there -> recorded as the processor has it', async (t) => {
+  const gone = setup(t, { outcomes: ['unknown', 'rejected'], lookup: { found: false } }, 60);
+  tell(gone.actor.ref, { type: 'send', payments: [pay('g')] });
+  await sleep(250);
+  t.same(gone.returned(), ['g']);
+  t.same(gone.lookups.slice(0, 1), ['g']);
+  const there = setup(t, { outcomes: ['unknown', 'rejected'], lookup: { found: true, amount: 20.05, requestedAt: '2025-07-10T12:00:00.000Z' } }, 60);
+  tell(there.actor.ref, { type: 'send', payments: [pay('h')] });
+  await sleep(250);
+  t.same(there.recorded(), ['h']);
+  t.equal(there.reports.flatMap((r) => r.recorded)[0].requestedAt, '2025-07-10T12:00:00.000Z');
+});
+
+t.test('a recovered payment with an assignment here is pinned and resent with its own requestedAt', async (t) => {
+  const a = setup(t, { outcomes: ['recorded'] });
+  tell(a.actor.ref, { type: 'send', payments: [pay('r', { assignment: { processor: 'default', requestedAt: '2025-01-01T00:00:00.000Z' } })] });
+  await sleep(100);
+  t.same(a.recorded(), ['r']);
+  t.equal(a.sent[0].requestedAt, '2025-01-01T00:00:00.000Z');
+});
+
+t.test('assignments: taken by another instance -> dropped; Redis failing -> returned', async (t) => {
+  const a = setup(t, { outcomes: ['recorded'], owned: (ps) => ps.filter((p) => p.correlationId !== 'theirs') });
+  tell(a.actor.ref, { type: 'send', payments: [pay('mine'), pay('theirs')] });
+  await sleep(50);
+  t.same(a.recorded(), ['mine']);
+  t.equal(a.reports.reduce((n, r) => n + r.dropped, 0), 1);
+  t.equal(a.sent.length, 1, 'nothing sent for the one taken elsewhere');
+  const b = setup(t, { outcomes: ['recorded'], owned: () => Promise.reject(new Error('redis down')) });
+  tell(b.actor.ref, { type: 'send', payments: [pay('q')] });
+  await sleep(80);
+  t.same(b.returned(), ['q'], 'not sent without a durable assignment');
+  t.equal(b.sent.length, 0);
+});
+
+t.test('a payment unanswered past the expected delay marks the processor slow', async (t) => {
+  const a = setup(t, { outcomes: ['recorded'], latencyMs: 250 });
+  tell(a.actor.ref, { type: 'send', payments: [pay('s')] });
+  await sleep(150);
+  t.match(await a.inspect(), { unavailable: 'slow', breaker: { state: 'open' } });
+  t.equal(a.actor.gauge.unavailable(), 'slow');
+  tell(a.actor.ref, { type: 'health', health: { failing: false, minResponseTime: 5, checkedAt: Date.now() + 1, checkedBy: 'x' } });
+  await sleep(300);
+  t.equal(a.actor.gauge.unavailable(), null, 'a fresh healthy report closes it');
+});
