@@ -1,0 +1,123 @@
+import t from 'tap';
+import { spawnActor, startActorSystem, stopActorSystem, tell, type ActorRef } from '../../src/actors/actor-system';
+import type { WriterMsg } from '../../src/actors/batch-writer';
+import { spawnSupervisor, type SupervisorMsg, type SupervisorSnapshot } from '../../src/actors/payment-supervisor';
+import { spawnProcessorActor } from '../../src/actors/processor-actor';
+import { silentLogger } from '../../src/log';
+import type { ProcessorName, ProcessorPaymentBody, RecordedPayment } from '../../src/payment';
+import type { PaymentOutcome } from '../../src/processor-client';
+import type { PendingPayment } from '../../src/store/pending-payments';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pay = (id: string, extra: Partial<PendingPayment> = {}): PendingPayment => ({ correlationId: id, amountCents: 100, acceptedAt: Date.now(), ...extra });
+
+interface Options {
+  outcome: Record<ProcessorName, () => PaymentOutcome>;
+  defaultWaitMs?: number;
+  claim?: (ps: PendingPayment[]) => Promise<PendingPayment[]>;
+}
+
+function setup(t: { teardown(fn: () => unknown): void }, o: Options) {
+  const system = startActorSystem(`supervisor-test-${Math.random()}`);
+  const sent: Record<ProcessorName, ProcessorPaymentBody[]> = { default: [], fallback: [] };
+  const written: RecordedPayment[][] = [[], []];
+  let supervisor: ActorRef<SupervisorMsg>;
+  supervisor = spawnSupervisor(system, {
+    ledger: { claimFresh: o.claim ?? (async (ps) => ps) },
+    maxInFlight: 100,
+    defaultWaitMs: o.defaultWaitMs ?? 60_000,
+    tickMs: 10,
+    claimRetryMs: 20,
+    log: silentLogger,
+    spawnChildren: (self) => {
+      const processor = (name: ProcessorName) =>
+        spawnProcessorActor(self.nactRef, {
+          processor: name,
+          gateway: {
+            pay: async (body) => {
+              sent[name].push(body);
+              const outcome = o.outcome[name]();
+              return { outcome, status: outcome === 'recorded' ? 200 : 500, latencyMs: 1 };
+            },
+            lookup: async () => ({ found: 'unknown' }),
+          },
+          ledger: { assign: async (ps) => ps },
+          report: (r) => tell(self, r),
+          failureThreshold: 1,
+          cooldownMs: 50,
+          horizonMs: 1500,
+          slowMarginMs: 250,
+          slowFloorMs: 400,
+          settleMs: 10_000,
+          pinnedRetryMs: 30,
+          watchMs: 10,
+          log: silentLogger,
+        });
+      const writer = (i: number): ActorRef<WriterMsg> =>
+        spawnActor<null, WriterMsg>(self.nactRef, {
+          name: `writer-${i}`,
+          initialState: () => null,
+          onCrash: 'resume',
+          handle: (state, msg) => {
+            if (msg.type === 'write') written[i].push(...msg.payments);
+            if (msg.type === 'flush') msg.replyTo?.(true);
+            if (msg.type === 'inspect') msg.replyTo({ name: `writer-${i}`, buffered: 0, mailbox: 0, flushes: 0, rowsWritten: written[i].length, lastBatchSize: 0, lastFlushMs: 0, failedFlushes: 0 });
+            return state;
+          },
+        });
+      return { processors: { default: processor('default'), fallback: processor('fallback') }, writers: [writer(0), writer(1)] };
+    },
+  });
+  t.teardown(async () => {
+    await new Promise<void>((r) => tell(supervisor, { type: 'stop', replyTo: r }));
+    stopActorSystem(system);
+  });
+  const inspect = () => new Promise<SupervisorSnapshot>((r) => tell(supervisor, { type: 'inspect', replyTo: r }));
+  const writtenIds = () => written.flat().map((p) => p.correlationId).sort();
+  return { supervisor, sent, written, writtenIds, inspect };
+}
+
+t.test('claimed payments go to default and are written round-robin; duplicates are not routed', async (t) => {
+  const s = setup(t, { outcome: { default: () => 'recorded', fallback: () => 'recorded' }, claim: async (ps) => ps.filter((p) => p.correlationId !== 'dup') });
+  tell(s.supervisor, { type: 'accepted', payments: [pay('a'), pay('dup'), pay('b')] });
+  await sleep(60);
+  tell(s.supervisor, { type: 'accepted', payments: [pay('c')] });
+  await sleep(60);
+  t.same(s.writtenIds(), ['a', 'b', 'c']);
+  t.same(s.sent.fallback, []);
+  t.ok(s.written[0].length > 0 && s.written[1].length > 0, 'both writers used');
+  t.match(await s.inspect(), { name: 'supervisor', waiting: 0, accepted: 3, duplicates: 1, inFlight: { default: 0, fallback: 0 } });
+});
+
+t.test('default failing: payments wait DEFAULT_WAIT_MS, then fallback takes them', async (t) => {
+  const s = setup(t, { outcome: { default: () => 'rejected', fallback: () => 'recorded' }, defaultWaitMs: 150 });
+  tell(s.supervisor, { type: 'accepted', payments: [pay('x'), pay('y')] });
+  await sleep(80);
+  t.same(s.sent.fallback, [], 'not yet');
+  const waiting = await s.inspect();
+  t.ok(waiting.waiting + waiting.inFlight.default >= 1, 'held');
+  await sleep(250);
+  t.same(s.writtenIds(), ['x', 'y'], 'recorded by fallback after the wait');
+  t.ok(s.written.flat().every((p) => p.processor === 'fallback'));
+});
+
+t.test('recovered payments with an assignment go straight back to that processor', async (t) => {
+  const s = setup(t, { outcome: { default: () => 'recorded', fallback: () => 'recorded' } });
+  tell(s.supervisor, { type: 'recovered', payments: [pay('f', { assignment: { processor: 'fallback', requestedAt: '2025-07-10T12:00:00.000Z' } }), pay('n')] });
+  await sleep(150);
+  t.same(s.sent.fallback.map((b) => b.requestedAt), ['2025-07-10T12:00:00.000Z'], 'to fallback, with its requestedAt');
+  t.same(s.sent.default.map((b) => b.correlationId), ['n'], 'the unassigned one is routed as usual');
+});
+
+t.test('claim failures are retried; flush answers once every writer answered; purge empties the queue', async (t) => {
+  let fail = 2;
+  const s = setup(t, { outcome: { default: () => 'rejected', fallback: () => 'rejected' }, claim: async (ps) => (fail-- > 0 ? Promise.reject(new Error('redis down')) : ps) });
+  tell(s.supervisor, { type: 'accepted', payments: [pay('k')] });
+  await sleep(150);
+  const held = await s.inspect();
+  t.equal(held.accepted, 1, 'claimed after two failures');
+  t.equal(await new Promise<boolean>((r) => tell(s.supervisor, { type: 'flush', replyTo: r })), true);
+  await new Promise<void>((r) => tell(s.supervisor, { type: 'purge', replyTo: r }));
+  t.equal((await s.inspect()).waiting, 0, 'purged');
+  t.equal((await s.inspect()).processors.length, 2);
+});
