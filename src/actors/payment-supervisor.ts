@@ -73,6 +73,8 @@ interface SupervisorState {
   accepted: number;
   duplicates: number;
   timer: NodeJS.Timeout | null;
+  /** Payments accepted before this were purged: if one comes back unrecorded, it is forgotten. */
+  purgedAt: number;
 }
 
 function gather<T>(count: number, ask: (reply: (value: T) => void) => void, done: (values: T[]) => void): void {
@@ -147,6 +149,7 @@ export function spawnSupervisor(parent: unknown, options: SupervisorOptions): Ac
     accepted: 0,
     duplicates: 0,
     timer: null,
+    purgedAt: 0,
   };
   self = spawnActor<SupervisorState, SupervisorMsg>(parent, {
     name: 'supervisor',
@@ -183,7 +186,7 @@ export function spawnSupervisor(parent: unknown, options: SupervisorOptions): Ac
           state.probeOut[msg.processor] = false;
           write(state, msg);
           // Unrecorded payments go back to the front: they are the oldest.
-          if (msg.returned.length > 0) state.queue = msg.returned.concat(state.queue);
+          if (msg.returned.length > 0) state.queue = msg.returned.filter((p) => p.acceptedAt >= state.purgedAt).concat(state.queue);
           route(state);
           break;
         case 'health':
@@ -199,6 +202,7 @@ export function spawnSupervisor(parent: unknown, options: SupervisorOptions): Ac
         }
         case 'purge':
           state.queue = [];
+          state.purgedAt = now();
           msg.replyTo();
           break;
         case 'inspect': {
