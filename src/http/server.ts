@@ -87,7 +87,7 @@ function sendError(ex: Exchange, err: unknown, extraHeaders: Record<string, stri
 }
 
 /** Reads the whole body, or answers 413 and closes once it passes maxBytes. */
-function readBody(ex: Exchange, maxBytes: number, onBody: (text: string) => void): void {
+function readBody(ex: Exchange, maxBytes: number, onBody: (text: string) => void, onTooLarge?: () => void): void {
   const chunks: Buffer[] = [];
   let size = 0;
   ex.res.onData((chunk, isLast) => {
@@ -95,6 +95,7 @@ function readBody(ex: Exchange, maxBytes: number, onBody: (text: string) => void
     size += chunk.byteLength;
     if (size > maxBytes) {
       sendError(ex, new ApiError('BODY_TOO_LARGE'), { connection: 'close' });
+      onTooLarge?.();
       return;
     }
     // The chunk's memory is reused once this callback returns: copy it.
@@ -133,7 +134,7 @@ export function startHttpServer(services: HttpServices, options: HttpServerOptio
         services.onPaymentRejected?.(err instanceof ApiError ? err.code : 'INTERNAL');
       }
       if (timed) timed('payments', (performance.now() - started) / 1000);
-    });
+    }, () => services.onPaymentRejected?.('BODY_TOO_LARGE'));
   });
 
   app.get('/payments-summary', (res: HttpResponse, req: HttpRequest) => {

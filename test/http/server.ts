@@ -1,0 +1,112 @@
+import t from 'tap';
+import { connect } from 'node:net';
+import { startHttpServer, type HttpServices } from '../../src/http/server';
+import type { PaymentRequest } from '../../src/payment';
+
+const ID = '4a7901b8-7d26-4d9d-aa19-4dc1c7cf60b3';
+
+async function server(t: { teardown(fn: () => unknown): void }, over: Partial<HttpServices> = {}) {
+  const accepted: PaymentRequest[] = [];
+  const rejected: string[] = [];
+  let accepting = true;
+  const services: HttpServices = {
+    acceptPayment: (p) => void accepted.push(p),
+    summary: async (w) => ({ default: { totalRequests: w.from ? 1 : 2, totalAmount: 20.05 }, fallback: { totalRequests: 0, totalAmount: 0 } }),
+    purge: async () => undefined,
+    health: () => ({ status: accepting ? 'ok' : 'shutting-down' }),
+    metrics: async () => ({ contentType: 'text/plain; version=0.0.4', body: 'm 1\n' }),
+    inspect: async () => ({ supervisor: { waiting: 0 } }),
+    inspectPage: () => '<!doctype html><title>Actors</title>',
+    accepting: () => accepting,
+    onPaymentRejected: (code) => void rejected.push(code),
+    ...over,
+  };
+  const running = await startHttpServer(services, { port: 0, socketPath: '', maxBodyBytes: 200 });
+  t.teardown(() => running.close());
+  const url = `http://127.0.0.1:${running.port}`;
+  return { url, accepted, rejected, running, stop: () => (accepting = false) };
+}
+
+t.test('POST /payments: 202 for a valid body, JSON errors otherwise', async (t) => {
+  const s = await server(t);
+  const ok = await fetch(`${s.url}/payments`, { method: 'POST', body: JSON.stringify({ correlationId: ID, amount: 20.05 }) });
+  t.equal(ok.status, 202);
+  t.equal(await ok.text(), '');
+  t.same(s.accepted, [{ correlationId: ID, amountCents: 2005 }]);
+  const bad = await fetch(`${s.url}/payments`, { method: 'POST', body: '{"correlationId": 1, "amount": 1}' });
+  t.equal(bad.status, 400);
+  t.equal(bad.headers.get('content-type'), 'application/json');
+  t.match(await bad.json(), { error: 'INVALID_CORRELATION_ID', message: String });
+  const big = await fetch(`${s.url}/payments`, { method: 'POST', body: JSON.stringify({ correlationId: ID, amount: 1, pad: 'x'.repeat(300) }) });
+  t.equal(big.status, 413);
+  t.same(s.rejected, ['INVALID_CORRELATION_ID', 'BODY_TOO_LARGE']);
+  t.equal(s.running.inProgress(), 0, 'nothing left in progress');
+  s.stop();
+  t.equal((await fetch(`${s.url}/payments`, { method: 'POST', body: JSON.stringify({ correlationId: ID, amount: 1 }) })).status, 503, 'shutting down: 503');
+  t.equal((await fetch(`${s.url}/health`)).status, 503);
+});
+
+t.test('a client that goes away mid-body leaves nothing in progress', async (t) => {
+  const s = await server(t);
+  await new Promise<void>((resolve) => {
+    const socket = connect(s.running.port, '127.0.0.1', () => {
+      socket.write('POST /payments HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"corr');
+      setTimeout(() => {
+        socket.destroy();
+        resolve();
+      }, 50);
+    });
+  });
+  await new Promise((r) => setTimeout(r, 50));
+  t.equal(s.running.inProgress(), 0);
+  t.same(s.accepted, []);
+});
+
+t.test('summary, purge, health, metrics, actors', async (t) => {
+  const s = await server(t);
+  t.same(await (await fetch(`${s.url}/payments-summary`)).json(), { default: { totalRequests: 2, totalAmount: 20.05 }, fallback: { totalRequests: 0, totalAmount: 0 } });
+  t.equal((await (await fetch(`${s.url}/payments-summary?from=2025-07-10T12:00:00.000Z&to=2025-07-10T13:00:00.000Z`)).json()).default.totalRequests, 1, 'the window reaches the service');
+  t.equal((await fetch(`${s.url}/payments-summary?from=nope`)).status, 400);
+  t.same(await (await fetch(`${s.url}/purge-payments`, { method: 'POST' })).json(), { message: 'All payments purged.' });
+  t.same(await (await fetch(`${s.url}/health`)).json(), { status: 'ok' });
+  const m = await fetch(`${s.url}/metrics`);
+  t.equal(m.headers.get('content-type'), 'text/plain; version=0.0.4');
+  t.same(await (await fetch(`${s.url}/actors`)).json(), { supervisor: { waiting: 0 } });
+  const page = await fetch(`${s.url}/actors.html`);
+  t.match(page.headers.get('content-type'), /text\/html/);
+});
+
+t.test('unknown routes 404, known routes with another method 405 with Allow', async (t) => {
+  const s = await server(t);
+  const nf = await fetch(`${s.url}/nowhere`);
+  t.equal(nf.status, 404);
+  t.match(await nf.json(), { error: 'NOT_FOUND' });
+  const na = await fetch(`${s.url}/payments`);
+  t.equal(na.status, 405);
+  t.equal(na.headers.get('allow'), 'POST');
+  t.equal((await fetch(`${s.url}/payments-summary`, { method: 'DELETE' })).status, 405);
+});
+
+t.test('a failing store answers 503, a failing metrics or actors call 500', async (t) => {
+  const s = await server(t, {
+    summary: () => Promise.reject(new Error('pg down')),
+    purge: () => Promise.reject(new Error('pg down')),
+    metrics: () => Promise.reject(new Error('boom')),
+    inspect: () => Promise.reject(new Error('boom')),
+  });
+  t.match(await (await fetch(`${s.url}/payments-summary`)).json(), { error: 'STORE_UNAVAILABLE' });
+  t.equal((await fetch(`${s.url}/purge-payments`, { method: 'POST' })).status, 503);
+  t.equal((await fetch(`${s.url}/metrics`)).status, 500);
+  t.equal((await fetch(`${s.url}/actors`)).status, 500);
+});
+
+t.test('listens on a Unix socket when asked, writable by other users (Nginx)', async (t) => {
+  const { mkdtempSync, statSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const path = join(mkdtempSync(join(tmpdir(), 'uws-')), 'app.sock');
+  const running = await startHttpServer({} as HttpServices, { port: 0, socketPath: path, maxBodyBytes: 100 });
+  t.teardown(() => running.close());
+  t.equal(running.port, 0);
+  t.equal(statSync(path).mode & 0o777, 0o666);
+});
