@@ -1,0 +1,36 @@
+import t from 'tap';
+import { ConfigError, loadConfig, settings, settingsTable } from '../src/config';
+
+t.test('ConfigError is an Error', async (t) => t.ok(new ConfigError('x') instanceof Error));
+
+t.test('defaults, parsing and overrides', async (t) => {
+  const c = loadConfig({});
+  t.equal(c.port, 9999);
+  t.equal(c.consistencyHorizonMs, 1500);
+  t.match(c.instanceId, /-\d+$/, 'an instance id is made up when none is given');
+  const e = loadConfig({ PORT: '8080', INSTANCE_ID: 'app1', REDIS_PREFIX: 'x:', DEFAULT_WAIT_MS: '0', LOG_LEVEL: '' });
+  t.equal(e.port, 8080);
+  t.equal(e.instanceId, 'app1');
+  t.equal(e.redisPrefix, 'x:');
+  t.equal(e.defaultWaitMs, 0);
+  t.equal(e.logLevel, 'info', 'an empty variable means the default');
+  t.equal(loadConfig({ PORT: '1' }, { port: 2 }).port, 2, 'overrides win');
+  t.ok(Object.isFrozen(c));
+});
+
+t.test('bad values are refused with the variable named', async (t) => {
+  for (const [env, value] of [['PORT', 'abc'], ['PORT', '1.5'], ['PORT', '-1'], ['WRITER_FLUSH_MS', ' ']]) {
+    t.throws(() => loadConfig({ [env]: value }), new RegExp(`^${env} must be a non-negative integer`), `${env}=${JSON.stringify(value)}`);
+  }
+  try {
+    loadConfig({ BREAKER_COOLDOWN_MS: 'soon' });
+  } catch (err) {
+    t.match((err as Error).message, /BREAKER_COOLDOWN_MS must be a non-negative integer, got "soon"/);
+  }
+});
+
+t.test('the settings table documents every variable', async (t) => {
+  const table = settingsTable();
+  for (const s of Object.values(settings)) t.match(table, `| \`${s.env}\` |`, s.env);
+  t.equal(table.split('\n').length, Object.keys(settings).length + 2);
+});
