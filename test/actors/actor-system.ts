@@ -1,0 +1,33 @@
+import t from 'tap';
+import { spawnActor, startActorSystem, stopActorSystem, tell } from '../../src/actors/actor-system';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+type Msg = { type: 'add'; n: number } | { type: 'boom' } | { type: 'get'; replyTo: (n: number) => void };
+
+for (const policy of ['resume', 'reset', 'stop'] as const) {
+  t.test(`crash policy ${policy}`, async (t) => {
+    const system = startActorSystem(`actor-test-${policy}`);
+    t.teardown(() => stopActorSystem(system));
+    const errors: unknown[] = [];
+    const ref = spawnActor<number, Msg>(system, {
+      name: 'counter',
+      initialState: () => 0,
+      onCrash: policy,
+      onError: (err) => errors.push(err),
+      handle: (n, msg) => {
+        if (msg.type === 'add') return n + msg.n;
+        if (msg.type === 'boom') throw new Error('boom');
+        msg.replyTo(n);
+        return n;
+      },
+    });
+    tell(ref, { type: 'add', n: 2 });
+    tell(ref, { type: 'add', n: 3 });
+    t.equal(ref.mailbox(), 2, 'two messages waiting');
+    tell(ref, { type: 'boom' });
+    const answer = await Promise.race([new Promise<number>((r) => tell(ref, { type: 'get', replyTo: r })), sleep(100).then(() => 'no answer')]);
+    t.equal(errors.length, 1, 'onError heard the crash');
+    t.equal(answer, { resume: 5, reset: 0, stop: 'no answer' }[policy], policy === 'stop' ? 'stopped: later messages are not handled' : 'state after the crash');
+    t.equal(ref.name, 'counter');
+  });
+}
