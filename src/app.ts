@@ -160,8 +160,8 @@ export async function startApp(config: Config, log: Logger = createLogger(config
 
   let accepting = true;
   const startedAt = new Date().toISOString();
-  let http: RunningHttpServer | null = null;
-  http = await startHttpServer(
+  // (The metrics closure below reads `http`; it only runs once the server listens.)
+  const http: RunningHttpServer = await startHttpServer(
     {
       acceptPayment: (payment) => {
         intake.accept(payment);
@@ -180,7 +180,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
       metrics: async () => {
         const snapshot = await inspect();
         metrics.waiting.set(snapshot.waiting);
-        metrics.activeConnections.set({ peer: 'clients' }, Math.max(0, (http?.inProgress() ?? 1) - 1));
+        metrics.activeConnections.set({ peer: 'clients' }, Math.max(0, http.inProgress() - 1));
         for (const p of snapshot.processors) {
           metrics.activeConnections.set({ peer: p.processor }, clients[p.processor].openConnections);
           metrics.inFlight.set({ processor: p.processor }, p.inFlight);
