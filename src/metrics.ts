@@ -29,7 +29,8 @@ export class Metrics {
     this.writerBatchSize = new Histogram({ name: 'writer_batch_size', help: 'Rows per Postgres INSERT.', buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000], registers });
     this.writerFlushSeconds = new Histogram({ name: 'writer_flush_seconds', help: 'Time of one Postgres INSERT.', buckets: LATENCY_BUCKETS, registers });
     this.activeConnections = new Gauge({ name: 'active_connections', help: 'Open connections to each processor (peer=default|fallback), and client requests in progress (peer=clients; uWS does not report idle client connections).', labelNames: ['peer'], registers });
-    if (withDefaults) collectDefaultMetrics({ register: this.registry });
+    // 1 ms: the default 10 ms resolution hides every event-loop delay this system cares about.
+    if (withDefaults) collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 1 });
   }
 
   async render(): Promise<{ contentType: string; body: string }> {
