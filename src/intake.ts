@@ -1,9 +1,6 @@
-// Accepted payments are answered at once and handed to the supervisor in batches:
-// one message per event-loop turn (or per INTAKE_FLUSH_MS), whatever the request rate,
-// because each nact message costs a turn of its own.
-import type { ActorRef } from './actors/actor-system';
-import { tell } from './actors/actor-system';
-import type { SupervisorMsg } from './actors/payment-supervisor';
+// Accepted payments are answered at once and handed to the core in batches: one
+// hand-over per event-loop turn (or per INTAKE_FLUSH_MS), whatever the request rate,
+// because each crossing to the core thread (and each nact message) has a cost of its own.
 import type { PaymentRequest } from './payment';
 import type { PendingPayment } from './store/pending-payments';
 
@@ -11,7 +8,7 @@ export class PaymentIntake {
   private batch: PendingPayment[] = [];
   private scheduled = false;
 
-  constructor(private readonly supervisor: ActorRef<SupervisorMsg>, private readonly flushMs: number) {}
+  constructor(private readonly deliver: (payments: PendingPayment[]) => void, private readonly flushMs: number) {}
 
   accept(payment: PaymentRequest): void {
     this.batch.push({ correlationId: payment.correlationId, amountCents: payment.amountCents, acceptedAt: Date.now() });
@@ -26,6 +23,6 @@ export class PaymentIntake {
     if (this.batch.length === 0) return;
     const payments = this.batch;
     this.batch = [];
-    tell(this.supervisor, { type: 'accepted', payments });
+    this.deliver(payments);
   };
 }

@@ -1,6 +1,7 @@
 // Prometheus metrics of one instance (prom-client). Each app gets its own registry,
-// so several instances can live in one process (tests) without clashing.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+// so several instances can live in one process (tests) without clashing. The front end
+// and the core thread each fill a registry of this shape; /metrics merges the two.
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 
 /** From 0.1 ms, doubling: the defaults start at 5 ms and would hide everything this system does. */
 export const LATENCY_BUCKETS = Array.from({ length: 16 }, (_, i) => 0.0001 * 2 ** i);
@@ -17,7 +18,8 @@ export class Metrics {
   readonly writerFlushSeconds: Histogram;
   readonly activeConnections: Gauge<'peer'>;
 
-  constructor(instanceId: string, withDefaults = true) {
+  /** `nodeDefaults`: Node's own metrics (memory, GC, event-loop delay), labelled with the thread they describe. */
+  constructor(instanceId: string, nodeDefaults: { thread: string } | false = { thread: 'main' }) {
     this.registry.setDefaultLabels({ instance: instanceId });
     const registers = [this.registry];
     this.paymentRequests = new Counter({ name: 'payment_requests_total', help: 'Payments by processor and outcome (accepted, rejected_input, recorded, returned, duplicate).', labelNames: ['processor', 'outcome'], registers });
@@ -30,10 +32,16 @@ export class Metrics {
     this.writerFlushSeconds = new Histogram({ name: 'writer_flush_seconds', help: 'Time of one Postgres INSERT.', buckets: LATENCY_BUCKETS, registers });
     this.activeConnections = new Gauge({ name: 'active_connections', help: 'Open connections to each processor (peer=default|fallback), and client requests in progress (peer=clients; uWS does not report idle client connections).', labelNames: ['peer'], registers });
     // 1 ms: the default 10 ms resolution hides every event-loop delay this system cares about.
-    if (withDefaults) collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 1 });
+    if (nodeDefaults) collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 1, labels: nodeDefaults });
   }
 
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
+}
+
+/** One exposition of several registries' JSON: series with equal labels add up, the rest sit side by side. */
+export async function mergeMetrics(parts: MetricObjectWithValues<MetricValue<string>>[][]): Promise<{ contentType: string; body: string }> {
+  const merged = AggregatorRegistry.aggregate(parts);
+  return { contentType: merged.contentType, body: await merged.metrics() };
 }

@@ -274,7 +274,11 @@ t.test('metrics after a known sequence of payments: names, labels and values', a
   t.equal(value('processor_breaker_state{processor="default",instance="metrics-a"}'), 0, 'default breaker closed');
   t.equal(value('payments_waiting{instance="metrics-a"}'), 0);
   t.equal(value('payments_in_flight{processor="default",instance="metrics-a"}'), 0);
-  t.match(text, /^process_resident_memory_bytes\{instance="metrics-a"\} \d+/m, 'Node default metrics');
+  t.ok(value('process_resident_memory_bytes{thread="main",instance="metrics-a"}')! > 0, 'Node default metrics');
+  t.ok(value('nodejs_eventloop_lag_p99_seconds{thread="main",instance="metrics-a"}')! >= 0, 'event-loop delay of the HTTP thread');
+  t.ok(value('nodejs_eventloop_lag_p99_seconds{thread="core",instance="metrics-a"}')! >= 0, 'and of the core thread, side by side');
+  const families = text.split('\n').filter((l) => l.startsWith('# TYPE '));
+  t.equal(new Set(families).size, families.length, 'each metric family declared once (valid exposition)');
   t.ok(value('active_connections{peer="default",instance="metrics-a"}')! >= 1, 'a connection to default is open');
   t.ok(value('active_connections{peer="fallback",instance="metrics-a"}')! <= 1, 'to fallback at most the health check\'s');
   t.equal(value('active_connections{peer="clients",instance="metrics-a"}'), 0, 'no other client request in progress (this one excluded)');

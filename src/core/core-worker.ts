@@ -1,0 +1,33 @@
+// Entry point of the core's worker thread: starts the payment core with the
+// instance's configuration and serves the front end's messages in order.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Config } from '../config';
+import { createLogger } from '../log';
+import type { FromCore, ToCore } from './core-protocol';
+import { startCpuProfile } from './cpu-profile';
+import { startPaymentCore, type PaymentCore } from './payment-core';
+
+const port = parentPort!;
+const config = workerData as Config;
+const send = (m: FromCore) => port.postMessage(m);
+const profile = process.env.CORE_CPU_PROFILE ? startCpuProfile(process.env.CORE_CPU_PROFILE) : null;
+
+function serve(core: PaymentCore): void {
+  port.on('message', (m: ToCore) => {
+    if (m.type === 'accept') return core.accept(m.payments);
+    let call: Promise<unknown> = m.method === 'summary' ? core.summary(m.arg as Parameters<PaymentCore['summary']>[0]) : core[m.method]();
+    if (m.method === 'close' && profile) call = call.then(() => profile.stop());
+    call.then(
+      (value) => send({ type: 'reply', id: m.id, ok: true, value }),
+      (err) => send({ type: 'reply', id: m.id, ok: false, message: String(err?.message ?? err) }),
+    );
+  });
+}
+
+startPaymentCore(config, createLogger(config.instanceId, config.logLevel)).then(
+  (core) => {
+    serve(core);
+    send({ type: 'ready' });
+  },
+  (err) => send({ type: 'start-failed', message: String(err?.message ?? err) }),
+);
