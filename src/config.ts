@@ -41,9 +41,12 @@ export const settings = {
   intakeFlushMs: setting('INTAKE_FLUSH_MS', 'int', 0, 'Most time an accepted payment waits before it is written to Redis (0: the next event-loop turn).'),
   writerCount: setting('WRITER_COUNT', 'int', 2, 'Batching writer actors flushing processed payments to Postgres.'),
   writerBatchSize: setting('WRITER_BATCH_SIZE', 'int', 500, 'Most rows in one INSERT.'),
-  writerFlushMs: setting('WRITER_FLUSH_MS', 'int', 5, 'Most time a processed payment waits before its writer flushes.'),
+  writerFlushMs: setting('WRITER_FLUSH_MS', 'int', 50, 'Most time a processed payment waits before its writer flushes (a summary flushes every writer first, so this only sets how many rows share an INSERT).'),
   summaryBarrierMs: setting('SUMMARY_BARRIER_MS', 'int', 250, 'Most time a summary waits for every live instance to flush its writers.'),
   maxBodyBytes: setting('MAX_BODY_BYTES', 'int', 1024, 'Largest request body accepted; larger ones get 413.'),
+  coreThread: setting('CORE_THREAD', 'bool', true, 'Run the payment core (actors, processors, Redis, Postgres) in a worker thread, so the HTTP thread only answers.'),
+  coreOldSpaceMb: setting('CORE_OLD_SPACE_MB', 'int', 48, 'Old-generation heap limit of the core thread, in MB.'),
+  coreYoungSpaceMb: setting('CORE_YOUNG_SPACE_MB', 'int', 6, 'Young-generation size of the core thread, in MB (three semi-spaces\' worth).'),
   logLevel: setting('LOG_LEVEL', 'string', 'info', 'Lowest level logged: debug, info, warn, error or silent.'),
 } as const;
 
