@@ -11,6 +11,7 @@
 // the processor answers 422 if it had recorded it, and nothing is recorded twice.
 import type Redis from 'ioredis';
 import type { PaymentRequest, ProcessorName } from '../payment';
+import { LuaScript } from './lua-script';
 
 export interface PendingPayment extends PaymentRequest {
   acceptedAt: number;
@@ -42,7 +43,7 @@ function decode(correlationId: string, json: string): PendingPayment {
 }
 
 // Adds each payment not seen before to `seen` and to the owner's pending hash; returns the fresh ids.
-const CLAIM_FRESH = `
+const CLAIM_FRESH = new LuaScript(`
 local fresh = {}
 for i = 1, #ARGV, 2 do
   if redis.call('SADD', KEYS[1], ARGV[i]) == 1 then
@@ -50,13 +51,13 @@ for i = 1, #ARGV, 2 do
     fresh[#fresh + 1] = ARGV[i]
   end
 end
-return fresh`;
+return fresh`);
 
 // Records assignments only for payments still owned here: another instance may have
 // claimed them after a missed heartbeat (then they are in its hash, and in \`seen\`).
 // A payment that is in neither was forgotten by Redis itself (a restart without
 // persistence): it is taken back, not dropped. Returns the ids that were updated.
-const ASSIGN_OWNED = `
+const ASSIGN_OWNED = new LuaScript(`
 local owned = {}
 for i = 1, #ARGV, 2 do
   local mine = redis.call('HEXISTS', KEYS[1], ARGV[i]) == 1
@@ -69,10 +70,10 @@ for i = 1, #ARGV, 2 do
     owned[#owned + 1] = ARGV[i]
   end
 end
-return owned`;
+return owned`);
 
 // Moves every pending payment of a dead instance to the claimer, atomically, unless it came back.
-const CLAIM_ORPHANS = `
+const CLAIM_ORPHANS = new LuaScript(`
 if redis.call('EXISTS', KEYS[3]) == 1 then return {} end
 local all = redis.call('HGETALL', KEYS[1])
 for i = 1, #all, 2 do
@@ -80,7 +81,7 @@ for i = 1, #all, 2 do
 end
 redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[4], ARGV[1])
-return all`;
+return all`);
 
 export class PendingPayments {
   constructor(
@@ -102,7 +103,7 @@ export class PendingPayments {
     if (payments.length === 0) return [];
     const args: string[] = [];
     for (const p of payments) args.push(p.correlationId, encode(p));
-    const fresh = new Set((await this.redis.eval(CLAIM_FRESH, 2, `${this.prefix}seen`, this.pendingKey(), ...args)) as string[]);
+    const fresh = new Set((await CLAIM_FRESH.run(this.redis, [`${this.prefix}seen`, this.pendingKey()], args)) as string[]);
     return payments.filter((p) => fresh.has(p.correlationId));
   }
 
@@ -111,7 +112,7 @@ export class PendingPayments {
     if (payments.length === 0) return [];
     const args: string[] = [];
     for (const p of payments) args.push(p.correlationId, encode(p));
-    const owned = new Set((await this.redis.eval(ASSIGN_OWNED, 2, this.pendingKey(), `${this.prefix}seen`, ...args)) as string[]);
+    const owned = new Set((await ASSIGN_OWNED.run(this.redis, [this.pendingKey(), `${this.prefix}seen`], args)) as string[]);
     return payments.filter((p) => owned.has(p.correlationId));
   }
 
@@ -145,7 +146,7 @@ export class PendingPayments {
     const claimed: PendingPayment[] = [];
     for (const other of members) {
       if (other === this.instanceId) continue;
-      const flat = (await this.redis.eval(CLAIM_ORPHANS, 4, this.pendingKey(other), this.pendingKey(), this.aliveKey(other), `${this.prefix}instances`, other)) as string[];
+      const flat = (await CLAIM_ORPHANS.run(this.redis, [this.pendingKey(other), this.pendingKey(), this.aliveKey(other), `${this.prefix}instances`], [other])) as string[];
       for (let i = 0; i < flat.length; i += 2) claimed.push(decode(flat[i], flat[i + 1]));
     }
     return claimed;
