@@ -1,13 +1,16 @@
 // The p99 of POST /payments through the whole stack, as a ratio to Nginx answering a
 // static 202 under the same load in the same run (the target of the performance work:
-// within 1.5x). Both measured with the replay's VU pattern, alternating, twice.
+// within 1.5x). Two stacks run side by side: the core in a worker thread (the default)
+// and the core in the HTTP thread (CORE_THREAD=false), so the split is measured too.
+// All measured with the replay's VU pattern, alternating, twice.
 // Run: npm run build && node dist/bench/stack-vs-static.js [users=600] [seconds=10]
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { vuPattern } from './load';
-import { startStack } from '../src/launcher/stack';
+import { startSimulatorProcess } from './simulator-process';
+import { startStack, type RunningStack } from '../src/launcher/stack';
 import { k6Percentile, sortedCopy } from '../src/replay/percentile';
 
 const STATIC_CONF = (port: number, dir: string) => `
@@ -30,26 +33,39 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'static.conf'), STATIC_CONF(19871, dir));
   const nginx = spawn('/usr/sbin/nginx', ['-p', dir, '-c', join(dir, 'static.conf'), '-g', `daemon off; pid ${dir}/static.pid;`], { stdio: 'inherit' });
-  const stack = await startStack({ port: 19872, simulatorPorts: { default: 0, fallback: 0 }, redisPrefix: `bench:${process.pid}:`, databaseSchema: `bench_${process.pid}`, runDir: join(dir, 'run'), output: 'ignore', log: () => undefined, appEnv: { LOG_LEVEL: 'warn' } });
+  const simulators = await startSimulatorProcess({ default: 19881, fallback: 19882 });
+  const stacks: RunningStack[] = [];
+  const stackOf = async (name: string, port: number, coreThread: boolean) => {
+    const stack = await startStack({ port, processorUrls: simulators.urls, redisPrefix: `bench:${process.pid}:${name}:`, databaseSchema: `bench_${process.pid}_${name}`, runDir: join(dir, name), output: 'ignore', log: () => undefined, appEnv: { LOG_LEVEL: 'warn', CORE_THREAD: String(coreThread) } });
+    stacks.push(stack);
+    return stack;
+  };
   const rows: string[] = [];
-  const best: Record<string, number> = { static: Infinity, stack: Infinity };
+  const best: Record<string, number> = {};
   try {
-    await vuPattern('http://127.0.0.1:19872', Math.min(users, 100), 3); // warm-up
+    const targets: [string, string][] = [
+      ['static', 'http://127.0.0.1:19871'],
+      ['stack', (await stackOf('thread', 19872, true)).url],
+      ['inline', (await stackOf('inline', 19873, false)).url],
+    ];
+    for (const [, url] of targets.slice(1)) await vuPattern(url, Math.min(users, 100), 3); // warm-up
     for (let round = 1; round <= 2; round++) {
-      for (const [name, url] of [['static', 'http://127.0.0.1:19871'], ['stack', stack.url]] as const) {
+      for (const [name, url] of targets) {
         const d = sortedCopy(await vuPattern(url, users, seconds));
         const p99 = k6Percentile(d, 99);
-        best[name] = Math.min(best[name], p99);
+        best[name] = Math.min(best[name] ?? Infinity, p99);
         rows.push(`round ${round}  ${name.padEnd(6)}  ${(d.length / seconds).toFixed(0).padStart(5)} req/s  p50 ${k6Percentile(d, 50).toFixed(3)} ms  p99 ${p99.toFixed(3)} ms`);
       }
     }
   } finally {
-    await stack.stop();
+    await Promise.all(stacks.map((s) => s.stop()));
+    simulators.stop();
     nginx.kill('SIGQUIT');
   }
-  console.log(`${users} VUs posting then sleeping 1 s, ${seconds} s per run (native stack, simulators, no CPU limits)`);
+  console.log(`${users} VUs posting then sleeping 1 s, ${seconds} s per run (native stacks, simulators in their own process, no CPU limits)`);
+  console.log('stack = core in a worker thread (default); inline = CORE_THREAD=false');
   for (const r of rows) console.log(r);
-  console.log(`best p99: stack / static nginx = ${(best.stack / best.static).toFixed(2)}  (target <= 1.5)`);
+  console.log(`best p99: stack / static nginx = ${(best.stack / best.static).toFixed(2)}  (target <= 1.5);  inline / static = ${(best.inline / best.static).toFixed(2)}`);
 }
 
 main().catch((err) => {
