@@ -4,8 +4,11 @@
 //                                    simulators start on SIMULATOR_DEFAULT_PORT (8001) and SIMULATOR_FALLBACK_PORT (8002)
 //   DATABASE_URL, REDIS_URL, REDIS_PREFIX, DATABASE_SCHEMA   as for an app instance
 //   RUN_DIR (.run)                   sockets, Nginx config, pid and log
+//   COMPOSE_LIMITS=1 (or --compose-limits)   every part under the compose file's CPU and memory
+//                                    limits (Linux cgroup v1, as root); usage per part printed on stop
 // Every other app setting (README, Settings) is passed to both instances as it is.
 import { DEFAULT_STACK_OPTIONS, startStack } from '../src/launcher/stack';
+import { usageTable } from '../src/launcher/resource-limits';
 
 const env = process.env;
 const processorUrls = env.PROCESSOR_DEFAULT_URL && env.PROCESSOR_FALLBACK_URL ? { default: env.PROCESSOR_DEFAULT_URL, fallback: env.PROCESSOR_FALLBACK_URL } : undefined;
@@ -19,15 +22,19 @@ startStack({
   redisPrefix: env.REDIS_PREFIX ?? DEFAULT_STACK_OPTIONS.redisPrefix,
   databaseSchema: env.DATABASE_SCHEMA ?? DEFAULT_STACK_OPTIONS.databaseSchema,
   runDir: env.RUN_DIR ?? DEFAULT_STACK_OPTIONS.runDir,
+  composeLimits: process.argv.includes('--compose-limits') || /^(1|true|yes)$/i.test(env.COMPOSE_LIMITS ?? ''),
 }).then(
   (stack) => {
     console.log(`ready: POST ${stack.url}/payments, GET ${stack.url}/payments-summary; per instance: ${stack.url}/instances/app1/actors.html, ${stack.url}/instances/app2/metrics`);
     console.log('Ctrl-C stops everything');
+    const startedAt = Date.now();
     let stopping = false;
     const stop = () => {
       if (stopping) return;
       stopping = true;
       console.log('stopping…');
+      const usage = stack.usage();
+      if (usage) console.log(`what each part used, over ${((Date.now() - startedAt) / 1000).toFixed(0)} s:\n${usageTable(usage, (Date.now() - startedAt) / 1000)}`);
       stack.stop().then(() => process.exit(0));
     };
     process.on('SIGINT', stop);

@@ -1,11 +1,13 @@
 // The whole system on one machine, without Docker: processor simulators (unless real
 // processor URLs are given), two app instances on Unix sockets, and Nginx in front.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { nativeNginxConfig, repoRoot } from './nginx-config';
+import { describeLimits, ResourceLimits, type PartUsage } from './resource-limits';
 import { ensurePostgres, ensureRedis } from './services';
 import { startProcessorSimulator, type RunningSimulator } from '../simulator/server';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface StackOptions {
   /** Nginx's port. */
@@ -24,12 +26,20 @@ export interface StackOptions {
   /** Where the apps' and Nginx's output goes. */
   output: 'inherit' | 'ignore';
   log: (line: string) => void;
+  /**
+   * Run every part under the compose file's CPU and memory limits (Linux cgroup v1).
+   * Postgres and Redis, the machine's own services, are moved into their groups while
+   * the stack runs and moved back when it stops.
+   */
+  composeLimits: boolean;
 }
 
 export interface RunningStack {
   url: string;
   processors: { default: string; fallback: string };
   instances: { name: string; socket: string; pid: number | undefined }[];
+  /** What each part used so far, when it runs under the compose limits. */
+  usage(): PartUsage[] | null;
   stop(): Promise<void>;
 }
 
@@ -44,6 +54,7 @@ export const DEFAULT_STACK_OPTIONS: StackOptions = {
   appEnv: {},
   output: 'inherit',
   log: (line) => console.log(line),
+  composeLimits: false,
 };
 
 const INSTANCES = ['app1', 'app2'];
@@ -53,7 +64,6 @@ const INSTANCES = ['app1', 'app2'];
  * push the process past the 100 MB the compose file gives it.
  */
 export const INSTANCE_NODE_FLAGS = ['--max-old-space-size=56', '--max-semi-space-size=2'];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function nginxBinary(): string {
   for (const candidate of ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx']) if (existsSync(candidate)) return candidate;
@@ -66,6 +76,20 @@ async function until(check: () => boolean | Promise<boolean>, ms: number, what: 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(50);
   }
+}
+
+/** Processes of the machine by command name (the services' own processes). */
+function pidsNamed(name: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === name) pids.push(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return pids;
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -91,16 +115,30 @@ export async function startStack(overrides: Partial<StackOptions> = {}): Promise
   const children: ChildProcess[] = [];
   const simulators: RunningSimulator[] = [];
 
+  let limits: ResourceLimits | null = null;
+  let nginx: ChildProcess | undefined;
   const stop = async () => {
     // Nginx first (no new requests), then the apps (they flush and hand over), then the processors.
-    await Promise.all(children.filter((c) => c.spawnargs[0] === nginxBinary()).map((c) => terminate(c, 'SIGQUIT', 5000)));
+    if (nginx) await terminate(nginx, 'SIGQUIT', 5000);
     await Promise.all(children.map((c) => terminate(c)));
     await Promise.all(simulators.map((s) => s.close()));
+    limits?.remove();
   };
+  const limited = (part: 'nginx' | 'app1' | 'app2', command: string, args: string[]): [string, string[]] => (limits ? limits.wrap(part, command, args) : [command, args]);
 
   try {
     await ensurePostgres(o.databaseUrl, o.log);
     await ensureRedis(o.redisUrl, o.log);
+    if (o.composeLimits) {
+      const created = ResourceLimits.create();
+      if (typeof created === 'string') o.log(`compose limits NOT applied: ${created}`);
+      else {
+        limits = created;
+        limits.adopt('postgres', pidsNamed('postgres'));
+        limits.adopt('redis', pidsNamed('redis-server'));
+        o.log(`compose limits applied (cgroups): ${describeLimits()} (Postgres and Redis: CPU limited, memory measured)`);
+      }
+    }
 
     let processors = o.processorUrls;
     if (!processors) {
@@ -113,7 +151,8 @@ export async function startStack(overrides: Partial<StackOptions> = {}): Promise
     const instances = INSTANCES.map((name) => ({ name, socket: join(runDir, `${name}.sock`), pid: undefined as number | undefined }));
     for (const instance of instances) {
       rmSync(instance.socket, { force: true });
-      const child = spawn(process.execPath, [...INSTANCE_NODE_FLAGS, main], {
+      const [command, args] = limited(instance.name as 'app1' | 'app2', process.execPath, [...INSTANCE_NODE_FLAGS, main]);
+      const child = spawn(command, args, {
         env: {
           ...process.env,
           INSTANCE_ID: instance.name,
@@ -136,14 +175,15 @@ export async function startStack(overrides: Partial<StackOptions> = {}): Promise
 
     const nginxConf = join(runDir, 'nginx.conf');
     writeFileSync(nginxConf, nativeNginxConfig({ port: o.port, socketDir: runDir, errorLog: join(runDir, 'nginx-error.log') }));
-    const nginx = spawn(nginxBinary(), ['-p', runDir, '-c', nginxConf, '-g', `daemon off; pid ${join(runDir, 'nginx.pid')};`], { stdio: ['ignore', o.output, o.output] });
-    children.unshift(nginx);
-    nginx.once('exit', (code, signal) => o.log(`nginx exited (${signal ?? code})`));
+    const [command, args] = limited('nginx', nginxBinary(), ['-p', runDir, '-c', nginxConf, '-g', `daemon off; pid ${join(runDir, 'nginx.pid')};`]);
+    const started = spawn(command, args, { stdio: ['ignore', o.output, o.output] });
+    nginx = started;
+    started.once('exit', (code, signal) => o.log(`nginx exited (${signal ?? code})`));
 
     const url = `http://127.0.0.1:${o.port}`;
     await until(
       async () => {
-        if (nginx.exitCode !== null) throw new Error(`nginx exited with ${nginx.exitCode}: see ${join(runDir, 'nginx-error.log')}`);
+        if (started.exitCode !== null) throw new Error(`nginx exited with ${started.exitCode}: see ${join(runDir, 'nginx-error.log')}`);
         const statuses = await Promise.all(INSTANCES.map((name) => fetch(`${url}/instances/${name}/health`).then((r) => r.status, () => 0)));
         return statuses.every((s) => s === 200);
       },
@@ -151,7 +191,7 @@ export async function startStack(overrides: Partial<StackOptions> = {}): Promise
       `both instances to answer through nginx on ${url}`,
     );
     o.log(`nginx on ${url} -> ${instances.map((i) => `${i.name} (${i.socket})`).join(', ')}`);
-    return { url, processors, instances, stop };
+    return { url, processors, instances, usage: () => limits?.usage() ?? null, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { INSTANCE_NODE_FLAGS } from '../../src/launcher/stack';
+import { COMPOSE_LIMITS } from '../../src/launcher/resource-limits';
 
 const root = join(__dirname, '..', '..');
 const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
@@ -30,6 +31,11 @@ t.test('every service has CPU and memory limits, together at most 1.5 CPU and 35
   }
   t.ok(cpus <= 1.5 + 1e-9, `CPU limits sum to ${cpus.toFixed(2)} <= 1.5`);
   t.ok(memory <= 350, `memory limits sum to ${memory} MB <= 350 MB`);
+});
+
+t.test('the native launcher limits each part as the compose file does (npm start -- --compose-limits)', async (t) => {
+  const fromFile = Object.fromEntries(services.map(([name, s]) => [name, { cpus: Number(s.deploy.resources.limits.cpus), memoryMb: megabytes(s.deploy.resources.limits.memory) }]));
+  t.same(COMPOSE_LIMITS, fromFile);
 });
 
 t.test('two app instances (not replicas) behind a load balancer on port 9999', async (t) => {
