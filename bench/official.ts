@@ -1,0 +1,109 @@
+// The official scenario, replayed against the native stack under the compose file's CPU
+// and memory limits, with everything issue 8 asks of it in one print-out:
+//   - the replay's score figures (p99, inconsistencies, lag, default / fallback),
+//   - the default share against the oracle that knew every stage change in advance,
+//   - p99 as a ratio to Nginx answering a static 202 under the replay's peak load, same run,
+//   - CPU and peak memory of every part (from its control groups).
+// The simulators run in a process of their own (outside the limits, as the official
+// processors run outside the participant's containers).
+// Run: npm run build && node dist/bench/official.js [--scale 1] [--no-limits]
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { parseArgs } from 'node:util';
+import { vuPattern } from './load';
+import { startSimulatorProcess } from './simulator-process';
+import { usageTable } from '../src/launcher/resource-limits';
+import { startStack } from '../src/launcher/stack';
+import { k6Percentile, sortedCopy } from '../src/replay/percentile';
+import { runReplay } from '../src/replay/run';
+import { OFFICIAL, scaledScenario } from '../src/replay/scenario';
+
+const STATIC_CONF = (port: number, dir: string) => `
+worker_processes 1;
+error_log ${dir}/static-error.log warn;
+events { worker_connections 8192; use epoll; multi_accept on; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  server {
+    listen ${port} backlog=4096 reuseport;
+    location / { return 202; }
+  }
+}`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { scale: { type: 'string' }, 'no-limits': { type: 'boolean' }, out: { type: 'string' } } });
+  const scale = Number(values.scale ?? 1);
+  const scenario = scale === 1 ? OFFICIAL : scaledScenario(scale);
+  const dir = join(tmpdir(), `official-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+
+  const simulators = await startSimulatorProcess({ default: 18201, fallback: 18202 });
+  const log: string[] = [];
+  const stack = await startStack({
+    port: 18290,
+    processorUrls: simulators.urls,
+    redisPrefix: `official:${process.pid}:`,
+    databaseSchema: `official_${process.pid}`,
+    runDir: join(dir, 'run'),
+    output: 'ignore',
+    log: (l) => log.push(l),
+    appEnv: { LOG_LEVEL: 'warn' },
+    composeLimits: !values['no-limits'],
+  });
+  const limitsLine = log.find((l) => l.startsWith('compose limits')) ?? 'compose limits not asked for (--no-limits)';
+  let replay;
+  let staticP99 = NaN;
+  let stackPatternP99 = NaN;
+  const started = Date.now();
+  // Throttled periods sampled every second, to see in which stage an instance ran out of quota.
+  const throttleSamples: { t: number; app: number }[] = [];
+  const sampler = setInterval(() => {
+    const u = stack.usage();
+    if (u) throttleSamples.push({ t: (Date.now() - started) / 1000, app: u.filter((p) => p.part.startsWith('app')).reduce((n, p) => n + p.throttledPeriods, 0) });
+  }, 1000);
+  try {
+    replay = await runReplay({ backendUrl: stack.url, processorUrls: simulators.urls, scale, outDir: values.out ?? join('reports', 'official'), participant: 'bench' });
+    const replaySeconds = (Date.now() - started) / 1000;
+    const usage = stack.usage();
+    clearInterval(sampler);
+    // The baseline: Nginx answering a static 202 to the replay's peak of users, then the
+    // stack under the very same pattern, back to back.
+    writeFileSync(join(dir, 'static.conf'), STATIC_CONF(18291, dir));
+    const nginx = spawn('/usr/sbin/nginx', ['-p', dir, '-c', join(dir, 'static.conf'), '-g', `daemon off; pid ${dir}/static.pid;`], { stdio: 'inherit' });
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const seconds = Math.max(10, Math.round(20 * scale));
+      staticP99 = k6Percentile(sortedCopy(await vuPattern('http://127.0.0.1:18291', scenario.maxVus, seconds)), 99);
+      stackPatternP99 = k6Percentile(sortedCopy(await vuPattern(stack.url, scenario.maxVus, seconds)), 99);
+    } finally {
+      nginx.kill('SIGQUIT');
+    }
+
+    const r = replay.results;
+    const p99 = Number.parseFloat(r.p99.valor);
+    console.log(`\nofficial scenario x${scale}: ${scenario.durationS} s, up to ${scenario.maxVus} VUs; ${limitsLine}`);
+    console.log(`p99 ${r.p99.valor} (bonus ${r.p99.bonus}); inconsistencies ${r.multa.composicao.num_inconsistencias}; lag ${r.lag.lag}; failed POSTs ${r.pagamentos_solicitados.qtd_falha}`);
+    console.log(`default ${r.pagamentos_realizados_default.num_pagamentos}, fallback ${r.pagamentos_realizados_fallback.num_pagamentos}; total_liquido ${r.total_liquido}`);
+    console.log(`default share ${(100 * replay.defaultShare).toFixed(1)} % vs oracle ${(100 * replay.oracleDefaultShare).toFixed(1)} %: ${((100 * replay.defaultShare) / replay.oracleDefaultShare).toFixed(1)} % of the oracle (target >= 99 %)`);
+    console.log(`static Nginx p99 ${staticP99.toFixed(3)} ms at ${scenario.maxVus} VUs; the stack under the same pattern ${stackPatternP99.toFixed(3)} ms (ratio ${(stackPatternP99 / staticP99).toFixed(2)}); replay p99 / static = ${(p99 / staticP99).toFixed(2)} (target <= 1.5)`);
+    if (usage) {
+      console.log(`\nwhat each part used during the replay (${replaySeconds.toFixed(0)} s):\n${usageTable(usage, replaySeconds)}`);
+      const bounds = [0, ...scenario.stages.map((s) => s.atS), replaySeconds];
+      const at = (t: number) => [...throttleSamples].reverse().find((s) => s.t <= t)?.app ?? 0;
+      const perStage = bounds.slice(1).map((end, i) => `${bounds[i].toFixed(0)}-${end.toFixed(0)} s: ${at(end) - at(bounds[i])}`);
+      console.log(`throttled periods of app1 + app2 by stage: ${perStage.join(', ')}`);
+    }
+    console.log(`\nreport: ${replay.reportPath}`);
+  } finally {
+    await stack.stop();
+    simulators.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
