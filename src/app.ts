@@ -33,7 +33,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
       })
     : // Loaded only here: with the core in its own thread, this thread never loads ioredis, pg, nact or undici.
       await (await import('./core/payment-core')).startPaymentCore(config, log);
-  const metrics = new Metrics(config.instanceId);
+  const metrics = new Metrics(config.instanceId, { thread: 'main' }, config.eventLoopSampleMs);
   const intake = new PaymentIntake(core.accept, config.intakeFlushMs);
 
   let accepting = true;

@@ -47,6 +47,7 @@ export const settings = {
   coreThread: setting('CORE_THREAD', 'bool', true, 'Run the payment core (actors, processors, Redis, Postgres) in a worker thread, so the HTTP thread only answers.'),
   coreOldSpaceMb: setting('CORE_OLD_SPACE_MB', 'int', 48, 'Old-generation heap limit of the core thread, in MB.'),
   coreYoungSpaceMb: setting('CORE_YOUNG_SPACE_MB', 'int', 6, 'Young-generation size of the core thread, in MB (three semi-spaces\' worth).'),
+  eventLoopSampleMs: setting('EVENT_LOOP_SAMPLE_MS', 'int', 10, 'How often each thread samples its event-loop delay for /metrics (1 shows delays shorter than 10 ms, at about 1.5 % of a CPU per thread).'),
   logLevel: setting('LOG_LEVEL', 'string', 'info', 'Lowest level logged: debug, info, warn, error or silent.'),
 } as const;
 

@@ -60,7 +60,7 @@ export async function startPaymentCore(config: Config, log: Logger): Promise<Pay
   const subscriber = new Redis(config.redisUrl, { ...redisOptions, enableAutoPipelining: false });
   for (const r of [redis, subscriber]) r.on('error', (err) => log.debug('redis-error', { err }));
   const pending = new PendingPayments(redis, config.redisPrefix, config.instanceId);
-  const metrics = new Metrics(config.instanceId, { thread: 'core' });
+  const metrics = new Metrics(config.instanceId, { thread: 'core' }, config.eventLoopSampleMs);
   const clients: Record<ProcessorName, ProcessorClient> = {
     default: new ProcessorClient(config.defaultUrl, { connections: config.processorConnections, timeoutMs: config.processorTimeoutMs }),
     fallback: new ProcessorClient(config.fallbackUrl, { connections: config.processorConnections, timeoutMs: config.processorTimeoutMs }),
