@@ -12,6 +12,7 @@ import type { ProcessorActor, ProcessorActorSnapshot, SettledReport } from './pr
 import { assertNever } from './processor-actor';
 import type { SharedHealth } from './processor-status';
 import { planRoutes } from './routing';
+import { SendBudget } from './send-budget';
 import type { Logger } from '../log';
 import type { ProcessorName } from '../payment';
 import type { PendingPayment } from '../store/pending-payments';
@@ -55,6 +56,8 @@ export interface SupervisorOptions {
   /** Creates the children once the supervisor exists (they report to it). */
   spawnChildren: (self: ActorRef<SupervisorMsg>) => SupervisorChildren;
   maxInFlight: number;
+  /** Most payments sent to processors per second (0: no limit); see send-budget.ts. */
+  sendRatePerS?: number;
   defaultWaitMs: number;
   tickMs: number;
   claimRetryMs: number;
@@ -109,10 +112,17 @@ export function spawnSupervisor(parent: unknown, options: SupervisorOptions): Ac
     options.onRouted?.(processor, payments.length);
   };
 
+  const budget = new SendBudget(options.sendRatePerS ?? 0, now);
+
   const route = (state: SupervisorState) => {
     if (state.queue.length === 0) return;
+    const allowed = budget.available();
+    if (allowed < 1) return; // the tick comes back for them
+    // Only the oldest `allowed` are offered; the rest keep their place behind them.
+    const offered = allowed >= state.queue.length ? state.queue : state.queue.slice(0, allowed);
+    const held = offered === state.queue ? [] : state.queue.slice(allowed);
     const plan = planRoutes({
-      queue: state.queue,
+      queue: offered,
       now: now(),
       defaultWaitMs: options.defaultWaitMs,
       capacity: (p) => {
@@ -129,7 +139,8 @@ export function spawnSupervisor(parent: unknown, options: SupervisorOptions): Ac
       if (state.children.processors[p].gauge.allowance() !== Number.POSITIVE_INFINITY) state.probeOut[p] = true;
       sendTo(state, p, batch);
     }
-    state.queue = plan.waiting;
+    budget.spend(plan.default.length + plan.fallback.length);
+    state.queue = held.length === 0 ? plan.waiting : plan.waiting.concat(held);
   };
 
   const write = (state: SupervisorState, report: SettledReport) => {

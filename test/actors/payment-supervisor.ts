@@ -7,14 +7,15 @@ import { silentLogger } from '../../src/log';
 import type { ProcessorName, ProcessorPaymentBody, RecordedPayment } from '../../src/payment';
 import type { PaymentOutcome } from '../../src/processor-client';
 import type { PendingPayment } from '../../src/store/pending-payments';
+import { setTimeout as sleep } from 'node:timers/promises';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pay = (id: string, extra: Partial<PendingPayment> = {}): PendingPayment => ({ correlationId: id, amountCents: 100, acceptedAt: Date.now(), ...extra });
 
 interface Options {
   outcome: Record<ProcessorName, () => PaymentOutcome>;
   defaultWaitMs?: number;
   claim?: (ps: PendingPayment[]) => Promise<PendingPayment[]>;
+  sendRatePerS?: number;
 }
 
 function setup(t: { teardown(fn: () => unknown): void }, o: Options) {
@@ -25,6 +26,7 @@ function setup(t: { teardown(fn: () => unknown): void }, o: Options) {
   supervisor = spawnSupervisor(system, {
     ledger: { claimFresh: o.claim ?? (async (ps) => ps) },
     maxInFlight: 100,
+    sendRatePerS: o.sendRatePerS,
     defaultWaitMs: o.defaultWaitMs ?? 60_000,
     tickMs: 10,
     claimRetryMs: 20,
@@ -87,6 +89,19 @@ t.test('claimed payments go to default and are written round-robin; duplicates a
   t.same(s.sent.fallback, []);
   t.ok(s.written[0].length > 0 && s.written[1].length > 0, 'both writers used');
   t.match(await s.inspect(), { name: 'supervisor', waiting: 0, accepted: 3, duplicates: 1, inFlight: { default: 0, fallback: 0 } });
+});
+
+t.test('a backlog is sent at PROCESSOR_SEND_RATE, oldest first, none left behind', async (t) => {
+  const s = setup(t, { outcome: { default: () => 'recorded', fallback: () => 'recorded' }, sendRatePerS: 1000 });
+  const ids = Array.from({ length: 300 }, (_, i) => `p${String(i).padStart(3, '0')}`);
+  tell(s.supervisor, { type: 'accepted', payments: ids.map((id) => pay(id)) });
+  await sleep(100);
+  const early = s.sent.default.length;
+  t.ok(early >= 50 && early < 200, `after 100 ms about 100 sent, not 300 (${early})`);
+  t.same(s.sent.default.map((b) => b.correlationId), ids.slice(0, early), 'oldest first');
+  await sleep(400);
+  t.equal(s.sent.default.length, 300, 'then all of them');
+  t.same(s.writtenIds(), ids, 'each written once');
 });
 
 t.test('default failing: payments wait DEFAULT_WAIT_MS, then fallback takes them', async (t) => {
