@@ -10,6 +10,7 @@ import { startCoreThread } from './core/core-thread';
 import type { PaymentCore } from './core/payment-core';
 import { inspectPage } from './http/inspect-page';
 import { startHttpServer, type RunningHttpServer } from './http/server';
+import { warmUpParsing } from './http/warm-up';
 import { PaymentIntake } from './intake';
 import { createLogger, type Logger } from './log';
 import { mergeMetrics, Metrics } from './metrics';
@@ -35,6 +36,8 @@ export async function startApp(config: Config, log: Logger = createLogger(config
       await (await import('./core/payment-core')).startPaymentCore(config, log);
   const metrics = new Metrics(config.instanceId, { thread: 'main' }, config.eventLoopSampleMs);
   const intake = new PaymentIntake(core.accept, config.intakeFlushMs);
+
+  warmUpParsing(config.warmUpRounds);
 
   let accepting = true;
   const startedAt = new Date().toISOString();

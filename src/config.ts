@@ -30,6 +30,7 @@ export const settings = {
   processorTimeoutMs: setting('PROCESSOR_TIMEOUT_MS', 'int', 8000, 'How long one payment call may take before its outcome is treated as unknown.'),
   processorConnections: setting('PROCESSOR_CONNECTIONS', 'int', 512, 'Most open connections to one processor (undici pool size).'),
   processorMaxInFlight: setting('PROCESSOR_MAX_IN_FLIGHT', 'int', 512, 'Most payments in flight to one processor at once; more wait in the supervisor (keep it <= PROCESSOR_CONNECTIONS, so none waits for a connection).'),
+  processorSendRate: setting('PROCESSOR_SEND_RATE', 'int', 400, 'Most payments one instance sends to processors per second (0: no limit). Steady traffic stays below it; a backlog drains at this pace instead of in one burst that would use up the CPU quota and stall the HTTP thread too.'),
   consistencyHorizonMs: setting('CONSISTENCY_HORIZON_MS', 'int', 1500, 'A processor whose delay reaches this is not used: its records would land too close to the 2 s consistency window.'),
   slowMarginMs: setting('SLOW_MARGIN_MS', 'int', 250, 'A payment unanswered this long beyond the processor\'s expected delay marks it slow (sooner than the horizon: payments sent meanwhile would land late).'),
   slowFloorMs: setting('SLOW_FLOOR_MS', 'int', 400, 'A processor is never marked slow by an unanswered payment younger than this.'),
@@ -47,6 +48,7 @@ export const settings = {
   coreThread: setting('CORE_THREAD', 'bool', true, 'Run the payment core (actors, processors, Redis, Postgres) in a worker thread, so the HTTP thread only answers.'),
   coreOldSpaceMb: setting('CORE_OLD_SPACE_MB', 'int', 48, 'Old-generation heap limit of the core thread, in MB.'),
   coreYoungSpaceMb: setting('CORE_YOUNG_SPACE_MB', 'int', 6, 'Young-generation size of the core thread, in MB (three semi-spaces\' worth).'),
+  warmUpRounds: setting('WARM_UP_ROUNDS', 'int', 2000, 'Rounds of harmless work on the hot paths (Redis scripts on scratch keys, look-ups of unknown ids, parsing) before the instance listens, so that compiling them does not happen under the first requests (0: none).'),
   eventLoopSampleMs: setting('EVENT_LOOP_SAMPLE_MS', 'int', 10, 'How often each thread samples its event-loop delay for /metrics (1 shows delays shorter than 10 ms, at about 1.5 % of a CPU per thread).'),
   logLevel: setting('LOG_LEVEL', 'string', 'info', 'Lowest level logged: debug, info, warn, error or silent.'),
 } as const;

@@ -19,6 +19,7 @@ import { ProcessorClient } from '../processor-client';
 import { PendingPayments, type PendingPayment } from '../store/pending-payments';
 import { PaymentsTable, type SummaryWindow } from '../store/payments-table';
 import { SummaryBarrier } from '../summary-barrier';
+import { warmUpCore } from './warm-up';
 
 export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
 
@@ -66,10 +67,17 @@ export async function startPaymentCore(config: Config, log: Logger): Promise<Pay
     fallback: new ProcessorClient(config.fallbackUrl, { connections: config.processorConnections, timeoutMs: config.processorTimeoutMs }),
   };
 
+  if (config.warmUpRounds > 0) {
+    const started = Date.now();
+    await warmUpCore({ redis, prefix: config.redisPrefix, instanceId: config.instanceId, clients, table, rounds: config.warmUpRounds }).catch((err) => log.warn('warm-up-failed', { err }));
+    log.info('warmed-up', { ms: Date.now() - started });
+  }
+
   const system = startActorSystem(`payments-${config.instanceId}`);
   const supervisor = spawnSupervisor(system, {
     ledger: pending,
     maxInFlight: config.processorMaxInFlight,
+    sendRatePerS: config.processorSendRate,
     defaultWaitMs: config.defaultWaitMs,
     tickMs: 20,
     claimRetryMs: 200,
