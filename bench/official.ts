@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     composeLimits: !values['no-limits'],
   });
   const limitsLine = log.find((l) => l.startsWith('compose limits')) ?? 'compose limits not asked for (--no-limits)';
-  let replay;
+  let replay: Awaited<ReturnType<typeof runReplay>>;
   let staticP99 = NaN;
   let stackPatternP99 = NaN;
   const started = Date.now();
@@ -89,9 +89,15 @@ async function main(): Promise<void> {
     console.log(`default ${r.pagamentos_realizados_default.num_pagamentos}, fallback ${r.pagamentos_realizados_fallback.num_pagamentos}; total_liquido ${r.total_liquido}`);
     console.log(`default share ${(100 * replay.defaultShare).toFixed(1)} % vs oracle ${(100 * replay.oracleDefaultShare).toFixed(1)} %: ${((100 * replay.defaultShare) / replay.oracleDefaultShare).toFixed(1)} % of the oracle (target >= 99 %)`);
     console.log(`static Nginx p99 ${staticP99.toFixed(3)} ms at ${scenario.maxVus} VUs; the stack under the same pattern ${stackPatternP99.toFixed(3)} ms (ratio ${(stackPatternP99 / staticP99).toFixed(2)}); replay p99 / static = ${(p99 / staticP99).toFixed(2)} (target <= 1.5)`);
+    // Where the slowest answers were: the p99 of the payments of each stage.
+    const bounds = [0, ...scenario.stages.map((s) => s.atS), scenario.durationS];
+    const stageP99 = bounds.slice(1).map((end, i) => {
+      const d = sortedCopy(replay.samples.filter((x) => x.kind === 'payment' && x.ok && x.t >= bounds[i] && x.t < end).map((x) => x.ms));
+      return `${bounds[i].toFixed(0)}-${end.toFixed(0)} s: ${k6Percentile(d, 99).toFixed(2)}`;
+    });
+    console.log(`payments' p99 (ms) by stage: ${stageP99.join(', ')}`);
     if (usage) {
       console.log(`\nwhat each part used during the replay (${replaySeconds.toFixed(0)} s):\n${usageTable(usage, replaySeconds)}`);
-      const bounds = [0, ...scenario.stages.map((s) => s.atS), replaySeconds];
       const at = (t: number) => [...throttleSamples].reverse().find((s) => s.t <= t)?.app ?? 0;
       const perStage = bounds.slice(1).map((end, i) => `${bounds[i].toFixed(0)}-${end.toFixed(0)} s: ${at(end) - at(bounds[i])}`);
       console.log(`throttled periods of app1 + app2 by stage: ${perStage.join(', ')}`);

@@ -11,8 +11,9 @@ import { renderReport, type TimelinePoint } from './report';
 import { oracleDefaultShare } from './oracle';
 import { OFFICIAL, scaledScenario, stageAt, vusAt, type Scenario } from './scenario';
 import { finalResults, type FinalResults } from './score';
-import { TimedClient } from './timed-client';
+import { TimedClient, type Sample } from './timed-client';
 import { runVirtualUsers, type PaymentTally } from './virtual-users';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface ReplayOptions {
   backendUrl: string;
@@ -45,11 +46,12 @@ export interface ReplayResult {
   defaultShare: number;
   oracleDefaultShare: number;
   checks: ConsistencyCheck[];
+  /** Every request the replay made, timed. */
+  samples: Sample[];
   reportPath: string;
   resultsPath: string;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function describe(scenario: Scenario, t: number): string {
   const s = stageAt(scenario, t);
@@ -164,5 +166,5 @@ export async function runReplay(overrides: Partial<ReplayOptions> = {}): Promise
   const oracle = oracleDefaultShare(scenario, o.horizonMs);
   o.progress.say(`default share ${(defaultShare * 100).toFixed(1)}%, oracle ${(oracle * 100).toFixed(1)}% (ratio ${(defaultShare / oracle).toFixed(3)})`);
   o.progress.say(`wrote ${resultsPath} and ${reportPath}`);
-  return { results, checks, reportPath, resultsPath, defaultShare, oracleDefaultShare: oracle };
+  return { results, checks, samples: client.samples, reportPath, resultsPath, defaultShare, oracleDefaultShare: oracle };
 }
