@@ -3,6 +3,9 @@
 export type ProcessorName = 'default' | 'fallback';
 export const PROCESSOR_NAMES: readonly ProcessorName[] = ['default', 'fallback'];
 
+/** A correlationId's shape: any UUID, either case (what we accept, and what the processors accept). */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** A payment as a client posts it to us. Amounts travel as integer cents inside the system. */
 export interface PaymentRequest {
   correlationId: string;

@@ -1,8 +1,7 @@
 // Strict validation of POST /payments bodies: exactly {correlationId, amount}.
 import { ApiError } from './errors';
-import type { PaymentRequest } from '../payment';
+import { UUID, type PaymentRequest } from '../payment';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Largest amount taken: keeps any realistic total of cents exact in a double. */
 export const MAX_AMOUNT_CENTS = 1_000_000_000;
 

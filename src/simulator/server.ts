@@ -12,6 +12,8 @@ import { FixedWindowLimiter } from './health-rate-limiter';
 import { DEFAULT_SIMULATOR_OPTIONS, type SimulatorOptions } from './options';
 import { MemoryPaymentStore, type PaymentStore } from './payment-store';
 import { PostgresPaymentStore } from './postgres-store';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { UUID } from '../payment';
 
 export interface RunningSimulator {
   name: string;
@@ -23,7 +25,6 @@ export interface RunningSimulator {
   close(): Promise<void>;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_BODY = 64 * 1024;
 
 function reply(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
@@ -62,7 +63,6 @@ function parseTime(raw: string | null): number | null | 'invalid' {
   return Number.isNaN(ms) ? 'invalid' : ms;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Starts a simulator. Options default to the official default processor's
