@@ -1,5 +1,6 @@
 // A small open-loop load: `rate` POSTs per second for `seconds`, each timed from send to
 // the end of the response. Shared by the benchmarks in this folder.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { TimedClient } from '../src/replay/timed-client';
 
@@ -64,7 +65,6 @@ export async function vuPattern(url: string, users: number, seconds: number): Pr
   const { randomUUID } = await import('node:crypto');
   const client = new TimedClient(() => Date.now(), users);
   const end = Date.now() + seconds * 1000;
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   await Promise.all(
     Array.from({ length: users }, async (_, i) => {
       await sleep((i / users) * 1000);

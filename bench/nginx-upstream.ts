@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { openLoop, type LoadResult } from './load';
 import { renderNginxConfig, repoRoot } from '../src/launcher/nginx-config';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const UPSTREAMS = (dir: string) => `
 const uws = require(${JSON.stringify(require.resolve('@trufflesuite/uws-js-unofficial'))});
@@ -21,7 +22,6 @@ for (const name of ['app1', 'app2']) {
   app.listen('127.0.0.1', 0, (s) => { ports.push(uws.us_socket_local_port(s)); if (ports.length === 2) console.log(ports.join(',')); });
 }`;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function nginx(dir: string, name: string, conf: string): Promise<ChildProcess> {
   const path = join(dir, `${name}.conf`);

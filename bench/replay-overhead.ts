@@ -10,13 +10,13 @@ import { tmpdir } from 'node:os';
 import { k6Percentile, sortedCopy } from '../src/replay/percentile';
 import { TimedClient } from '../src/replay/timed-client';
 import { vuPattern } from './load';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const SERVER = `
 const uws = require(${JSON.stringify(require.resolve('@trufflesuite/uws-js-unofficial'))});
 uws.App().post('/payments', (res) => { res.onAborted(() => {}); res.onData((c, last) => { if (last) res.cork(() => res.writeStatus('202 Accepted').end()); }); })
   .listen('127.0.0.1', 0, (s) => { console.log(uws.us_socket_local_port(s)); });`;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const body = JSON.stringify({ correlationId: '4a7901b8-7d26-4d9d-aa19-4dc1c7cf60b3', amount: 20.05 });
 
 async function ours(url: string, connections: number, seconds: number): Promise<number[]> {

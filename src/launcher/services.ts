@@ -5,11 +5,11 @@ import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import Redis from 'ioredis';
 import { Client } from 'pg';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export class ServiceUnavailableError extends Error {}
 
 const isLocal = (host: string) => ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function postgresReachable(url: string): Promise<boolean> {
   const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { vusAt, type Scenario } from './scenario';
 import type { TimedClient } from './timed-client';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface PaymentTally {
   succeeded: number;
@@ -12,7 +13,6 @@ export interface PaymentTally {
   active: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runVirtualUsers(scenario: Scenario, client: TimedClient, backendUrl: string, startedAt: number, tally: PaymentTally): Promise<void> {
   const endsAt = startedAt + scenario.durationS * 1000;

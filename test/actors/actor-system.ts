@@ -1,7 +1,7 @@
 import t from 'tap';
 import { spawnActor, startActorSystem, stopActorSystem, tell } from '../../src/actors/actor-system';
+import { setTimeout as sleep } from 'node:timers/promises';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type Msg = { type: 'add'; n: number } | { type: 'boom' } | { type: 'get'; replyTo: (n: number) => void };
 
 for (const policy of ['resume', 'reset', 'stop'] as const) {

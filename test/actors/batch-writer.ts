@@ -3,9 +3,9 @@ import { startActorSystem, stopActorSystem, tell } from '../../src/actors/actor-
 import { spawnBatchWriter, type WriterSnapshot } from '../../src/actors/batch-writer';
 import { silentLogger } from '../../src/log';
 import type { RecordedPayment } from '../../src/payment';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const rec = (n: number): RecordedPayment => ({ correlationId: `id-${n}`, amountCents: n, requestedAt: '2025-07-10T12:00:00.000Z', processor: 'default' });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function setup(t: { teardown(fn: () => unknown): void }, options: { batchSize: number; flushMs: number; failFirst?: number }) {
   const system = startActorSystem(`writer-test-${Math.random()}`);

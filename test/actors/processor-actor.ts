@@ -5,8 +5,8 @@ import { silentLogger } from '../../src/log';
 import type { ProcessorPaymentBody } from '../../src/payment';
 import type { LookupResult, PaymentAttempt, PaymentOutcome } from '../../src/processor-client';
 import type { PendingPayment } from '../../src/store/pending-payments';
+import { setTimeout as sleep } from 'node:timers/promises';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pay = (id: string, extra: Partial<PendingPayment> = {}): PendingPayment => ({ correlationId: id, amountCents: 2005, acceptedAt: Date.now(), ...extra });
 
 interface Script {
