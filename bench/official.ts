@@ -6,7 +6,7 @@
 //   - CPU and peak memory of every part (from its control groups).
 // The simulators run in a process of their own (outside the limits, as the official
 // processors run outside the participant's containers).
-// Run: npm run build && node dist/bench/official.js [--scale 1] [--no-limits]
+// Run: npm run build && node dist/bench/official.js [--scale 1] [--no-limits] [--env KEY=VALUE ...]
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,7 +34,9 @@ http {
 }`;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { scale: { type: 'string' }, 'no-limits': { type: 'boolean' }, out: { type: 'string' } } });
+  const { values } = parseArgs({ options: { scale: { type: 'string' }, 'no-limits': { type: 'boolean' }, out: { type: 'string' }, env: { type: 'string', multiple: true } } });
+  // --env KEY=VALUE (repeatable): any app setting, to compare variants.
+  const appEnv = Object.fromEntries((values.env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
   const scale = Number(values.scale ?? 1);
   const scenario = scale === 1 ? OFFICIAL : scaledScenario(scale);
   const dir = join(tmpdir(), `official-${process.pid}`);
@@ -50,7 +52,7 @@ async function main(): Promise<void> {
     runDir: join(dir, 'run'),
     output: 'ignore',
     log: (l) => log.push(l),
-    appEnv: { LOG_LEVEL: 'warn' },
+    appEnv: { LOG_LEVEL: 'warn', ...appEnv },
     composeLimits: !values['no-limits'],
   });
   const limitsLine = log.find((l) => l.startsWith('compose limits')) ?? 'compose limits not asked for (--no-limits)';
@@ -59,10 +61,11 @@ async function main(): Promise<void> {
   let stackPatternP99 = NaN;
   const started = Date.now();
   // Throttled periods sampled every second, to see in which stage an instance ran out of quota.
-  const throttleSamples: { t: number; app: number }[] = [];
+  // (The first sample is taken now: start-up and warm-up throttling, before any traffic, is not counted.)
+  const appThrottled = () => (stack.usage() ?? []).filter((p) => p.part.startsWith('app')).reduce((n, p) => n + p.throttledPeriods, 0);
+  const throttleSamples: { t: number; app: number }[] = [{ t: 0, app: appThrottled() }];
   const sampler = setInterval(() => {
-    const u = stack.usage();
-    if (u) throttleSamples.push({ t: (Date.now() - started) / 1000, app: u.filter((p) => p.part.startsWith('app')).reduce((n, p) => n + p.throttledPeriods, 0) });
+    throttleSamples.push({ t: (Date.now() - started) / 1000, app: appThrottled() });
   }, 1000);
   try {
     replay = await runReplay({ backendUrl: stack.url, processorUrls: simulators.urls, scale, outDir: values.out ?? join('reports', 'official'), participant: 'bench' });
@@ -100,7 +103,7 @@ async function main(): Promise<void> {
       console.log(`\nwhat each part used during the replay (${replaySeconds.toFixed(0)} s):\n${usageTable(usage, replaySeconds)}`);
       const at = (t: number) => [...throttleSamples].reverse().find((s) => s.t <= t)?.app ?? 0;
       const perStage = bounds.slice(1).map((end, i) => `${bounds[i].toFixed(0)}-${end.toFixed(0)} s: ${at(end) - at(bounds[i])}`);
-      console.log(`throttled periods of app1 + app2 by stage: ${perStage.join(', ')}`);
+      console.log(`throttled periods of app1 + app2 by stage (the table above counts start-up and warm-up too): ${perStage.join(', ')}`);
     }
     console.log(`\nreport: ${replay.reportPath}`);
   } finally {
