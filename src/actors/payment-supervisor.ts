@@ -26,6 +26,8 @@ export interface SupervisorSnapshot {
   name: string;
   mailbox: number;
   waiting: number;
+  /** Accepted payments whose claim in Redis has not answered yet (not waiting, not in flight). */
+  claiming: number;
   oldestWaitingMs: number;
   inFlight: Record<ProcessorName, number>;
   accepted: number;
@@ -73,6 +75,7 @@ interface SupervisorState {
   /** A half-open breaker lets one probe through: remember it was sent until that processor reports. */
   probeOut: Record<ProcessorName, boolean>;
   nextWriter: number;
+  claiming: number;
   accepted: number;
   duplicates: number;
   timer: NodeJS.Timeout | null;
@@ -157,6 +160,7 @@ export function spawnSupervisor(parent: unknown, options: SupervisorOptions): Ac
     inFlight: { default: 0, fallback: 0 },
     probeOut: { default: false, fallback: false },
     nextWriter: 0,
+    claiming: 0,
     accepted: 0,
     duplicates: 0,
     timer: null,
@@ -171,9 +175,11 @@ export function spawnSupervisor(parent: unknown, options: SupervisorOptions): Ac
     handle: (state, msg) => {
       switch (msg.type) {
         case 'accepted':
+          state.claiming += msg.payments.length;
           claim(msg.payments);
           break;
         case 'claimed':
+          state.claiming -= msg.offered;
           state.accepted += msg.payments.length;
           state.duplicates += msg.offered - msg.payments.length;
           for (const p of msg.payments) state.queue.push(p);
@@ -226,6 +232,7 @@ export function spawnSupervisor(parent: unknown, options: SupervisorOptions): Ac
                 name: 'supervisor',
                 mailbox: self.mailbox(),
                 waiting: state.queue.length,
+                claiming: state.claiming,
                 oldestWaitingMs: state.queue.length > 0 ? t - Math.min(...state.queue.slice(0, 1000).map((p) => p.acceptedAt)) : 0,
                 inFlight: { ...state.inFlight },
                 accepted: state.accepted,

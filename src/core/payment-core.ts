@@ -201,7 +201,8 @@ export async function startPaymentCore(config: Config, log: Logger): Promise<Pay
       const deadline = Date.now() + config.processorTimeoutMs;
       for (;;) {
         const s = await inspect().catch(() => null);
-        if (!s || s.inFlight.default + s.inFlight.fallback === 0 || Date.now() > deadline) break;
+        // Claims still on their way to Redis count too: those payments are about to be sent.
+        if (!s || s.claiming + s.inFlight.default + s.inFlight.fallback === 0 || Date.now() > deadline) break;
         await new Promise((r) => setTimeout(r, 50));
       }
       await flushLocal().catch(() => false);

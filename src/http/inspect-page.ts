@@ -15,7 +15,7 @@ function esc(s) { return String(s).replace(/[&<>"]/g, function (c) { return '&#'
 function render(data) {
   var s = data.supervisor;
   var html = '<div class="actor" id="supervisor"><div class="name">supervisor</div><table>' +
-    row('mailbox', s.mailbox) + row('waiting', s.waiting) + row('oldest waiting', s.oldestWaitingMs + ' ms') +
+    row('mailbox', s.mailbox) + row('waiting', s.waiting) + row('claiming', s.claiming) + row('oldest waiting', s.oldestWaitingMs + ' ms') +
     row('in flight', 'default ' + s.inFlight.default + ', fallback ' + s.inFlight.fallback) +
     row('accepted', s.accepted) + row('duplicates', s.duplicates) + '</table>';
   s.processors.forEach(function (p) {

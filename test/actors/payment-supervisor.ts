@@ -128,9 +128,11 @@ t.test('claim failures are retried; flush answers once every writer answered; pu
   let fail = 2;
   const s = setup(t, { outcome: { default: () => 'rejected', fallback: () => 'rejected' }, claim: async (ps) => (fail-- > 0 ? Promise.reject(new Error('redis down')) : ps) });
   tell(s.supervisor, { type: 'accepted', payments: [pay('k')] });
+  t.equal((await s.inspect()).claiming, 1, 'while Redis fails, the payment is counted as claiming (shutdown waits for it)');
   await sleep(150);
   const held = await s.inspect();
   t.equal(held.accepted, 1, 'claimed after two failures');
+  t.equal(held.claiming, 0, 'and no longer claiming');
   t.equal(await new Promise<boolean>((r) => tell(s.supervisor, { type: 'flush', replyTo: r })), true);
   await new Promise<void>((r) => tell(s.supervisor, { type: 'purge', replyTo: r }));
   await sleep(150);
