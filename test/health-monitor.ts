@@ -1,18 +1,11 @@
 import t from 'tap';
-import Redis from 'ioredis';
 import { HealthMonitor } from '../src/health-monitor';
 import type { SharedHealth } from '../src/actors/processor-status';
 import { silentLogger } from '../src/log';
 import type { HealthResult } from '../src/processor-client';
+import { scratchRedis } from './fixtures/pipeline';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const prefix = `test:health:${process.pid}:`;
-const redis = new Redis(REDIS_URL);
-t.teardown(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
-});
+const { redis, prefix } = scratchRedis(t, 'health');
 
 function source(answer: () => HealthResult) {
   const s = { calls: 0, health: async () => (s.calls++, answer()) };

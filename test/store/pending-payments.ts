@@ -1,15 +1,8 @@
 import t from 'tap';
-import Redis from 'ioredis';
 import { PendingPayments, type PendingPayment } from '../../src/store/pending-payments';
+import { scratchRedis } from '../fixtures/pipeline';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const prefix = `test:pending:${process.pid}:`;
-const redis = new Redis(REDIS_URL);
-t.teardown(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
-});
+const { redis, prefix } = scratchRedis(t, 'pending');
 const payment = (id: string, extra: Partial<PendingPayment> = {}): PendingPayment => ({ correlationId: id, amountCents: 2005, acceptedAt: 1000, ...extra });
 
 t.test('claimFresh keeps payments never seen by any instance, durable under their owner', async (t) => {
