@@ -4,9 +4,11 @@
 //
 //   POST /payments -> 202, PaymentIntake -> (core thread) supervisor -> processor-default | processor-fallback
 //                                                                    -> writer-0..n -> Postgres
+import { join } from 'node:path';
 import type { SupervisorSnapshot } from './actors/payment-supervisor';
 import type { Config } from './config';
 import { startCoreThread } from './core/core-thread';
+import { startCpuProfile } from './core/cpu-profile';
 import type { PaymentCore } from './core/payment-core';
 import { inspectPage } from './http/inspect-page';
 import { startHttpServer, type RunningHttpServer } from './http/server';
@@ -25,6 +27,7 @@ export interface RunningApp {
 }
 
 export async function startApp(config: Config, log: Logger = createLogger(config.instanceId, config.logLevel)): Promise<RunningApp> {
+  const profile = config.cpuProfileDir ? startCpuProfile(join(config.cpuProfileDir, `${config.instanceId}-http.cpuprofile`)) : null;
   const core: PaymentCore = config.coreThread
     ? await startCoreThread(config, (err) => {
         // Nothing would process this instance's payments any more: die, so that it is
@@ -74,6 +77,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     http.close();
     intake.flush();
     await core.close();
+    await profile?.stop();
     log.info('stopped', {});
   };
 

@@ -49,6 +49,7 @@ export const settings = {
   coreOldSpaceMb: setting('CORE_OLD_SPACE_MB', 'int', 48, 'Old-generation heap limit of the core thread, in MB.'),
   coreYoungSpaceMb: setting('CORE_YOUNG_SPACE_MB', 'int', 6, 'Young-generation size of the core thread, in MB (three semi-spaces\' worth).'),
   warmUpRounds: setting('WARM_UP_ROUNDS', 'int', 2000, 'Rounds of harmless work on the hot paths (Redis scripts on scratch keys, look-ups of unknown ids, parsing) before the instance listens, so that compiling them does not happen under the first requests (0: none).'),
+  cpuProfileDir: setting('CPU_PROFILE_DIR', 'string', '', 'When set, each thread writes a CPU profile there when the instance stops: <instance>-http.cpuprofile and <instance>-core.cpuprofile (summarise with bench/profile-summary.js).'),
   eventLoopSampleMs: setting('EVENT_LOOP_SAMPLE_MS', 'int', 10, 'How often each thread samples its event-loop delay for /metrics (1 shows delays shorter than 10 ms, at about 1.5 % of a CPU per thread).'),
   logLevel: setting('LOG_LEVEL', 'string', 'info', 'Lowest level logged: debug, info, warn, error or silent.'),
 } as const;

@@ -1,5 +1,6 @@
 // Entry point of the core's worker thread: starts the payment core with the
 // instance's configuration and serves the front end's messages in order.
+import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config';
 import { createLogger } from '../log';
@@ -10,7 +11,7 @@ import { startPaymentCore, type PaymentCore } from './payment-core';
 const port = parentPort!;
 const config = workerData as Config;
 const send = (m: FromCore) => port.postMessage(m);
-const profile = process.env.CORE_CPU_PROFILE ? startCpuProfile(process.env.CORE_CPU_PROFILE) : null;
+const profile = config.cpuProfileDir ? startCpuProfile(join(config.cpuProfileDir, `${config.instanceId}-core.cpuprofile`)) : null;
 
 function serve(core: PaymentCore): void {
   port.on('message', (m: ToCore) => {

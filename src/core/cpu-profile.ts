@@ -1,5 +1,5 @@
-// An optional CPU profile of the core thread (CORE_CPU_PROFILE=<file>): started with
-// the core, written when it closes. `node --cpu-prof` cannot serve here: it writes
+// An optional CPU profile of a thread (CPU_PROFILE_DIR): started with the thread's
+// part of the instance, written when the instance closes. `node --cpu-prof` cannot serve here: it writes
 // nothing when the process exits from the uWS thread. Open the file in Chrome DevTools
 // or summarise it with `node dist/bench/profile-summary.js <file>`.
 import { writeFileSync } from 'node:fs';
