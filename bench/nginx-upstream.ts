@@ -3,47 +3,26 @@
 // measured in the same run with the same open-loop load, alternating, plus a direct
 // baseline without Nginx.
 // Run: npm run build && node dist/bench/nginx-upstream.js [rate=600] [seconds=8]
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { openLoop, type LoadResult } from './load';
 import { renderNginxConfig, repoRoot } from '../src/launcher/nginx-config';
-import { setTimeout as sleep } from 'node:timers/promises';
-
-const UPSTREAMS = (dir: string) => `
-const uws = require(${JSON.stringify(require.resolve('@trufflesuite/uws-js-unofficial'))});
-const handler = (res) => { res.onAborted(() => {}); res.onData((c, last) => { if (last) res.cork(() => res.writeStatus('202 Accepted').end()); }); };
-const ports = [];
-for (const name of ['app1', 'app2']) {
-  const app = uws.App().post('/*', handler);
-  const sock = ${JSON.stringify(dir)} + '/' + name + '.sock';
-  app.listen_unix(() => require('fs').chmodSync(sock, 0o666), sock);
-  app.listen('127.0.0.1', 0, (s) => { ports.push(uws.us_socket_local_port(s)); if (ports.length === 2) console.log(ports.join(',')); });
-}`;
-
-
-async function nginx(dir: string, name: string, conf: string): Promise<ChildProcess> {
-  const path = join(dir, `${name}.conf`);
-  writeFileSync(path, conf);
-  const child = spawn('/usr/sbin/nginx', ['-p', dir, '-c', path, '-g', `daemon off; pid ${join(dir, name)}.pid;`], { stdio: 'inherit' });
-  await sleep(500);
-  return child;
-}
+import { startNginx, startTrivialUpstreams } from './trivial-upstreams';
 
 async function main(): Promise<void> {
   const rate = Number(process.argv[2] ?? 600);
   const seconds = Number(process.argv[3] ?? 8);
   const dir = join(tmpdir(), `nginx-upstream-${process.pid}`);
   mkdirSync(dir, { recursive: true });
-  const upstreams = spawn(process.execPath, ['-e', UPSTREAMS(dir)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const [p1, p2] = await new Promise<number[]>((resolve) => upstreams.stdout!.once('data', (d) => resolve(String(d).trim().split(',').map(Number))));
+  const upstreams = await startTrivialUpstreams(dir);
+  const [p1, p2] = upstreams.ports;
   const template = readFileSync(join(repoRoot(), 'nginx.conf'), 'utf8');
   const unixConf = renderNginxConfig(template, { port: 19801, socketDir: dir, errorLog: join(dir, 'unix.log') });
   const tcpConf = renderNginxConfig(template, { port: 19802, socketDir: dir, errorLog: join(dir, 'tcp.log') })
     .replace(`server unix:${dir}/app1.sock;`, `server 127.0.0.1:${p1};`)
     .replace(`server unix:${dir}/app2.sock;`, `server 127.0.0.1:${p2};`);
-  const servers = [await nginx(dir, 'unix', unixConf), await nginx(dir, 'tcp', tcpConf)];
+  const servers = [await startNginx(dir, 'unix', unixConf), await startNginx(dir, 'tcp', tcpConf)];
   const body = () => JSON.stringify({ correlationId: '4a7901b8-7d26-4d9d-aa19-4dc1c7cf60b3', amount: 20.05 });
   const results: Record<string, LoadResult[]> = { direct: [], unix: [], tcp: [] };
   try {
@@ -55,7 +34,7 @@ async function main(): Promise<void> {
     }
   } finally {
     for (const s of servers) s.kill('SIGQUIT');
-    upstreams.kill();
+    upstreams.stop();
   }
   console.log(`open loop ${rate} req/s, ${seconds} s per run, 2 rounds alternating; ms`);
   for (const [name, runs] of Object.entries(results)) {
