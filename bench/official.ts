@@ -7,31 +7,19 @@
 // The simulators run in a process of their own (outside the limits, as the official
 // processors run outside the participant's containers).
 // Run: npm run build && node dist/bench/official.js [--scale 1] [--no-limits] [--env KEY=VALUE ...]
-import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { vuPattern } from './load';
 import { startSimulatorProcess } from './simulator-process';
+import { startStaticNginx } from './trivial-upstreams';
 import { usageTable } from '../src/launcher/resource-limits';
 import { startStack } from '../src/launcher/stack';
 import { k6Percentile, sortedCopy } from '../src/replay/percentile';
 import { runReplay } from '../src/replay/run';
 import { OFFICIAL, scaledScenario } from '../src/replay/scenario';
 
-const STATIC_CONF = (port: number, dir: string) => `
-worker_processes 1;
-error_log ${dir}/static-error.log warn;
-events { worker_connections 8192; use epoll; multi_accept on; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  server {
-    listen ${port} backlog=4096 reuseport;
-    location / { return 202; }
-  }
-}`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { scale: { type: 'string' }, 'no-limits': { type: 'boolean' }, out: { type: 'string' }, env: { type: 'string', multiple: true } } });
@@ -74,10 +62,8 @@ async function main(): Promise<void> {
     clearInterval(sampler);
     // The baseline: Nginx answering a static 202 to the replay's peak of users, then the
     // stack under the very same pattern, back to back.
-    writeFileSync(join(dir, 'static.conf'), STATIC_CONF(18291, dir));
-    const nginx = spawn('/usr/sbin/nginx', ['-p', dir, '-c', join(dir, 'static.conf'), '-g', `daemon off; pid ${dir}/static.pid;`], { stdio: 'inherit' });
+    const nginx = await startStaticNginx(dir, 18291);
     try {
-      await new Promise((r) => setTimeout(r, 300));
       const seconds = Math.max(10, Math.round(20 * scale));
       staticP99 = k6Percentile(sortedCopy(await vuPattern('http://127.0.0.1:18291', scenario.maxVus, seconds)), 99);
       stackPatternP99 = k6Percentile(sortedCopy(await vuPattern(stack.url, scenario.maxVus, seconds)), 99);

@@ -6,37 +6,23 @@
 // floor of this shape (one more hop than static Nginx) whatever the instances do.
 // All measured with the replay's VU pattern, alternating, twice.
 // Run: npm run build && node dist/bench/stack-vs-static.js [users=600] [seconds=10]
-import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { vuPattern } from './load';
 import { startSimulatorProcess } from './simulator-process';
-import { startNginx, startTrivialUpstreams } from './trivial-upstreams';
+import { startNginx, startStaticNginx, startTrivialUpstreams } from './trivial-upstreams';
 import { renderNginxConfig, repoRoot } from '../src/launcher/nginx-config';
 import { startStack, type RunningStack } from '../src/launcher/stack';
 import { k6Percentile, sortedCopy } from '../src/replay/percentile';
 
-const STATIC_CONF = (port: number, dir: string) => `
-worker_processes 1;
-error_log ${dir}/static-error.log warn;
-events { worker_connections 8192; use epoll; multi_accept on; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  server {
-    listen ${port} backlog=4096 reuseport;
-    location / { return 202; }
-  }
-}`;
 
 async function main(): Promise<void> {
   const users = Number(process.argv[2] ?? 600);
   const seconds = Number(process.argv[3] ?? 10);
   const dir = join(tmpdir(), `stack-vs-static-${process.pid}`);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'static.conf'), STATIC_CONF(19871, dir));
-  const nginx = spawn('/usr/sbin/nginx', ['-p', dir, '-c', join(dir, 'static.conf'), '-g', `daemon off; pid ${dir}/static.pid;`], { stdio: 'inherit' });
+  const nginx = await startStaticNginx(dir, 19871);
   const simulators = await startSimulatorProcess({ default: 19881, fallback: 19882 });
   const trivialDir = join(dir, 'trivial');
   mkdirSync(trivialDir, { recursive: true });

@@ -1,4 +1,4 @@
-// Two trivial uWS upstreams (202 at once) on Unix sockets app1.sock and app2.sock (and on
+// Nginx answering a static 202, and two trivial uWS upstreams (202 at once) on Unix sockets app1.sock and app2.sock (and on
 // TCP ports), in a process of their own, plus an Nginx started from a config: the
 // floor of the project's shape (Nginx in front of two instances) when the instances do nothing.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -29,4 +29,20 @@ export async function startNginx(dir: string, name: string, conf: string): Promi
   const child = spawn('/usr/sbin/nginx', ['-p', dir, '-c', path, '-g', `daemon off; pid ${join(dir, name)}.pid;`], { stdio: 'inherit' });
   await sleep(500);
   return child;
+}
+
+/** Nginx answering 202 itself: the baseline every latency target is a ratio to. */
+export function startStaticNginx(dir: string, port: number): Promise<ChildProcess> {
+  return startNginx(dir, 'static', `
+worker_processes 1;
+error_log ${dir}/static-error.log warn;
+events { worker_connections 8192; use epoll; multi_accept on; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  server {
+    listen ${port} backlog=4096 reuseport;
+    location / { return 202; }
+  }
+}`);
 }
