@@ -38,7 +38,7 @@ export async function warmUpCore(w: CoreWarmUp): Promise<void> {
       await scratch.complete(fresh.map((p) => p.correlationId));
     });
   } finally {
-    await w.redis.del(`${prefix}seen`, `${prefix}pending:${w.instanceId}`).catch(() => undefined);
+    await scratch.purge().catch(() => undefined);
   }
   // GET /payments/{id} of an id nobody used: a 404 that exercises the whole client.
   await inParallel(Math.ceil(w.rounds / 4), 8, (i) => w.clients[i % 2 === 0 ? 'default' : 'fallback'].lookup(randomUUID()));
