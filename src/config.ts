@@ -46,6 +46,7 @@ export const settings = {
   summaryBarrierMs: setting('SUMMARY_BARRIER_MS', 'int', 250, 'Most time a summary waits for every live instance to flush its writers.'),
   maxBodyBytes: setting('MAX_BODY_BYTES', 'int', 1024, 'Largest request body accepted; larger ones get 413.'),
   coreThread: setting('CORE_THREAD', 'bool', true, 'Run the payment core (actors, processors, Redis, Postgres) in a worker thread, so the HTTP thread only answers.'),
+  coreNice: setting('CORE_NICE', 'int', 10, 'Nice value of the core thread (0-19; 0 leaves it alone): the HTTP thread of the same instance then runs first when both are ready, so answers do not wait behind payment work.'),
   coreOldSpaceMb: setting('CORE_OLD_SPACE_MB', 'int', 48, 'Old-generation heap limit of the core thread, in MB.'),
   coreYoungSpaceMb: setting('CORE_YOUNG_SPACE_MB', 'int', 6, 'Young-generation size of the core thread, in MB (three semi-spaces\' worth).'),
   warmUpRounds: setting('WARM_UP_ROUNDS', 'int', 2000, 'Rounds of harmless work on the hot paths (Redis scripts on scratch keys, look-ups of unknown ids, parsing) before the instance listens, so that compiling them does not happen under the first requests (0: none).'),
@@ -85,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     const raw = env[s.env];
     out[key] = raw === undefined || raw === '' ? s.default : parse(s, raw);
   }
+  if ((out.coreNice as number) > 19) throw new ConfigError(`CORE_NICE must be at most 19, got "${env.CORE_NICE}"`);
   if (!out.instanceId) out.instanceId = `${require('node:os').hostname()}-${process.pid}`;
   return Object.freeze({ ...(out as Config), ...overrides });
 }

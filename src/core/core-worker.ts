@@ -7,10 +7,12 @@ import { createLogger } from '../log';
 import type { FromCore, ToCore } from './core-protocol';
 import { startCpuProfile } from './cpu-profile';
 import { startPaymentCore, type PaymentCore } from './payment-core';
+import { niceCurrentThread } from './thread-priority';
 
 const port = parentPort!;
 const config = workerData as Config;
 const send = (m: FromCore) => port.postMessage(m);
+niceCurrentThread(config.coreNice);
 const profile = config.cpuProfileDir ? startCpuProfile(join(config.cpuProfileDir, `${config.instanceId}-core.cpuprofile`)) : null;
 
 function serve(core: PaymentCore): void {
