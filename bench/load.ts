@@ -2,6 +2,7 @@
 // the end of the response. Shared by the benchmarks in this folder.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
+import type { TimedAnswer } from '../src/replay/slow-bursts';
 import { TimedClient } from '../src/replay/timed-client';
 
 export interface LoadResult {
@@ -76,4 +77,43 @@ export async function vuPattern(url: string, users: number, seconds: number): Pr
   );
   await client.close();
   return client.samples.filter((s) => s.ok).map((s) => s.ms);
+}
+
+/** Where a VU sends: through a URL, or straight to an instance's Unix socket. */
+export type LoadTarget = { url: string } | { socket: string };
+
+/**
+ * The same pattern as vuPattern, over one or more targets (VU i uses target i mod n), with
+ * the send time of every 2xx answer kept, for bench/tail.ts.
+ */
+export async function vuPatternTimed(targets: LoadTarget[], users: number, seconds: number): Promise<TimedAnswer[]> {
+  const { randomUUID } = await import('node:crypto');
+  const perTarget = Math.ceil(users / targets.length);
+  const pools = targets.map((target) =>
+    'url' in target
+      ? new Pool(target.url, { connections: perTarget, pipelining: 1, keepAliveTimeout: 60_000 })
+      : new Pool('http://localhost', { connections: perTarget, pipelining: 1, keepAliveTimeout: 60_000, connect: { socketPath: target.socket } }),
+  );
+  const answers: TimedAnswer[] = [];
+  const origin = performance.now();
+  const end = Date.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: users }, async (_, i) => {
+      await sleep((i / users) * 1000);
+      const pool = pools[i % pools.length];
+      while (Date.now() < end) {
+        const sentAt = performance.now();
+        try {
+          const res = await pool.request({ method: 'POST', path: '/payments', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ correlationId: randomUUID(), amount: 20.05 }), signal: AbortSignal.timeout(1500) });
+          await res.body.dump();
+          if (res.statusCode >= 200 && res.statusCode < 300) answers.push({ sentAt: sentAt - origin, ms: performance.now() - sentAt });
+        } catch {
+          // A failed request is not an answer: the error count is the replay's business.
+        }
+        await sleep(1000);
+      }
+    }),
+  );
+  await Promise.all(pools.map((p) => p.close()));
+  return answers;
 }
