@@ -86,9 +86,11 @@ function sendError(ex: Exchange, err: unknown, extraHeaders: Record<string, stri
   send(ex, apiError.status, JSON.stringify(apiError), 'application/json', extraHeaders);
 }
 
+const utf8 = new TextDecoder();
+
 /** Reads the whole body, or answers 413 and closes once it passes maxBytes. */
 function readBody(ex: Exchange, maxBytes: number, onBody: (text: string) => void, onTooLarge?: () => void): void {
-  const chunks: Buffer[] = [];
+  let chunks: Buffer[] | null = null;
   let size = 0;
   ex.res.onData((chunk, isLast) => {
     if (ex.done) return;
@@ -98,9 +100,11 @@ function readBody(ex: Exchange, maxBytes: number, onBody: (text: string) => void
       onTooLarge?.();
       return;
     }
-    // The chunk's memory is reused once this callback returns: copy it.
-    chunks.push(Buffer.from(new Uint8Array(chunk).slice()));
-    if (isLast) onBody(chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+    // The usual case, the whole body in one chunk: decode it in place, no copy.
+    if (isLast && chunks === null) return onBody(utf8.decode(chunk));
+    // The chunk's memory is reused once this callback returns: copy it (once).
+    (chunks ??= []).push(Buffer.from(chunk.slice(0)));
+    if (isLast) onBody(utf8.decode(Buffer.concat(chunks)));
   });
 }
 
