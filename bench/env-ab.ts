@@ -6,33 +6,19 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { parseArgs } from 'node:util';
+import { envPairs, median } from './cli';
 import { vuPattern } from './load';
 import { startSimulatorProcess } from './simulator-process';
 import { startStack, type RunningStack } from '../src/launcher/stack';
 import { k6Percentile, sortedCopy } from '../src/replay/percentile';
 
-function parseEnv(spec: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const pair of spec.split(',').filter(Boolean)) {
-    const eq = pair.indexOf('=');
-    if (eq < 1) throw new Error(`expected K=V, got "${pair}"`);
-    env[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return env;
-}
-
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
-}
-
-const median = (xs: number[]) => sortedCopy(xs)[Math.floor(xs.length / 2)];
-
 async function main(): Promise<void> {
-  const sides = { A: parseEnv(option('a', '')), B: parseEnv(option('b', '')) };
-  const users = Number(option('users', '600'));
-  const seconds = Number(option('seconds', '10'));
-  const rounds = Number(option('rounds', '3'));
+  const { values } = parseArgs({ options: { a: { type: 'string' }, b: { type: 'string' }, users: { type: 'string' }, seconds: { type: 'string' }, rounds: { type: 'string' } } });
+  const sides = { A: envPairs((values.a ?? '').split(',').filter(Boolean)), B: envPairs((values.b ?? '').split(',').filter(Boolean)) };
+  const users = Number(values.users ?? 600);
+  const seconds = Number(values.seconds ?? 10);
+  const rounds = Number(values.rounds ?? 3);
   const dir = join(tmpdir(), `env-ab-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   const simulators = await startSimulatorProcess({ default: 19891, fallback: 19892 });

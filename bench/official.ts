@@ -11,6 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
+import { envPairs } from './cli';
 import { vuPattern } from './load';
 import { startSimulatorProcess } from './simulator-process';
 import { startStaticNginx } from './trivial-upstreams';
@@ -24,7 +25,7 @@ import { OFFICIAL, scaledScenario } from '../src/replay/scenario';
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { scale: { type: 'string' }, 'no-limits': { type: 'boolean' }, out: { type: 'string' }, env: { type: 'string', multiple: true } } });
   // --env KEY=VALUE (repeatable): any app setting, to compare variants.
-  const appEnv = Object.fromEntries((values.env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  const appEnv = envPairs(values.env ?? []);
   const scale = Number(values.scale ?? 1);
   const scenario = scale === 1 ? OFFICIAL : scaledScenario(scale);
   const dir = join(tmpdir(), `official-${process.pid}`);

@@ -8,27 +8,23 @@
 // (--limits: each part under the compose file's CPU and memory limits, as in bench/official.ts)
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { parseArgs } from 'node:util';
+import { envPairs, median } from './cli';
 import { vuPatternTimed, type LoadTarget } from './load';
 import { startSimulatorProcess } from './simulator-process';
 import { startStack } from '../src/launcher/stack';
 import { k6Percentile, sortedCopy } from '../src/replay/percentile';
 import { slowBursts } from '../src/replay/slow-bursts';
 
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
-}
-
-const median = (xs: number[]) => sortedCopy(xs)[Math.floor(xs.length / 2)];
-
 async function main(): Promise<void> {
-  const users = Number(option('users', '600'));
-  const seconds = Number(option('seconds', '10'));
-  const rounds = Number(option('rounds', '3'));
-  const appEnv: Record<string, string> = { LOG_LEVEL: 'warn' };
-  for (const pair of option('env', '').split(',').filter(Boolean)) appEnv[pair.slice(0, pair.indexOf('='))] = pair.slice(pair.indexOf('=') + 1);
+  const { values } = parseArgs({ options: { users: { type: 'string' }, seconds: { type: 'string' }, rounds: { type: 'string' }, env: { type: 'string' }, limits: { type: 'boolean' } } });
+  const users = Number(values.users ?? 600);
+  const seconds = Number(values.seconds ?? 10);
+  const rounds = Number(values.rounds ?? 3);
+  const limits = values.limits ?? false;
+  const appEnv = { LOG_LEVEL: 'warn', ...envPairs((values.env ?? '').split(',').filter(Boolean)) };
   const simulators = await startSimulatorProcess({ default: 19881, fallback: 19882 });
-  const stack = await startStack({ port: 19883, processorUrls: simulators.urls, redisPrefix: `bench:${process.pid}:tail:`, databaseSchema: `bench_${process.pid}_tail`, runDir: join(tmpdir(), `tail-${process.pid}`), output: 'ignore', log: () => undefined, appEnv, composeLimits: process.argv.includes('--limits') });
+  const stack = await startStack({ port: 19883, processorUrls: simulators.urls, redisPrefix: `bench:${process.pid}:tail:`, databaseSchema: `bench_${process.pid}_tail`, runDir: join(tmpdir(), `tail-${process.pid}`), output: 'ignore', log: () => undefined, appEnv, composeLimits: limits });
   const paths: Record<string, LoadTarget[]> = { 'via Nginx': [{ url: stack.url }], direct: stack.instances.map((i) => ({ socket: i.socket })) };
   const p99s: Record<string, number[]> = { 'via Nginx': [], direct: [] };
   const rows: string[] = [];
@@ -51,7 +47,7 @@ async function main(): Promise<void> {
     await stack.stop();
     simulators.stop();
   }
-  console.log(`${users} VUs posting then sleeping 1 s, ${seconds} s per run, ${rounds} rounds; one native stack, ${process.argv.includes('--limits') ? 'under the compose limits' : 'no CPU limits'}; env ${JSON.stringify(appEnv)}`);
+  console.log(`${users} VUs posting then sleeping 1 s, ${seconds} s per run, ${rounds} rounds; one native stack, ${limits ? 'under the compose limits' : 'no CPU limits'}; env ${JSON.stringify(appEnv)}`);
   for (const r of rows) console.log(r);
   const nginx = median(p99s['via Nginx']);
   const direct = median(p99s.direct);

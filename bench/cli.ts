@@ -1,0 +1,17 @@
+// What the benchmarks share on their command lines and in their print-outs.
+
+/** KEY=VALUE pairs (app settings given with --env) as an environment. */
+export function envPairs(pairs: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq < 1) throw new Error(`expected KEY=VALUE, got "${pair}"`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
+}
+
+/** The middle of the rounds' figures (the upper middle of an even count). */
+export function median(xs: number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+}
