@@ -84,7 +84,8 @@ export type LoadTarget = { url: string } | { socket: string };
 
 /**
  * The same pattern as vuPattern, over one or more targets (VU i uses target i mod n), with
- * the send time of every 2xx answer kept, for bench/tail.ts.
+ * the send time of every 2xx answer kept, for bench/tail.ts. Its own pools rather than the
+ * replay's TimedClient, which only speaks to URLs, not to Unix sockets.
  */
 export async function vuPatternTimed(targets: LoadTarget[], users: number, seconds: number): Promise<TimedAnswer[]> {
   const { randomUUID } = await import('node:crypto');
