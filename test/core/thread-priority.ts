@@ -27,10 +27,11 @@ t.test('the calling thread gets the nice value; the process main thread keeps it
   const mainTid = currentThreadId();
   t.equal(mainTid, process.pid, 'the main thread id is the process id');
   const before = getPriority(process.pid);
-  const { tid, applied } = await niceInWorker(before + 7 > 19 ? 19 : before + 7);
+  const lower = Math.min(19, before + 7);
+  const { tid, applied } = await niceInWorker(lower);
   t.ok(applied);
   t.not(tid, process.pid, 'the worker is a thread of its own');
-  t.equal(getPriority(tid), before + 7 > 19 ? 19 : before + 7, 'the worker thread runs at the lower priority');
+  t.equal(getPriority(tid), lower, 'the worker thread runs at the lower priority');
   t.equal(getPriority(process.pid), before, 'the main thread is left alone');
 });
 
