@@ -2,6 +2,7 @@
 // http_req_duration: from sending the request to the end of the response body.
 // Each target gets a pool with enough connections that no request waits for one.
 import { Pool } from 'undici';
+import { LatencyHistogram } from './latency-histogram';
 
 export type RequestKind = 'payment' | 'summary' | 'admin';
 
@@ -23,6 +24,10 @@ export interface Answer {
 export class TimedClient {
   private readonly pools = new Map<string, Pool>();
   readonly samples: Sample[] = [];
+  /** The 2xx answers' durations, for a live percentile that does not sort `samples`. */
+  okLatencies = new LatencyHistogram();
+  /** 2xx payment answers by the whole second (since the start) in which they were sent, for a live rate. */
+  okPaymentsBySecond: number[] = [];
 
   constructor(private readonly startedAt: () => number, private readonly connections: number) {}
 
@@ -50,13 +55,25 @@ export class TimedClient {
       });
       const text = await res.body.text();
       const ms = performance.now() - sentAt;
-      this.samples.push({ t, ms, kind, ok: res.statusCode >= 200 && res.statusCode < 300 });
+      const ok = res.statusCode >= 200 && res.statusCode < 300;
+      this.samples.push({ t, ms, kind, ok });
+      if (ok) {
+        this.okLatencies.add(ms);
+        if (kind === 'payment') this.okPaymentsBySecond[Math.floor(t)] = (this.okPaymentsBySecond[Math.floor(t)] ?? 0) + 1;
+      }
       return { status: res.statusCode, ms, body: text };
     } catch {
       const ms = performance.now() - sentAt;
       this.samples.push({ t, ms, kind, ok: false });
       return { status: 0, ms, body: '' };
     }
+  }
+
+  /** Forgets every answer so far (the replay's setup requests are not part of the run). */
+  clearSamples(): void {
+    this.samples.length = 0;
+    this.okLatencies = new LatencyHistogram();
+    this.okPaymentsBySecond = [];
   }
 
   async close(): Promise<void> {
