@@ -69,8 +69,9 @@ export async function vuPattern(url: string, users: number, seconds: number): Pr
   await Promise.all(
     Array.from({ length: users }, async (_, i) => {
       await sleep((i / users) * 1000);
+      const send = client.user();
       while (Date.now() < end) {
-        await client.send('payment', `${url}/payments`, 'POST', 1500, JSON.stringify({ correlationId: randomUUID(), amount: 20.05 }));
+        await send('payment', `${url}/payments`, 'POST', 1500, JSON.stringify({ correlationId: randomUUID(), amount: 20.05 }));
         await sleep(1000);
       }
     }),

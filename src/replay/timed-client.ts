@@ -1,7 +1,11 @@
 // Every request the replay makes goes through here and is timed as k6 times
-// http_req_duration: from sending the request to the end of the response body.
-// Each target gets a pool with enough connections that no request waits for one.
-import { Pool } from 'undici';
+// http_req_duration: from sending the request to the end of the response body, without
+// the time spent opening a connection (k6 reports that apart, as http_req_connecting).
+// Each virtual user has connections of its own, as a k6 VU has, so a request that waited
+// for its connection to open is known and timed from the moment it opened; requests
+// outside the VUs (setup, checks) share a pool per target with enough connections that
+// none waits for one.
+import { Client, Pool, type Dispatcher } from 'undici';
 import { LatencyHistogram } from './latency-histogram';
 
 export type RequestKind = 'payment' | 'summary' | 'admin';
@@ -21,8 +25,18 @@ export interface Answer {
   body: string;
 }
 
+/** Where a request goes, and when that connection last opened (0: unknown, a shared pool). */
+interface Route {
+  dispatcher: Dispatcher;
+  connectedAt: number;
+}
+
+/** Sends requests and times them; the same signature for the shared pools and for one VU's connections. */
+export type Send = (kind: RequestKind, url: string, method: 'GET' | 'POST' | 'PUT', timeoutMs: number, body?: string, headers?: Record<string, string>) => Promise<Answer>;
+
 export class TimedClient {
-  private readonly pools = new Map<string, Pool>();
+  private readonly pools = new Map<string, Route>();
+  private readonly userClients: Client[] = [];
   readonly samples: Sample[] = [];
   /** The 2xx answers' durations, for a live percentile that does not sort `samples`. */
   okLatencies = new LatencyHistogram();
@@ -31,22 +45,45 @@ export class TimedClient {
 
   constructor(private readonly startedAt: () => number, private readonly connections: number) {}
 
-  private pool(origin: string): Pool {
-    let pool = this.pools.get(origin);
-    if (!pool) {
-      pool = new Pool(origin, { connections: this.connections, pipelining: 1, keepAliveTimeout: 60_000 });
-      this.pools.set(origin, pool);
+  private pool(origin: string): Route {
+    let route = this.pools.get(origin);
+    if (!route) {
+      route = { dispatcher: new Pool(origin, { connections: this.connections, pipelining: 1, keepAliveTimeout: 60_000 }), connectedAt: 0 };
+      this.pools.set(origin, route);
     }
-    return pool;
+    return route;
   }
 
-  /** Sends one request; a time-out or a network error is status 0 (k6 does the same). */
-  async send(kind: RequestKind, url: string, method: 'GET' | 'POST' | 'PUT', timeoutMs: number, body?: string, headers: Record<string, string> = {}): Promise<Answer> {
+  /** Sends through the shared pools; a time-out or a network error is status 0 (k6 does the same). */
+  readonly send: Send = (kind, url, method, timeoutMs, body, headers = {}) => {
     const u = new URL(url);
+    return this.timed(this.pool(u.origin), u, kind, method, timeoutMs, body, headers);
+  };
+
+  /** A virtual user's sender: its own connection to each target, opened on first use. */
+  user(): Send {
+    const routes = new Map<string, Route>();
+    return (kind, url, method, timeoutMs, body, headers = {}) => {
+      const u = new URL(url);
+      let route = routes.get(u.origin);
+      if (!route) {
+        const client = new Client(u.origin, { pipelining: 1, keepAliveTimeout: 60_000 });
+        const r: Route = { dispatcher: client, connectedAt: 0 };
+        client.on('connect', () => (r.connectedAt = performance.now()));
+        this.userClients.push(client);
+        routes.set(u.origin, (route = r));
+      }
+      return this.timed(route, u, kind, method, timeoutMs, body, headers);
+    };
+  }
+
+  private async timed(route: Route, u: URL, kind: RequestKind, method: 'GET' | 'POST' | 'PUT', timeoutMs: number, body: string | undefined, headers: Record<string, string>): Promise<Answer> {
     const sentAt = performance.now();
     const t = (Date.now() - this.startedAt()) / 1000;
+    // A request that waited for its connection to open started when it opened.
+    const since = () => performance.now() - Math.max(sentAt, route.connectedAt);
     try {
-      const res = await this.pool(u.origin).request({
+      const res = await route.dispatcher.request({
         method,
         path: u.pathname + u.search,
         body,
@@ -54,7 +91,7 @@ export class TimedClient {
         signal: AbortSignal.timeout(timeoutMs),
       });
       const text = await res.body.text();
-      const ms = performance.now() - sentAt;
+      const ms = since();
       const ok = res.statusCode >= 200 && res.statusCode < 300;
       this.samples.push({ t, ms, kind, ok });
       if (ok) {
@@ -63,7 +100,7 @@ export class TimedClient {
       }
       return { status: res.statusCode, ms, body: text };
     } catch {
-      const ms = performance.now() - sentAt;
+      const ms = since();
       this.samples.push({ t, ms, kind, ok: false });
       return { status: 0, ms, body: '' };
     }
@@ -77,6 +114,7 @@ export class TimedClient {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.pools.values()].map((p) => p.close()));
+    await Promise.all([...this.pools.values()].map((r) => r.dispatcher.close()));
+    await Promise.all(this.userClients.map((c) => c.close()));
   }
 }

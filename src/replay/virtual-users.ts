@@ -20,9 +20,10 @@ export async function runVirtualUsers(scenario: Scenario, client: TimedClient, b
   const users: Promise<void>[] = [];
 
   const user = async () => {
+    const send = client.user();
     tally.active++;
     while (Date.now() < endsAt) {
-      const r = await client.send('payment', `${backendUrl}/payments`, 'POST', scenario.clientTimeoutMs, body());
+      const r = await send('payment', `${backendUrl}/payments`, 'POST', scenario.clientTimeoutMs, body());
       if (r.status === 200 || r.status === 201 || r.status === 202 || r.status === 204) tally.succeeded++;
       else tally.failed++;
       const pause = Math.min(scenario.vuSleepS * 1000, endsAt - Date.now());

@@ -4,13 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { TimedClient } from '../../src/replay/timed-client';
 
 // A real server: /ok answers 202, /fail 500, /slow never (the client's time-out answers for it).
-async function server(t: Tap.Test): Promise<string> {
+async function server(t: Tap.Test, onConnection: () => void = () => undefined): Promise<string> {
   const s = createServer((req, res) => {
     req.resume();
     if (req.url === '/slow') return;
     res.statusCode = req.url === '/ok' ? 202 : 500;
     res.end('{"x":1}');
   });
+  s.on('connection', onConnection);
   await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
   t.teardown(() => {
     s.closeAllConnections();
@@ -50,4 +51,21 @@ t.test('payments counted by the second they were sent in', async (t) => {
   await client.send('payment', `${url}/ok`, 'POST', 1000, '{}');
   t.equal(client.okPaymentsBySecond[2], 2);
   t.equal(client.okPaymentsBySecond[3], 1);
+});
+
+t.test("each virtual user has its own connection, opened on first use and kept", async (t) => {
+  let opened = 0;
+  const url = await server(t, () => opened++);
+  const start = Date.now();
+  const client = new TimedClient(() => start, 4);
+  t.teardown(() => client.close());
+  const alice = client.user();
+  const bob = client.user();
+  t.equal(opened, 0, 'nothing opened before the first request');
+  for (let i = 0; i < 3; i++) t.equal((await alice('payment', `${url}/ok`, 'POST', 1000, '{}')).status, 202);
+  t.equal(opened, 1, "alice's three payments on one connection");
+  t.equal((await bob('payment', `${url}/ok`, 'POST', 1000, '{}')).status, 202);
+  t.equal(opened, 2, 'bob has his own');
+  t.equal(client.samples.length, 4, "the users' answers timed with the rest");
+  t.equal(client.okPaymentsBySecond[0], 4);
 });
