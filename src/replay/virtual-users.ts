@@ -26,13 +26,14 @@ export async function runVirtualUsers(scenario: Scenario, client: TimedClient, b
       const r = await send('payment', `${backendUrl}/payments`, 'POST', scenario.clientTimeoutMs, body());
       if (r.status === 200 || r.status === 201 || r.status === 202 || r.status === 204) tally.succeeded++;
       else tally.failed++;
-      const pause = Math.min(scenario.vuSleepS * 1000, endsAt - Date.now());
-      if (pause > 0) await sleep(pause);
+      // The whole sleep, even past the end: k6 lets an iteration under way finish (gracefulStop),
+      // so the final summaries are read at least a sleep after the last answer, not at once.
+      await sleep(scenario.vuSleepS * 1000);
     }
     tally.active--;
   };
 
-  // Adds users as the ramp asks for them; an iteration under way at the end finishes.
+  // Adds users as the ramp asks for them; an iteration under way at the end finishes, sleep included.
   while (Date.now() < endsAt) {
     const target = vusAt(scenario, (Date.now() - startedAt) / 1000);
     while (users.length < target) users.push(user());
