@@ -2,8 +2,7 @@
 // the end of the response. Shared by the benchmarks in this folder.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
-import type { TimedAnswer } from '../src/replay/slow-bursts';
-import { TimedClient } from '../src/replay/timed-client';
+import { TimedClient, type Sample } from '../src/replay/timed-client';
 
 export interface LoadResult {
   sent: number;
@@ -57,19 +56,25 @@ export async function openLoop(url: string, path: string, body: () => string, ra
   return { sent, ok: latencies.length, errors, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), max: latencies[latencies.length - 1] ?? NaN, achievedRate: latencies.length / elapsed };
 }
 
+/** Where a VU sends: through a URL, or straight to an instance's Unix socket. */
+export type LoadTarget = { url: string } | { socket: string };
+
 /**
  * The replay's pattern: `users` virtual users, started evenly over the first second, each
- * posting one payment (a fresh id) then sleeping 1 s, for `seconds`. Returns the durations
- * of the 2xx answers, in ms.
+ * posting one payment (a fresh id) then sleeping 1 s, for `seconds`; VU i sends to target
+ * i mod n. Returns every request, timed as the replay times them.
  */
-export async function vuPattern(url: string, users: number, seconds: number): Promise<number[]> {
+export async function vuPatternSamples(targets: LoadTarget[], users: number, seconds: number): Promise<Sample[]> {
   const { randomUUID } = await import('node:crypto');
-  const client = new TimedClient(() => Date.now(), users);
-  const end = Date.now() + seconds * 1000;
+  const startedAt = Date.now();
+  const client = new TimedClient(() => startedAt, 1);
+  const end = startedAt + seconds * 1000;
   await Promise.all(
     Array.from({ length: users }, async (_, i) => {
       await sleep((i / users) * 1000);
-      const send = client.user();
+      const target = targets[i % targets.length];
+      const send = 'url' in target ? client.user() : client.user(target.socket);
+      const url = 'url' in target ? target.url : 'http://localhost';
       while (Date.now() < end) {
         await send('payment', `${url}/payments`, 'POST', 1500, JSON.stringify({ correlationId: randomUUID(), amount: 20.05 }));
         await sleep(1000);
@@ -77,45 +82,10 @@ export async function vuPattern(url: string, users: number, seconds: number): Pr
     }),
   );
   await client.close();
-  return client.samples.filter((s) => s.ok).map((s) => s.ms);
+  return client.samples;
 }
 
-/** Where a VU sends: through a URL, or straight to an instance's Unix socket. */
-export type LoadTarget = { url: string } | { socket: string };
-
-/**
- * The same pattern as vuPattern, over one or more targets (VU i uses target i mod n), with
- * the send time of every 2xx answer kept, for bench/tail.ts. Its own pools rather than the
- * replay's TimedClient, which only speaks to URLs, not to Unix sockets.
- */
-export async function vuPatternTimed(targets: LoadTarget[], users: number, seconds: number): Promise<TimedAnswer[]> {
-  const { randomUUID } = await import('node:crypto');
-  const perTarget = Math.ceil(users / targets.length);
-  const pools = targets.map((target) =>
-    'url' in target
-      ? new Pool(target.url, { connections: perTarget, pipelining: 1, keepAliveTimeout: 60_000 })
-      : new Pool('http://localhost', { connections: perTarget, pipelining: 1, keepAliveTimeout: 60_000, connect: { socketPath: target.socket } }),
-  );
-  const answers: TimedAnswer[] = [];
-  const origin = performance.now();
-  const end = Date.now() + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: users }, async (_, i) => {
-      await sleep((i / users) * 1000);
-      const pool = pools[i % pools.length];
-      while (Date.now() < end) {
-        const sentAt = performance.now();
-        try {
-          const res = await pool.request({ method: 'POST', path: '/payments', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ correlationId: randomUUID(), amount: 20.05 }), signal: AbortSignal.timeout(1500) });
-          await res.body.dump();
-          if (res.statusCode >= 200 && res.statusCode < 300) answers.push({ sentAt: sentAt - origin, ms: performance.now() - sentAt });
-        } catch {
-          // A failed request is not an answer: the error count is the replay's business.
-        }
-        await sleep(1000);
-      }
-    }),
-  );
-  await Promise.all(pools.map((p) => p.close()));
-  return answers;
+/** The replay's pattern against one URL: the durations of the 2xx answers, in ms. */
+export async function vuPattern(url: string, users: number, seconds: number): Promise<number[]> {
+  return (await vuPatternSamples([{ url }], users, seconds)).filter((s) => s.ok).map((s) => s.ms);
 }

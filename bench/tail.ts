@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { envPairs, median } from './cli';
-import { vuPatternTimed, type LoadTarget } from './load';
+import { vuPatternSamples, type LoadTarget } from './load';
 import { startSimulatorProcess } from './simulator-process';
 import { startNginx, startStaticNginx, startTrivialUpstreams } from './trivial-upstreams';
 import { nativeNginxConfig } from '../src/launcher/nginx-config';
@@ -48,12 +48,12 @@ async function main(): Promise<void> {
   const p99s = Object.fromEntries(PATHS.map((name) => [name, [] as number[]])) as Record<PathName, number[]>;
   const rows: string[] = [];
   try {
-    await vuPatternTimed(paths['via Nginx'], users, 5); // warm-up at full load
+    await vuPatternSamples(paths['via Nginx'], users, 5); // warm-up at full load
     for (let round = 1; round <= rounds; round++) {
       // Each round starts one path later, so no path always follows the same one.
       const order = PATHS.map((_, i) => PATHS[(i + round - 1) % PATHS.length]);
       for (const name of order) {
-        const answers = await vuPatternTimed(paths[name], users, seconds);
+        const answers = (await vuPatternSamples(paths[name], users, seconds)).filter((x) => x.ok).map((x) => ({ sentAt: x.t * 1000, ms: x.ms }));
         const d = sortedCopy(answers.map((a) => a.ms));
         const p99 = k6Percentile(d, 99);
         const b = slowBursts(answers, p99);

@@ -60,14 +60,18 @@ export class TimedClient {
     return this.timed(this.pool(u.origin), u, kind, method, timeoutMs, body, headers);
   };
 
-  /** A virtual user's sender: its own connection to each target, opened on first use. */
-  user(): Send {
+  /**
+   * A virtual user's sender: its own connection to each target, opened on first use.
+   * With `socketPath`, every connection goes to that Unix socket (the benchmarks load an
+   * instance without Nginx that way; the URLs then only give the path).
+   */
+  user(socketPath?: string): Send {
     const routes = new Map<string, Route>();
     return (kind, url, method, timeoutMs, body, headers = {}) => {
       const u = new URL(url);
       let route = routes.get(u.origin);
       if (!route) {
-        const client = new Client(u.origin, { pipelining: 1, keepAliveTimeout: 60_000 });
+        const client = new Client(u.origin, { pipelining: 1, keepAliveTimeout: 60_000, ...(socketPath ? { connect: { socketPath } } : {}) });
         const r: Route = { dispatcher: client, connectedAt: 0 };
         client.on('connect', () => (r.connectedAt = performance.now()));
         this.userClients.push(client);
