@@ -7,17 +7,9 @@
 // none waits for one.
 import { Client, Pool, type Dispatcher } from 'undici';
 import { LatencyHistogram } from './latency-histogram';
+import { SampleStore, type RequestKind, type Sample } from './sample-store';
 
-export type RequestKind = 'payment' | 'summary' | 'admin';
-
-export interface Sample {
-  /** Seconds since the start of the run, when the request was sent. */
-  t: number;
-  ms: number;
-  kind: RequestKind;
-  /** 2xx */
-  ok: boolean;
-}
+export type { RequestKind, Sample };
 
 export interface Answer {
   status: number;
@@ -37,13 +29,37 @@ export type Send = (kind: RequestKind, url: string, method: 'GET' | 'POST' | 'PU
 export class TimedClient {
   private readonly pools = new Map<string, Route>();
   private readonly userClients: Client[] = [];
-  readonly samples: Sample[] = [];
+  private readonly store = new SampleStore();
+  /** Requests under way, with when they time out: one timer checks them all (see abortLate). */
+  private readonly deadlines = new Set<{ at: number; controller: AbortController }>();
+  private deadlineTimer?: NodeJS.Timeout;
   /** The 2xx answers' durations, for a live percentile that does not sort `samples`. */
   okLatencies = new LatencyHistogram();
   /** 2xx payment answers by the whole second (since the start) in which they were sent, for a live rate. */
   okPaymentsBySecond: number[] = [];
 
   constructor(private readonly startedAt: () => number, private readonly connections: number) {}
+
+  /** Every request timed so far, as objects (made on each call: read it once, after a run). */
+  get samples(): Sample[] {
+    return this.store.toArray();
+  }
+
+  // One timer for every time-out, checked each 20 ms, rather than AbortSignal.timeout per
+  // request: that is a timer object per request living for the whole time-out (1.5 s), which
+  // the generator's garbage collector copied and promoted by the hundreds every second.
+  private abortLate = (): void => {
+    const now = performance.now();
+    for (const d of this.deadlines) {
+      if (d.at > now) continue;
+      this.deadlines.delete(d);
+      d.controller.abort();
+    }
+    if (this.deadlines.size === 0) {
+      clearInterval(this.deadlineTimer);
+      this.deadlineTimer = undefined;
+    }
+  };
 
   private pool(origin: string): Route {
     let route = this.pools.get(origin);
@@ -86,18 +102,21 @@ export class TimedClient {
     const t = (Date.now() - this.startedAt()) / 1000;
     // A request that waited for its connection to open started when it opened.
     const since = () => performance.now() - Math.max(sentAt, route.connectedAt);
+    const deadline = { at: sentAt + timeoutMs, controller: new AbortController() };
+    this.deadlines.add(deadline);
+    if (!this.deadlineTimer) this.deadlineTimer = setInterval(this.abortLate, 20).unref();
     try {
       const res = await route.dispatcher.request({
         method,
         path: u.pathname + u.search,
         body,
         headers: { 'content-type': 'application/json', ...headers },
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: deadline.controller.signal,
       });
       const text = await res.body.text();
       const ms = since();
       const ok = res.statusCode >= 200 && res.statusCode < 300;
-      this.samples.push({ t, ms, kind, ok });
+      this.store.push(t, ms, kind, ok);
       if (ok) {
         this.okLatencies.add(ms);
         if (kind === 'payment') this.okPaymentsBySecond[Math.floor(t)] = (this.okPaymentsBySecond[Math.floor(t)] ?? 0) + 1;
@@ -105,19 +124,23 @@ export class TimedClient {
       return { status: res.statusCode, ms, body: text };
     } catch {
       const ms = since();
-      this.samples.push({ t, ms, kind, ok: false });
+      this.store.push(t, ms, kind, false);
       return { status: 0, ms, body: '' };
+    } finally {
+      this.deadlines.delete(deadline);
     }
   }
 
   /** Forgets every answer so far (the replay's setup requests are not part of the run). */
   clearSamples(): void {
-    this.samples.length = 0;
+    this.store.clear();
     this.okLatencies = new LatencyHistogram();
     this.okPaymentsBySecond = [];
   }
 
   async close(): Promise<void> {
+    clearInterval(this.deadlineTimer);
+    this.deadlineTimer = undefined;
     await Promise.all([...this.pools.values()].map((r) => r.dispatcher.close()));
     await Promise.all(this.userClients.map((c) => c.close()));
   }
