@@ -3,6 +3,7 @@
 //   - the replay's score figures (p99, inconsistencies, lag, default / fallback),
 //   - the default share against the oracle that knew every stage change in advance,
 //   - p99 as a ratio to Nginx answering a static 202 under the replay's peak load, same run,
+//     and to our nginx.conf in front of two upstreams that do nothing (the shape's floor),
 //   - CPU and peak memory of every part (from its control groups).
 // The simulators run in a process of their own (outside the limits, as the official
 // processors run outside the participant's containers).
@@ -11,10 +12,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
-import { envPairs } from './cli';
+import { envPairs, median } from './cli';
 import { vuPattern } from './load';
 import { startSimulatorProcess } from './simulator-process';
-import { startStaticNginx } from './trivial-upstreams';
+import { startNginx, startStaticNginx, startTrivialUpstreams } from './trivial-upstreams';
+import { nativeNginxConfig } from '../src/launcher/nginx-config';
 import { usageTable } from '../src/launcher/resource-limits';
 import { startStack } from '../src/launcher/stack';
 import { k6Percentile, sortedCopy } from '../src/replay/percentile';
@@ -46,8 +48,7 @@ async function main(): Promise<void> {
   });
   const limitsLine = log.find((l) => l.startsWith('compose limits')) ?? 'compose limits not asked for (--no-limits)';
   let replay: Awaited<ReturnType<typeof runReplay>>;
-  let staticP99 = NaN;
-  let stackPatternP99 = NaN;
+  const patternP99 = { static: NaN, trivial: NaN, stack: NaN };
   const started = Date.now();
   // Throttled periods sampled every second, to see in which stage an instance ran out of quota.
   // (The first sample is taken now: start-up and warm-up throttling, before any traffic, is not counted.)
@@ -61,15 +62,27 @@ async function main(): Promise<void> {
     const replaySeconds = (Date.now() - started) / 1000;
     const usage = stack.usage();
     clearInterval(sampler);
-    // The baseline: Nginx answering a static 202 to the replay's peak of users, then the
-    // stack under the very same pattern, back to back.
+    // The baselines, under the replay's peak of users, alternating with the stack under the
+    // very same pattern, twice (medians; one 20 s run of each varied twofold between runs):
+    // Nginx answering a static 202 (the target's reference), and our nginx.conf in front of
+    // two upstreams that answer 202 at once (the floor of this shape, whatever the instances do).
     const nginx = await startStaticNginx(dir, 18291);
+    const trivialDir = join(dir, 'trivial');
+    mkdirSync(trivialDir, { recursive: true });
+    const trivial = await startTrivialUpstreams(trivialDir);
+    const proxy = await startNginx(trivialDir, 'proxy', nativeNginxConfig({ port: 18292, socketDir: trivialDir, errorLog: join(trivialDir, 'error.log') }));
     try {
-      const seconds = Math.max(10, Math.round(20 * scale));
-      staticP99 = k6Percentile(sortedCopy(await vuPattern('http://127.0.0.1:18291', scenario.maxVus, seconds)), 99);
-      stackPatternP99 = k6Percentile(sortedCopy(await vuPattern(stack.url, scenario.maxVus, seconds)), 99);
+      const seconds = Math.max(10, Math.round(15 * scale));
+      const runs: Record<keyof typeof patternP99, number[]> = { static: [], trivial: [], stack: [] };
+      const urls = { static: 'http://127.0.0.1:18291', trivial: 'http://127.0.0.1:18292', stack: stack.url };
+      for (let round = 0; round < 2; round++) {
+        for (const name of ['static', 'trivial', 'stack'] as const) runs[name].push(k6Percentile(sortedCopy(await vuPattern(urls[name], scenario.maxVus, seconds)), 99));
+      }
+      for (const name of ['static', 'trivial', 'stack'] as const) patternP99[name] = median(runs[name]);
     } finally {
       nginx.kill('SIGQUIT');
+      proxy.kill('SIGQUIT');
+      trivial.stop();
     }
 
     const r = replay.results;
@@ -78,7 +91,11 @@ async function main(): Promise<void> {
     console.log(`p99 ${r.p99.valor} (bonus ${r.p99.bonus}); inconsistencies ${r.multa.composicao.num_inconsistencias}; lag ${r.lag.lag}; failed POSTs ${r.pagamentos_solicitados.qtd_falha}`);
     console.log(`default ${r.pagamentos_realizados_default.num_pagamentos}, fallback ${r.pagamentos_realizados_fallback.num_pagamentos}; total_liquido ${r.total_liquido}`);
     console.log(`default share ${(100 * replay.defaultShare).toFixed(1)} % vs oracle ${(100 * replay.oracleDefaultShare).toFixed(1)} %: ${((100 * replay.defaultShare) / replay.oracleDefaultShare).toFixed(1)} % of the oracle (target >= 99 %)`);
-    console.log(`static Nginx p99 ${staticP99.toFixed(3)} ms at ${scenario.maxVus} VUs; the stack under the same pattern ${stackPatternP99.toFixed(3)} ms (ratio ${(stackPatternP99 / staticP99).toFixed(2)}); replay p99 / static = ${(p99 / staticP99).toFixed(2)} (target <= 1.5)`);
+    console.log(
+      `the replay's peak pattern (${scenario.maxVus} VUs), median p99 of 2 runs each: static Nginx ${patternP99.static.toFixed(3)} ms, nginx.conf over trivial upstreams ${patternP99.trivial.toFixed(3)} ms, ` +
+        `the stack ${patternP99.stack.toFixed(3)} ms; stack / static ${(patternP99.stack / patternP99.static).toFixed(2)}, stack / trivial upstreams ${(patternP99.stack / patternP99.trivial).toFixed(2)}, ` +
+        `trivial upstreams / static ${(patternP99.trivial / patternP99.static).toFixed(2)}; replay p99 / static = ${(p99 / patternP99.static).toFixed(2)} (target <= 1.5)`,
+    );
     // Where the slowest answers were: the p99 of the payments of each stage.
     const bounds = [0, ...scenario.stages.map((s) => s.atS), scenario.durationS];
     const stageP99 = bounds.slice(1).map((end, i) => {

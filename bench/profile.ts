@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { vuPattern } from './load';
+import { vuPatternSamples } from './load';
 import { busySeconds, summariseProfile } from './profile-summary';
 import { startSimulatorProcess } from './simulator-process';
 import { INSTANCE_NODE_FLAGS } from '../src/launcher/stack';
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
       if (await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false)) break;
       await sleep(100);
     }
-    const answered = (await vuPattern(`http://127.0.0.1:${port}`, users, seconds)).length;
+    const answered = (await vuPatternSamples([{ url: `http://127.0.0.1:${port}` }], users, seconds)).filter((x) => x.ok).length;
     await new Promise((r) => {
       instance.once('exit', r);
       instance.kill('SIGTERM');

@@ -6,13 +6,13 @@
 // floor of this shape (one more hop than static Nginx) whatever the instances do.
 // All measured with the replay's VU pattern, alternating, twice.
 // Run: npm run build && node dist/bench/stack-vs-static.js [users=600] [seconds=10]
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { vuPattern } from './load';
 import { startSimulatorProcess } from './simulator-process';
 import { startNginx, startStaticNginx, startTrivialUpstreams } from './trivial-upstreams';
-import { renderNginxConfig, repoRoot } from '../src/launcher/nginx-config';
+import { nativeNginxConfig } from '../src/launcher/nginx-config';
 import { startStack, type RunningStack } from '../src/launcher/stack';
 import { k6Percentile, sortedCopy } from '../src/replay/percentile';
 
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const trivialDir = join(dir, 'trivial');
   mkdirSync(trivialDir, { recursive: true });
   const trivial = await startTrivialUpstreams(trivialDir);
-  const proxy = await startNginx(trivialDir, 'proxy', renderNginxConfig(readFileSync(join(repoRoot(), 'nginx.conf'), 'utf8'), { port: 19874, socketDir: trivialDir, errorLog: join(trivialDir, 'error.log') }));
+  const proxy = await startNginx(trivialDir, 'proxy', nativeNginxConfig({ port: 19874, socketDir: trivialDir, errorLog: join(trivialDir, 'error.log') }));
   const stacks: RunningStack[] = [];
   const stackOf = async (name: string, port: number, coreThread: boolean) => {
     const stack = await startStack({ port, processorUrls: simulators.urls, redisPrefix: `bench:${process.pid}:${name}:`, databaseSchema: `bench_${process.pid}_${name}`, runDir: join(dir, name), output: 'ignore', log: () => undefined, appEnv: { LOG_LEVEL: 'warn', CORE_THREAD: String(coreThread) } });
