@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     }
     const pattern = sortedCopy(await vuPattern(url, 600, 10));
     const patternP99 = k6Percentile(pattern, 99);
-    console.log(`replay pattern, 600 VUs posting then sleeping 1 s for 10 s: ${(pattern.length / 10).toFixed(0)} req/s, p50 ${k6Percentile(pattern, 50).toFixed(3)} ms, p99 ${patternP99.toFixed(3)} ms`);
+    console.log(`replay pattern, 600 VUs posting then sleeping 1 s for 10 s: ${(pattern.length / 9).toFixed(0)} req/s (the first second left out), p50 ${k6Percentile(pattern, 50).toFixed(3)} ms, p99 ${patternP99.toFixed(3)} ms`);
 
     // The whole replay: the server answers 202 to every POST and zeros to the summary (so its
     // consistency checks fail, which is not what this measures).
