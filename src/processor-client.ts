@@ -4,6 +4,7 @@
 //   rejected     500 or another 4xx: the processor says it recorded nothing
 //   unknown      time-out, broken connection or any other answer: it may have recorded it
 import { Pool } from 'undici';
+import { Deadlines } from './deadlines';
 import type { ProcessorHealth, ProcessorPaymentBody } from './payment';
 
 export type PaymentOutcome = 'recorded' | 'rejected' | 'unknown';
@@ -39,6 +40,8 @@ export function neverReachedProcessor(err: unknown): boolean {
 
 export class ProcessorClient {
   private readonly pool: Pool;
+  // Checked every 20 ms: a call is given up at most that much after its time-out.
+  private readonly deadlines = new Deadlines(20);
 
   constructor(readonly baseUrl: string, private readonly options: ProcessorClientOptions) {
     this.pool = new Pool(baseUrl, {
@@ -52,25 +55,29 @@ export class ProcessorClient {
 
   async pay(body: ProcessorPaymentBody): Promise<PaymentAttempt> {
     const started = performance.now();
+    const deadline = this.deadlines.start(this.options.timeoutMs);
     try {
       const res = await this.pool.request({
         method: 'POST',
         path: '/payments',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        signal: deadline.signal,
       });
       await res.body.dump();
       return { outcome: classifyPaymentStatus(res.statusCode), status: res.statusCode, latencyMs: performance.now() - started };
     } catch (err) {
       return { outcome: neverReachedProcessor(err) ? 'rejected' : 'unknown', status: null, latencyMs: performance.now() - started };
+    } finally {
+      this.deadlines.finish(deadline);
     }
   }
 
   /** Asks the processor whether it recorded a payment (GET /payments/{id}). */
   async lookup(correlationId: string): Promise<LookupResult> {
+    const deadline = this.deadlines.start(this.options.timeoutMs);
     try {
-      const res = await this.pool.request({ method: 'GET', path: `/payments/${encodeURIComponent(correlationId)}`, signal: AbortSignal.timeout(this.options.timeoutMs) });
+      const res = await this.pool.request({ method: 'GET', path: `/payments/${encodeURIComponent(correlationId)}`, signal: deadline.signal });
       if (res.statusCode === 404) {
         await res.body.dump();
         return { found: false };
@@ -84,12 +91,15 @@ export class ProcessorClient {
       return { found: true, amount: json.amount, requestedAt: json.requestedAt };
     } catch {
       return { found: 'unknown' };
+    } finally {
+      this.deadlines.finish(deadline);
     }
   }
 
   async health(): Promise<HealthResult> {
+    const deadline = this.deadlines.start(this.options.timeoutMs);
     try {
-      const res = await this.pool.request({ method: 'GET', path: '/payments/service-health', signal: AbortSignal.timeout(this.options.timeoutMs) });
+      const res = await this.pool.request({ method: 'GET', path: '/payments/service-health', signal: deadline.signal });
       if (res.statusCode === 429) {
         await res.body.dump();
         return { kind: 'rate-limited' };
@@ -103,6 +113,8 @@ export class ProcessorClient {
       return { kind: 'unreachable' };
     } catch {
       return { kind: 'unreachable' };
+    } finally {
+      this.deadlines.finish(deadline);
     }
   }
 

@@ -8,6 +8,7 @@
 import { Client, Pool, type Dispatcher } from 'undici';
 import { LatencyHistogram } from './latency-histogram';
 import { SampleStore, type RequestKind, type Sample } from './sample-store';
+import { Deadlines } from '../deadlines';
 
 export type { RequestKind, Sample };
 
@@ -30,9 +31,8 @@ export class TimedClient {
   private readonly pools = new Map<string, Route>();
   private readonly userClients: Client[] = [];
   private readonly store = new SampleStore();
-  /** Requests under way, with when they time out: one timer checks them all (see abortLate). */
-  private readonly deadlines = new Set<{ at: number; controller: AbortController }>();
-  private deadlineTimer?: NodeJS.Timeout;
+  // One timer for every time-out rather than AbortSignal.timeout per request (see deadlines.ts).
+  private readonly deadlines = new Deadlines(20);
   /** The 2xx answers' durations, for a live percentile that does not sort `samples`. */
   okLatencies = new LatencyHistogram();
   /** 2xx payment answers by the whole second (since the start) in which they were sent, for a live rate. */
@@ -44,22 +44,6 @@ export class TimedClient {
   get samples(): Sample[] {
     return this.store.toArray();
   }
-
-  // One timer for every time-out, checked each 20 ms, rather than AbortSignal.timeout per
-  // request: that is a timer object per request living for the whole time-out (1.5 s), which
-  // the generator's garbage collector copied and promoted by the hundreds every second.
-  private abortLate = (): void => {
-    const now = performance.now();
-    for (const d of this.deadlines) {
-      if (d.at > now) continue;
-      this.deadlines.delete(d);
-      d.controller.abort();
-    }
-    if (this.deadlines.size === 0) {
-      clearInterval(this.deadlineTimer);
-      this.deadlineTimer = undefined;
-    }
-  };
 
   private pool(origin: string): Route {
     let route = this.pools.get(origin);
@@ -102,16 +86,14 @@ export class TimedClient {
     const t = (Date.now() - this.startedAt()) / 1000;
     // A request that waited for its connection to open started when it opened.
     const since = () => performance.now() - Math.max(sentAt, route.connectedAt);
-    const deadline = { at: sentAt + timeoutMs, controller: new AbortController() };
-    this.deadlines.add(deadline);
-    if (!this.deadlineTimer) this.deadlineTimer = setInterval(this.abortLate, 20).unref();
+    const deadline = this.deadlines.start(timeoutMs);
     try {
       const res = await route.dispatcher.request({
         method,
         path: u.pathname + u.search,
         body,
         headers: { 'content-type': 'application/json', ...headers },
-        signal: deadline.controller.signal,
+        signal: deadline.signal,
       });
       const text = await res.body.text();
       const ms = since();
@@ -127,7 +109,7 @@ export class TimedClient {
       this.store.push(t, ms, kind, false);
       return { status: 0, ms, body: '' };
     } finally {
-      this.deadlines.delete(deadline);
+      this.deadlines.finish(deadline);
     }
   }
 
@@ -139,8 +121,6 @@ export class TimedClient {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.deadlineTimer);
-    this.deadlineTimer = undefined;
     await Promise.all([...this.pools.values()].map((r) => r.dispatcher.close()));
     await Promise.all(this.userClients.map((c) => c.close()));
   }

@@ -1,0 +1,57 @@
+// Time-outs for many requests under one interval timer. AbortSignal.timeout makes a timer
+// per request that lives for the whole time-out even when the answer came in a millisecond:
+// 8 s for a processor call, so thousands alive at a time, each one copied and promoted by
+// the garbage collector. Here a request holds an AbortController only while it runs, and
+// one timer, running only while requests do, aborts those past their time.
+
+export interface Deadline {
+  readonly signal: AbortSignal;
+}
+
+interface Entry extends Deadline {
+  at: number;
+  controller: AbortController;
+}
+
+export class Deadlines {
+  private readonly running = new Set<Entry>();
+  private timer?: NodeJS.Timeout;
+
+  /** `checkEveryMs`: how late past its time a request may be aborted, at most. */
+  constructor(private readonly checkEveryMs: number) {}
+
+  /** Requests started and not yet finished. */
+  get size(): number {
+    return this.running.size;
+  }
+
+  /** A signal that aborts `timeoutMs` from now (up to checkEveryMs later); pass it to finish() when the request ends. */
+  start(timeoutMs: number): Deadline {
+    const controller = new AbortController();
+    const entry: Entry = { at: performance.now() + timeoutMs, controller, signal: controller.signal };
+    this.running.add(entry);
+    // unref: a pending time-out is no reason for the process to stay up.
+    this.timer ??= setInterval(this.abortLate, this.checkEveryMs).unref();
+    return entry;
+  }
+
+  finish(deadline: Deadline): void {
+    this.running.delete(deadline as Entry);
+    if (this.running.size === 0) this.stop();
+  }
+
+  private readonly abortLate = (): void => {
+    const now = performance.now();
+    for (const entry of this.running) {
+      if (entry.at > now) continue;
+      this.running.delete(entry);
+      entry.controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+    }
+    if (this.running.size === 0) this.stop();
+  };
+
+  private stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
