@@ -144,7 +144,8 @@ export async function runReplay(overrides: Partial<ReplayOptions> = {}): Promise
   timeline.push({ t: (Date.now() - startedAt) / 1000, default: d.totalRequests, fallback: f.totalRequests });
   await client.close();
 
-  const okDurations = sortedCopy(client.samples.filter((s) => s.ok).map((s) => s.ms));
+  const samples = client.samples; // made from the store on each read: once here
+  const okDurations = sortedCopy(samples.filter((s) => s.ok).map((s) => s.ms));
   const results = finalResults({
     participant: o.participant,
     maxRequests: scenario.maxVus,
@@ -160,7 +161,7 @@ export async function runReplay(overrides: Partial<ReplayOptions> = {}): Promise
   const resultsPath = join(outDir, 'final-results.json');
   const reportPath = join(outDir, 'report.html');
   writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(reportPath, renderReport({ scenario, samples: client.samples, timeline, checks, results, backendUrl: o.backendUrl, oracleDefaultShare: oracleDefaultShare(scenario, o.horizonMs) }));
+  writeFileSync(reportPath, renderReport({ scenario, samples, timeline, checks, results, backendUrl: o.backendUrl, oracleDefaultShare: oracleDefaultShare(scenario, o.horizonMs) }));
   o.progress.say(
     `score ${results.total_liquido.toFixed(2)}: bruto ${results.total_bruto}, taxas ${results.total_taxas}, p99 ${results.p99.valor} (bonus ${results.p99.bonus}), ` +
       `inconsistencies ${results.multa.composicao.num_inconsistencias}, lag ${results.lag.lag}, default ${d.totalRequests} / fallback ${f.totalRequests}`,
@@ -169,5 +170,5 @@ export async function runReplay(overrides: Partial<ReplayOptions> = {}): Promise
   const oracle = oracleDefaultShare(scenario, o.horizonMs);
   o.progress.say(`default share ${(defaultShare * 100).toFixed(1)}%, oracle ${(oracle * 100).toFixed(1)}% (ratio ${(defaultShare / oracle).toFixed(3)})`);
   o.progress.say(`wrote ${resultsPath} and ${reportPath}`);
-  return { results, checks, samples: client.samples, reportPath, resultsPath, defaultShare, oracleDefaultShare: oracle };
+  return { results, checks, samples, reportPath, resultsPath, defaultShare, oracleDefaultShare: oracle };
 }
