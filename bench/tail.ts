@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { envPairs, median } from './cli';
-import { vuPatternSamples, type LoadTarget } from './load';
+import { steadyAnswers, vuPatternSamples, type LoadTarget } from './load';
 import { startSimulatorProcess } from './simulator-process';
 import { startNginx, startStaticNginx, startTrivialUpstreams } from './trivial-upstreams';
 import { nativeNginxConfig } from '../src/launcher/nginx-config';
@@ -53,8 +53,7 @@ async function main(): Promise<void> {
       // Each round starts one path later, so no path always follows the same one.
       const order = PATHS.map((_, i) => PATHS[(i + round - 1) % PATHS.length]);
       for (const name of order) {
-        // As vuPattern: not the first second, when every user starts and opens its connection.
-        const answers = (await vuPatternSamples(paths[name], users, seconds)).filter((x) => x.ok && x.t >= 1).map((x) => ({ sentAt: x.t * 1000, ms: x.ms }));
+        const answers = steadyAnswers(await vuPatternSamples(paths[name], users, seconds)).map((x) => ({ sentAt: x.t * 1000, ms: x.ms }));
         const d = sortedCopy(answers.map((a) => a.ms));
         const p99 = k6Percentile(d, 99);
         const b = slowBursts(answers, p99);
