@@ -64,7 +64,9 @@ export async function runReplay(overrides: Partial<ReplayOptions> = {}): Promise
   const o: ReplayOptions = { ...DEFAULT_REPLAY_OPTIONS, progress: new Progress(), ...overrides };
   const scenario = o.scale === 1 && o.maxVus === undefined ? OFFICIAL : scaledScenario(o.scale, o.maxVus);
   let startedAt = Date.now();
-  const client = new TimedClient(() => startedAt, scenario.maxVus + 16);
+  // Each VU has connections of its own (TimedClient.user); the shared pools carry only setup,
+  // checks, stage changes and the report's timeline, a few requests at a time.
+  const client = new TimedClient(() => startedAt, 16);
   const admin = new ProcessorsAdmin(client, o.processorUrls, o.token);
 
   // setup(), as the official test does it; the processors' conditions are reset too, so a
