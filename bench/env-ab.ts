@@ -14,8 +14,19 @@ import { startStack, type RunningStack } from '../src/launcher/stack';
 import { k6Percentile, sortedCopy } from '../src/replay/percentile';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { a: { type: 'string' }, b: { type: 'string' }, users: { type: 'string' }, seconds: { type: 'string' }, rounds: { type: 'string' } } });
-  const sides = { A: envPairs((values.a ?? '').split(',').filter(Boolean)), B: envPairs((values.b ?? '').split(',').filter(Boolean)) };
+  const { values } = parseArgs({
+    options: {
+      a: { type: 'string' },
+      b: { type: 'string' },
+      users: { type: 'string' },
+      seconds: { type: 'string' },
+      rounds: { type: 'string' },
+    },
+  });
+  const sides = {
+    A: envPairs((values.a ?? '').split(',').filter(Boolean)),
+    B: envPairs((values.b ?? '').split(',').filter(Boolean)),
+  };
   const users = Number(values.users ?? 600);
   const seconds = Number(values.seconds ?? 10);
   const rounds = Number(values.rounds ?? 3);
@@ -29,7 +40,16 @@ async function main(): Promise<void> {
     const urls: Record<'A' | 'B', string> = { A: '', B: '' };
     for (const [i, side] of (['A', 'B'] as const).entries()) {
       const name = side.toLowerCase();
-      const stack = await startStack({ port: 19893 + i, processorUrls: simulators.urls, redisPrefix: `bench:${process.pid}:${name}:`, databaseSchema: `bench_${process.pid}_${name}`, runDir: join(dir, name), output: 'ignore', log: () => undefined, appEnv: { LOG_LEVEL: 'warn', ...sides[side] } });
+      const stack = await startStack({
+        port: 19893 + i,
+        processorUrls: simulators.urls,
+        redisPrefix: `bench:${process.pid}:${name}:`,
+        databaseSchema: `bench_${process.pid}_${name}`,
+        runDir: join(dir, name),
+        output: 'ignore',
+        log: () => undefined,
+        appEnv: { LOG_LEVEL: 'warn', ...sides[side] },
+      });
       stacks.push(stack);
       urls[side] = stack.url;
       await vuPattern(stack.url, users, 5); // warm-up at full load: the first runs of a stack are slower
@@ -40,7 +60,9 @@ async function main(): Promise<void> {
         const d = sortedCopy(await vuPattern(urls[side], users, seconds));
         const p99 = k6Percentile(d, 99);
         p99s[side].push(p99);
-        rows.push(`round ${round}  ${side}  ${(d.length / seconds).toFixed(0).padStart(5)} req/s  p50 ${k6Percentile(d, 50).toFixed(3)} ms  p99 ${p99.toFixed(3)} ms`);
+        rows.push(
+          `round ${round}  ${side}  ${(d.length / seconds).toFixed(0).padStart(5)} req/s  p50 ${k6Percentile(d, 50).toFixed(3)} ms  p99 ${p99.toFixed(3)} ms`,
+        );
       }
     }
   } finally {
@@ -48,7 +70,9 @@ async function main(): Promise<void> {
     simulators.stop();
   }
   console.log(`A: ${JSON.stringify(sides.A)}  B: ${JSON.stringify(sides.B)}`);
-  console.log(`${users} VUs posting then sleeping 1 s, ${seconds} s per run, ${rounds} rounds (native stacks, no CPU limits)`);
+  console.log(
+    `${users} VUs posting then sleeping 1 s, ${seconds} s per run, ${rounds} rounds (native stacks, no CPU limits)`,
+  );
   for (const r of rows) console.log(r);
   const a = median(p99s.A);
   const b = median(p99s.B);

@@ -18,7 +18,13 @@ export function percentile(sorted: number[], q: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))];
 }
 
-export async function openLoop(url: string, path: string, body: () => string, rate: number, seconds: number): Promise<LoadResult> {
+export async function openLoop(
+  url: string,
+  path: string,
+  body: () => string,
+  rate: number,
+  seconds: number,
+): Promise<LoadResult> {
   const pool = new Pool(url, { connections: 256 });
   const latencies: number[] = [];
   let sent = 0;
@@ -53,7 +59,15 @@ export async function openLoop(url: string, path: string, body: () => string, ra
   const elapsed = (performance.now() - started) / 1000;
   await pool.close();
   latencies.sort((a, b) => a - b);
-  return { sent, ok: latencies.length, errors, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), max: latencies[latencies.length - 1] ?? NaN, achievedRate: latencies.length / elapsed };
+  return {
+    sent,
+    ok: latencies.length,
+    errors,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    max: latencies[latencies.length - 1] ?? NaN,
+    achievedRate: latencies.length / elapsed,
+  };
 }
 
 /** Where a VU sends: through a URL, or straight to an instance's Unix socket. */
@@ -76,7 +90,13 @@ export async function vuPatternSamples(targets: LoadTarget[], users: number, sec
       const send = 'url' in target ? client.user() : client.user(target.socket);
       const url = 'url' in target ? target.url : 'http://localhost';
       while (Date.now() < end) {
-        await send('payment', `${url}/payments`, 'POST', 1500, JSON.stringify({ correlationId: randomUUID(), amount: 20.05 }));
+        await send(
+          'payment',
+          `${url}/payments`,
+          'POST',
+          1500,
+          JSON.stringify({ correlationId: randomUUID(), amount: 20.05 }),
+        );
         await sleep(1000);
       }
     }),

@@ -23,9 +23,15 @@ import { k6Percentile, sortedCopy } from '../src/replay/percentile';
 import { runReplay } from '../src/replay/run';
 import { OFFICIAL, scaledScenario } from '../src/replay/scenario';
 
-
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { scale: { type: 'string' }, 'no-limits': { type: 'boolean' }, out: { type: 'string' }, env: { type: 'string', multiple: true } } });
+  const { values } = parseArgs({
+    options: {
+      scale: { type: 'string' },
+      'no-limits': { type: 'boolean' },
+      out: { type: 'string' },
+      env: { type: 'string', multiple: true },
+    },
+  });
   // --env KEY=VALUE (repeatable): any app setting, to compare variants.
   const appEnv = envPairs(values.env ?? []);
   const scale = Number(values.scale ?? 1);
@@ -52,13 +58,20 @@ async function main(): Promise<void> {
   const started = Date.now();
   // Throttled periods sampled every second, to see in which stage an instance ran out of quota.
   // (The first sample is taken now: start-up and warm-up throttling, before any traffic, is not counted.)
-  const appThrottled = () => (stack.usage() ?? []).filter((p) => p.part.startsWith('app')).reduce((n, p) => n + p.throttledPeriods, 0);
+  const appThrottled = () =>
+    (stack.usage() ?? []).filter((p) => p.part.startsWith('app')).reduce((n, p) => n + p.throttledPeriods, 0);
   const throttleSamples: { t: number; app: number }[] = [{ t: 0, app: appThrottled() }];
   const sampler = setInterval(() => {
     throttleSamples.push({ t: (Date.now() - started) / 1000, app: appThrottled() });
   }, 1000);
   try {
-    replay = await runReplay({ backendUrl: stack.url, processorUrls: simulators.urls, scale, outDir: values.out ?? join('reports', 'official'), participant: 'bench' });
+    replay = await runReplay({
+      backendUrl: stack.url,
+      processorUrls: simulators.urls,
+      scale,
+      outDir: values.out ?? join('reports', 'official'),
+      participant: 'bench',
+    });
     const replaySeconds = (Date.now() - started) / 1000;
     const usage = stack.usage();
     clearInterval(sampler);
@@ -70,13 +83,18 @@ async function main(): Promise<void> {
     const trivialDir = join(dir, 'trivial');
     mkdirSync(trivialDir, { recursive: true });
     const trivial = await startTrivialUpstreams(trivialDir);
-    const proxy = await startNginx(trivialDir, 'proxy', nativeNginxConfig({ port: 18292, socketDir: trivialDir, errorLog: join(trivialDir, 'error.log') }));
+    const proxy = await startNginx(
+      trivialDir,
+      'proxy',
+      nativeNginxConfig({ port: 18292, socketDir: trivialDir, errorLog: join(trivialDir, 'error.log') }),
+    );
     try {
       const seconds = Math.max(10, Math.round(15 * scale));
       const runs: Record<keyof typeof patternP99, number[]> = { static: [], trivial: [], stack: [] };
       const urls = { static: 'http://127.0.0.1:18291', trivial: 'http://127.0.0.1:18292', stack: stack.url };
       for (let round = 0; round < 2; round++) {
-        for (const name of ['static', 'trivial', 'stack'] as const) runs[name].push(k6Percentile(sortedCopy(await vuPattern(urls[name], scenario.maxVus, seconds)), 99));
+        for (const name of ['static', 'trivial', 'stack'] as const)
+          runs[name].push(k6Percentile(sortedCopy(await vuPattern(urls[name], scenario.maxVus, seconds)), 99));
       }
       for (const name of ['static', 'trivial', 'stack'] as const) patternP99[name] = median(runs[name]);
     } finally {
@@ -88,9 +106,15 @@ async function main(): Promise<void> {
     const r = replay.results;
     const p99 = Number.parseFloat(r.p99.valor);
     console.log(`\nofficial scenario x${scale}: ${scenario.durationS} s, up to ${scenario.maxVus} VUs; ${limitsLine}`);
-    console.log(`p99 ${r.p99.valor} (bonus ${r.p99.bonus}); inconsistencies ${r.multa.composicao.num_inconsistencias}; lag ${r.lag.lag}; failed POSTs ${r.pagamentos_solicitados.qtd_falha}`);
-    console.log(`default ${r.pagamentos_realizados_default.num_pagamentos}, fallback ${r.pagamentos_realizados_fallback.num_pagamentos}; total_liquido ${r.total_liquido}`);
-    console.log(`default share ${(100 * replay.defaultShare).toFixed(1)} % vs oracle ${(100 * replay.oracleDefaultShare).toFixed(1)} %: ${((100 * replay.defaultShare) / replay.oracleDefaultShare).toFixed(1)} % of the oracle (target >= 99 %)`);
+    console.log(
+      `p99 ${r.p99.valor} (bonus ${r.p99.bonus}); inconsistencies ${r.multa.composicao.num_inconsistencias}; lag ${r.lag.lag}; failed POSTs ${r.pagamentos_solicitados.qtd_falha}`,
+    );
+    console.log(
+      `default ${r.pagamentos_realizados_default.num_pagamentos}, fallback ${r.pagamentos_realizados_fallback.num_pagamentos}; total_liquido ${r.total_liquido}`,
+    );
+    console.log(
+      `default share ${(100 * replay.defaultShare).toFixed(1)} % vs oracle ${(100 * replay.oracleDefaultShare).toFixed(1)} %: ${((100 * replay.defaultShare) / replay.oracleDefaultShare).toFixed(1)} % of the oracle (target >= 99 %)`,
+    );
     console.log(
       `the replay's peak pattern (${scenario.maxVus} VUs), median p99 of 2 runs each: static Nginx ${patternP99.static.toFixed(3)} ms, nginx.conf over trivial upstreams ${patternP99.trivial.toFixed(3)} ms, ` +
         `the stack ${patternP99.stack.toFixed(3)} ms; stack / static ${(patternP99.stack / patternP99.static).toFixed(2)}, stack / trivial upstreams ${(patternP99.stack / patternP99.trivial).toFixed(2)}, ` +
@@ -99,15 +123,23 @@ async function main(): Promise<void> {
     // Where the slowest answers were: the p99 of the payments of each stage.
     const bounds = [0, ...scenario.stages.map((s) => s.atS), scenario.durationS];
     const stageP99 = bounds.slice(1).map((end, i) => {
-      const d = sortedCopy(replay.samples.filter((x) => x.kind === 'payment' && x.ok && x.t >= bounds[i] && x.t < end).map((x) => x.ms));
+      const d = sortedCopy(
+        replay.samples.filter((x) => x.kind === 'payment' && x.ok && x.t >= bounds[i] && x.t < end).map((x) => x.ms),
+      );
       return `${bounds[i].toFixed(0)}-${end.toFixed(0)} s: ${k6Percentile(d, 99).toFixed(2)}`;
     });
     console.log(`payments' p99 (ms) by stage: ${stageP99.join(', ')}`);
     if (usage) {
-      console.log(`\nwhat each part used during the replay (${replaySeconds.toFixed(0)} s):\n${usageTable(usage, replaySeconds)}`);
+      console.log(
+        `\nwhat each part used during the replay (${replaySeconds.toFixed(0)} s):\n${usageTable(usage, replaySeconds)}`,
+      );
       const at = (t: number) => [...throttleSamples].reverse().find((s) => s.t <= t)?.app ?? 0;
-      const perStage = bounds.slice(1).map((end, i) => `${bounds[i].toFixed(0)}-${end.toFixed(0)} s: ${at(end) - at(bounds[i])}`);
-      console.log(`throttled periods of app1 + app2 by stage (the table above counts start-up and warm-up too): ${perStage.join(', ')}`);
+      const perStage = bounds
+        .slice(1)
+        .map((end, i) => `${bounds[i].toFixed(0)}-${end.toFixed(0)} s: ${at(end) - at(bounds[i])}`);
+      console.log(
+        `throttled periods of app1 + app2 by stage (the table above counts start-up and warm-up too): ${perStage.join(', ')}`,
+      );
     }
     console.log(`\nreport: ${replay.reportPath}`);
   } finally {

@@ -52,8 +52,20 @@ export function summariseProfile(file: string, rows = 25): string {
   const { totalUs, busyUs, byPackage, byFunction } = selfTimes(file);
   const out: string[] = [];
   const show = (m: Map<string, number>, n: number) =>
-    [...m].filter(([k]) => k !== '(idle)' && !k.startsWith('(idle) ')).sort((a, b) => b[1] - a[1]).slice(0, n).forEach(([k, us]) => out.push(`${(us / 1000).toFixed(0).padStart(8)} ms  ${((100 * us) / busyUs).toFixed(1).padStart(5)} % of busy  ${k}`));
-  out.push(`profile: ${(totalUs / 1e6).toFixed(1)} s, busy ${(busyUs / 1e6).toFixed(2)} s`, '', 'by package (self time):');
+    [...m]
+      .filter(([k]) => k !== '(idle)' && !k.startsWith('(idle) '))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .forEach(([k, us]) =>
+        out.push(
+          `${(us / 1000).toFixed(0).padStart(8)} ms  ${((100 * us) / busyUs).toFixed(1).padStart(5)} % of busy  ${k}`,
+        ),
+      );
+  out.push(
+    `profile: ${(totalUs / 1e6).toFixed(1)} s, busy ${(busyUs / 1e6).toFixed(2)} s`,
+    '',
+    'by package (self time):',
+  );
   show(byPackage, 20);
   out.push('', 'by function (self time):');
   show(byFunction, rows);

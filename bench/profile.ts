@@ -21,22 +21,42 @@ async function main(): Promise<void> {
   const simulators = await startSimulatorProcess({ default: 18301, fallback: 18302 });
   const port = 18380;
   const instance = spawn(process.execPath, [...INSTANCE_NODE_FLAGS, join(__dirname, '..', 'src', 'main.js')], {
-    env: { ...process.env, INSTANCE_ID: 'profiled', PORT: String(port), LOG_LEVEL: 'warn', CPU_PROFILE_DIR: dir, REDIS_PREFIX: `profile:${process.pid}:`, DATABASE_SCHEMA: `profile_${process.pid}`, PROCESSOR_DEFAULT_URL: simulators.urls.default, PROCESSOR_FALLBACK_URL: simulators.urls.fallback },
+    env: {
+      ...process.env,
+      INSTANCE_ID: 'profiled',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      CPU_PROFILE_DIR: dir,
+      REDIS_PREFIX: `profile:${process.pid}:`,
+      DATABASE_SCHEMA: `profile_${process.pid}`,
+      PROCESSOR_DEFAULT_URL: simulators.urls.default,
+      PROCESSOR_FALLBACK_URL: simulators.urls.fallback,
+    },
     stdio: 'inherit',
   });
   try {
     for (let i = 0; i < 100; i++) {
-      if (await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false)) break;
+      if (
+        await fetch(`http://127.0.0.1:${port}/health`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
       await sleep(100);
     }
-    const answered = (await vuPatternSamples([{ url: `http://127.0.0.1:${port}` }], users, seconds)).filter((x) => x.ok).length;
+    const answered = (await vuPatternSamples([{ url: `http://127.0.0.1:${port}` }], users, seconds)).filter(
+      (x) => x.ok,
+    ).length;
     await new Promise((r) => {
       instance.once('exit', r);
       instance.kill('SIGTERM');
     });
     for (const thread of ['http', 'core']) {
       const file = join(dir, `profiled-${thread}.cpuprofile`);
-      console.log(`\n=== ${thread} thread: ${((busySeconds(file) * 1000) / answered).toFixed(3)} ms busy per payment (${answered} payments, ${users} VUs, ${seconds} s)`);
+      console.log(
+        `\n=== ${thread} thread: ${((busySeconds(file) * 1000) / answered).toFixed(3)} ms busy per payment (${answered} payments, ${users} VUs, ${seconds} s)`,
+      );
       console.log(summariseProfile(file, 20));
     }
   } finally {

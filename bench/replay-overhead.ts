@@ -31,17 +31,26 @@ const body = JSON.stringify({ correlationId: '4a7901b8-7d26-4d9d-aa19-4dc1c7cf60
 async function ours(url: string, connections: number, seconds: number): Promise<number[]> {
   const client = new TimedClient(() => Date.now(), connections);
   const end = Date.now() + seconds * 1000;
-  await Promise.all(Array.from({ length: connections }, async () => {
-    while (Date.now() < end) await client.send('payment', `${url}/payments`, 'POST', 1500, body);
-  }));
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (Date.now() < end) await client.send('payment', `${url}/payments`, 'POST', 1500, body);
+    }),
+  );
   await client.close();
   return client.samples.filter((s) => s.ok).map((s) => s.ms);
 }
 
 function wrk(url: string, connections: number, seconds: number): { p50: number; p99: number; rate: number } {
   const script = join(tmpdir(), 'replay-overhead.lua');
-  writeFileSync(script, `wrk.method = "POST"\nwrk.body = '${body}'\nwrk.headers["Content-Type"] = "application/json"\n`);
-  const out = execFileSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, `${url}/payments`], { encoding: 'utf8' });
+  writeFileSync(
+    script,
+    `wrk.method = "POST"\nwrk.body = '${body}'\nwrk.headers["Content-Type"] = "application/json"\n`,
+  );
+  const out = execFileSync(
+    'wrk',
+    ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, `${url}/payments`],
+    { encoding: 'utf8' },
+  );
   const ms = (label: string) => {
     const m = new RegExp(`^\\s+${label}\\s+([\\d.]+)(us|ms|s)`, 'm').exec(out);
     if (!m) throw new Error(`no ${label} in wrk output:\n${out}`);
@@ -55,7 +64,9 @@ async function main(): Promise<void> {
   const scale = Number(values['replay-scale'] ?? 0.3);
   const simulators = await startSimulatorProcess({ default: 19891, fallback: 19892 });
   const server = spawn(process.execPath, ['-e', SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve) => server.stdout!.once('data', (d) => resolve(Number(String(d).trim()))));
+  const port = await new Promise<number>((resolve) =>
+    server.stdout!.once('data', (d) => resolve(Number(String(d).trim()))),
+  );
   const url = `http://127.0.0.1:${port}`;
   try {
     await ours(url, 4, 2); // warm-up
@@ -65,16 +76,30 @@ async function main(): Promise<void> {
       const w = wrk(url, c, 5);
       const o = sortedCopy(await ours(url, c, 5));
       const p99 = k6Percentile(o, 99);
-      console.log(`${String(c).padStart(11)}  wrk   ${w.p50.toFixed(3).padStart(7)} ${w.p99.toFixed(3).padStart(7)} ${w.rate.toFixed(0).padStart(9)}`);
-      console.log(`${String(c).padStart(11)}  ours  ${k6Percentile(o, 50).toFixed(3).padStart(7)} ${p99.toFixed(3).padStart(7)} ${(o.length / 5).toFixed(0).padStart(9)}   ${(p99 / w.p99).toFixed(2)}`);
+      console.log(
+        `${String(c).padStart(11)}  wrk   ${w.p50.toFixed(3).padStart(7)} ${w.p99.toFixed(3).padStart(7)} ${w.rate.toFixed(0).padStart(9)}`,
+      );
+      console.log(
+        `${String(c).padStart(11)}  ours  ${k6Percentile(o, 50).toFixed(3).padStart(7)} ${p99.toFixed(3).padStart(7)} ${(o.length / 5).toFixed(0).padStart(9)}   ${(p99 / w.p99).toFixed(2)}`,
+      );
     }
     const pattern = sortedCopy(await vuPattern(url, 600, 10));
     const patternP99 = k6Percentile(pattern, 99);
-    console.log(`replay pattern, 600 VUs posting then sleeping 1 s for 10 s: ${(pattern.length / (10 - START_SECONDS)).toFixed(0)} req/s (the first ${START_SECONDS} s left out), p50 ${k6Percentile(pattern, 50).toFixed(3)} ms, p99 ${patternP99.toFixed(3)} ms`);
+    console.log(
+      `replay pattern, 600 VUs posting then sleeping 1 s for 10 s: ${(pattern.length / (10 - START_SECONDS)).toFixed(0)} req/s (the first ${START_SECONDS} s left out), p50 ${k6Percentile(pattern, 50).toFixed(3)} ms, p99 ${patternP99.toFixed(3)} ms`,
+    );
 
     // The whole replay: the server answers 202 to every POST and zeros to the summary (so its
     // consistency checks fail, which is not what this measures).
-    const replay = await runReplay({ backendUrl: url, processorUrls: simulators.urls, scale, maxVus: 600, outDir: join(tmpdir(), `replay-overhead-${process.pid}`), participant: 'bench', progress: new Progress({ write: () => true }, false) });
+    const replay = await runReplay({
+      backendUrl: url,
+      processorUrls: simulators.urls,
+      scale,
+      maxVus: 600,
+      outDir: join(tmpdir(), `replay-overhead-${process.pid}`),
+      participant: 'bench',
+      progress: new Progress({ write: () => true }, false),
+    });
     const payments = replay.samples.filter((x) => x.kind === 'payment' && x.ok);
     const durationS = Math.max(...payments.map((x) => x.t));
     const whole = sortedCopy(payments.map((x) => x.ms));

@@ -11,7 +11,11 @@ export interface SimulatorProcess {
 
 export async function startSimulatorProcess(ports: { default: number; fallback: number }): Promise<SimulatorProcess> {
   const child: ChildProcess = spawn(process.execPath, [join(__dirname, '..', 'scripts', 'simulators.js')], {
-    env: { ...process.env, SIMULATOR_DEFAULT_PORT: String(ports.default), SIMULATOR_FALLBACK_PORT: String(ports.fallback) },
+    env: {
+      ...process.env,
+      SIMULATOR_DEFAULT_PORT: String(ports.default),
+      SIMULATOR_FALLBACK_PORT: String(ports.fallback),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {

@@ -16,7 +16,6 @@ import { nativeNginxConfig } from '../src/launcher/nginx-config';
 import { startStack, type RunningStack } from '../src/launcher/stack';
 import { k6Percentile, sortedCopy } from '../src/replay/percentile';
 
-
 async function main(): Promise<void> {
   const users = Number(process.argv[2] ?? 600);
   const seconds = Number(process.argv[3] ?? 10);
@@ -27,10 +26,23 @@ async function main(): Promise<void> {
   const trivialDir = join(dir, 'trivial');
   mkdirSync(trivialDir, { recursive: true });
   const trivial = await startTrivialUpstreams(trivialDir);
-  const proxy = await startNginx(trivialDir, 'proxy', nativeNginxConfig({ port: 19874, socketDir: trivialDir, errorLog: join(trivialDir, 'error.log') }));
+  const proxy = await startNginx(
+    trivialDir,
+    'proxy',
+    nativeNginxConfig({ port: 19874, socketDir: trivialDir, errorLog: join(trivialDir, 'error.log') }),
+  );
   const stacks: RunningStack[] = [];
   const stackOf = async (name: string, port: number, coreThread: boolean) => {
-    const stack = await startStack({ port, processorUrls: simulators.urls, redisPrefix: `bench:${process.pid}:${name}:`, databaseSchema: `bench_${process.pid}_${name}`, runDir: join(dir, name), output: 'ignore', log: () => undefined, appEnv: { LOG_LEVEL: 'warn', CORE_THREAD: String(coreThread) } });
+    const stack = await startStack({
+      port,
+      processorUrls: simulators.urls,
+      redisPrefix: `bench:${process.pid}:${name}:`,
+      databaseSchema: `bench_${process.pid}_${name}`,
+      runDir: join(dir, name),
+      output: 'ignore',
+      log: () => undefined,
+      appEnv: { LOG_LEVEL: 'warn', CORE_THREAD: String(coreThread) },
+    });
     stacks.push(stack);
     return stack;
   };
@@ -49,7 +61,9 @@ async function main(): Promise<void> {
         const d = sortedCopy(await vuPattern(url, users, seconds));
         const p99 = k6Percentile(d, 99);
         best[name] = Math.min(best[name] ?? Infinity, p99);
-        rows.push(`round ${round}  ${name.padEnd(6)}  ${(d.length / seconds).toFixed(0).padStart(5)} req/s  p50 ${k6Percentile(d, 50).toFixed(3)} ms  p99 ${p99.toFixed(3)} ms`);
+        rows.push(
+          `round ${round}  ${name.padEnd(6)}  ${(d.length / seconds).toFixed(0).padStart(5)} req/s  p50 ${k6Percentile(d, 50).toFixed(3)} ms  p99 ${p99.toFixed(3)} ms`,
+        );
       }
     }
   } finally {
@@ -59,10 +73,16 @@ async function main(): Promise<void> {
     proxy.kill('SIGQUIT');
     trivial.stop();
   }
-  console.log(`${users} VUs posting then sleeping 1 s, ${seconds} s per run (native stacks, simulators in their own process, no CPU limits)`);
-  console.log('static = Nginx answering 202 itself; proxy = nginx.conf in front of two trivial upstreams; stack = ours, core in a worker thread (default); inline = CORE_THREAD=false');
+  console.log(
+    `${users} VUs posting then sleeping 1 s, ${seconds} s per run (native stacks, simulators in their own process, no CPU limits)`,
+  );
+  console.log(
+    'static = Nginx answering 202 itself; proxy = nginx.conf in front of two trivial upstreams; stack = ours, core in a worker thread (default); inline = CORE_THREAD=false',
+  );
   for (const r of rows) console.log(r);
-  console.log(`best p99 / static nginx: stack ${(best.stack / best.static).toFixed(2)} (target <= 1.5), inline ${(best.inline / best.static).toFixed(2)}, proxy to trivial upstreams ${(best.proxy / best.static).toFixed(2)}`);
+  console.log(
+    `best p99 / static nginx: stack ${(best.stack / best.static).toFixed(2)} (target <= 1.5), inline ${(best.inline / best.static).toFixed(2)}, proxy to trivial upstreams ${(best.proxy / best.static).toFixed(2)}`,
+  );
 }
 
 main().catch((err) => {

@@ -25,7 +25,15 @@ const PATHS = ['static Nginx', 'trivial upstreams', 'via Nginx', 'direct'] as co
 type PathName = (typeof PATHS)[number];
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { users: { type: 'string' }, seconds: { type: 'string' }, rounds: { type: 'string' }, env: { type: 'string' }, limits: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: {
+      users: { type: 'string' },
+      seconds: { type: 'string' },
+      rounds: { type: 'string' },
+      env: { type: 'string' },
+      limits: { type: 'boolean' },
+    },
+  });
   const users = Number(values.users ?? 600);
   const seconds = Number(values.seconds ?? 10);
   const rounds = Number(values.rounds ?? 3);
@@ -36,9 +44,23 @@ async function main(): Promise<void> {
   mkdirSync(trivialDir, { recursive: true });
   const staticNginx = await startStaticNginx(dir, 19884);
   const trivial = await startTrivialUpstreams(trivialDir);
-  const proxy = await startNginx(trivialDir, 'proxy', nativeNginxConfig({ port: 19885, socketDir: trivialDir, errorLog: join(trivialDir, 'error.log') }));
+  const proxy = await startNginx(
+    trivialDir,
+    'proxy',
+    nativeNginxConfig({ port: 19885, socketDir: trivialDir, errorLog: join(trivialDir, 'error.log') }),
+  );
   const simulators = await startSimulatorProcess({ default: 19881, fallback: 19882 });
-  const stack = await startStack({ port: 19883, processorUrls: simulators.urls, redisPrefix: `bench:${process.pid}:tail:`, databaseSchema: `bench_${process.pid}_tail`, runDir: join(dir, 'stack'), output: 'ignore', log: () => undefined, appEnv, composeLimits: limits });
+  const stack = await startStack({
+    port: 19883,
+    processorUrls: simulators.urls,
+    redisPrefix: `bench:${process.pid}:tail:`,
+    databaseSchema: `bench_${process.pid}_tail`,
+    runDir: join(dir, 'stack'),
+    output: 'ignore',
+    log: () => undefined,
+    appEnv,
+    composeLimits: limits,
+  });
   const paths: Record<PathName, LoadTarget[]> = {
     'static Nginx': [{ url: 'http://127.0.0.1:19884' }],
     'trivial upstreams': [{ url: 'http://127.0.0.1:19885' }],
@@ -53,7 +75,10 @@ async function main(): Promise<void> {
       // Each round starts one path later, so no path always follows the same one.
       const order = PATHS.map((_, i) => PATHS[(i + round - 1) % PATHS.length]);
       for (const name of order) {
-        const answers = steadyAnswers(await vuPatternSamples(paths[name], users, seconds)).map((x) => ({ sentAt: x.t * 1000, ms: x.ms }));
+        const answers = steadyAnswers(await vuPatternSamples(paths[name], users, seconds)).map((x) => ({
+          sentAt: x.t * 1000,
+          ms: x.ms,
+        }));
         const d = sortedCopy(answers.map((a) => a.ms));
         const p99 = k6Percentile(d, 99);
         const b = slowBursts(answers, p99);
@@ -71,12 +96,18 @@ async function main(): Promise<void> {
     proxy.kill('SIGQUIT');
     trivial.stop();
   }
-  console.log(`${users} VUs posting then sleeping 1 s, ${seconds} s per run, ${rounds} rounds; one native stack, ${limits ? 'under the compose limits' : 'no CPU limits'}; env ${JSON.stringify(appEnv)}`);
-  console.log('static Nginx = Nginx answering 202 itself; trivial upstreams = nginx.conf in front of two upstreams answering 202 at once; via Nginx = the stack; direct = the stack\'s instances without Nginx');
+  console.log(
+    `${users} VUs posting then sleeping 1 s, ${seconds} s per run, ${rounds} rounds; one native stack, ${limits ? 'under the compose limits' : 'no CPU limits'}; env ${JSON.stringify(appEnv)}`,
+  );
+  console.log(
+    "static Nginx = Nginx answering 202 itself; trivial upstreams = nginx.conf in front of two upstreams answering 202 at once; via Nginx = the stack; direct = the stack's instances without Nginx",
+  );
   for (const r of rows) console.log(r);
   const m = Object.fromEntries(PATHS.map((name) => [name, median(p99s[name])])) as Record<PathName, number>;
   console.log(`median p99 (ms): ${PATHS.map((name) => `${name} ${m[name].toFixed(3)}`).join(', ')}`);
-  console.log(`ratios: via Nginx / static Nginx ${(m['via Nginx'] / m['static Nginx']).toFixed(2)} (target <= 1.5), via Nginx / direct ${(m['via Nginx'] / m.direct).toFixed(2)}, trivial upstreams / static Nginx ${(m['trivial upstreams'] / m['static Nginx']).toFixed(2)}`);
+  console.log(
+    `ratios: via Nginx / static Nginx ${(m['via Nginx'] / m['static Nginx']).toFixed(2)} (target <= 1.5), via Nginx / direct ${(m['via Nginx'] / m.direct).toFixed(2)}, trivial upstreams / static Nginx ${(m['trivial upstreams'] / m['static Nginx']).toFixed(2)}`,
+  );
 }
 
 main().catch((err) => {

@@ -19,21 +19,28 @@ for (const name of ['app1', 'app2']) {
 
 export async function startTrivialUpstreams(dir: string): Promise<{ ports: number[]; stop(): void }> {
   const child = spawn(process.execPath, ['-e', UPSTREAMS(dir)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const ports = await new Promise<number[]>((resolve) => child.stdout!.once('data', (d) => resolve(String(d).trim().split(',').map(Number))));
+  const ports = await new Promise<number[]>((resolve) =>
+    child.stdout!.once('data', (d) => resolve(String(d).trim().split(',').map(Number))),
+  );
   return { ports, stop: () => void child.kill() };
 }
 
 export async function startNginx(dir: string, name: string, conf: string): Promise<ChildProcess> {
   const path = join(dir, `${name}.conf`);
   writeFileSync(path, conf);
-  const child = spawn('/usr/sbin/nginx', ['-p', dir, '-c', path, '-g', `daemon off; pid ${join(dir, name)}.pid;`], { stdio: 'inherit' });
+  const child = spawn('/usr/sbin/nginx', ['-p', dir, '-c', path, '-g', `daemon off; pid ${join(dir, name)}.pid;`], {
+    stdio: 'inherit',
+  });
   await sleep(500);
   return child;
 }
 
 /** Nginx answering 202 itself: the baseline every latency target is a ratio to. */
 export function startStaticNginx(dir: string, port: number): Promise<ChildProcess> {
-  return startNginx(dir, 'static', `
+  return startNginx(
+    dir,
+    'static',
+    `
 worker_processes 1;
 error_log ${dir}/static-error.log warn;
 events { worker_connections 8192; use epoll; multi_accept on; }
@@ -44,5 +51,6 @@ http {
     listen ${port} backlog=4096 reuseport;
     location / { return 202; }
   }
-}`);
+}`,
+  );
 }

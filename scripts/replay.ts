@@ -34,7 +34,7 @@ runReplay({
   },
   token: values.token ?? env.TOKEN ?? DEFAULT_REPLAY_OPTIONS.token,
   scale: Number(values.scale ?? env.SCALE ?? 1),
-  maxVus: values['max-vus'] ?? env.MAX_REQUESTS ? Number(values['max-vus'] ?? env.MAX_REQUESTS) : undefined,
+  maxVus: (values['max-vus'] ?? env.MAX_REQUESTS) ? Number(values['max-vus'] ?? env.MAX_REQUESTS) : undefined,
   outDir: values.out ?? env.OUT_DIR ?? DEFAULT_REPLAY_OPTIONS.outDir,
   participant: values.participant ?? env.PARTICIPANT ?? DEFAULT_REPLAY_OPTIONS.participant,
   horizonMs: Number(values.horizon ?? env.CONSISTENCY_HORIZON_MS ?? DEFAULT_REPLAY_OPTIONS.horizonMs),

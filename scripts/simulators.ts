@@ -15,8 +15,20 @@ export async function startSimulatorPair(): Promise<RunningSimulator[]> {
     databaseUrl: env.SIMULATOR_DATABASE_URL || undefined,
   };
   return Promise.all([
-    startProcessorSimulator({ ...common, name: 'default', port: num('SIMULATOR_DEFAULT_PORT', 8001), fee: num('SIMULATOR_DEFAULT_FEE', 0.05), schema: 'processor_default' }),
-    startProcessorSimulator({ ...common, name: 'fallback', port: num('SIMULATOR_FALLBACK_PORT', 8002), fee: num('SIMULATOR_FALLBACK_FEE', 0.15), schema: 'processor_fallback' }),
+    startProcessorSimulator({
+      ...common,
+      name: 'default',
+      port: num('SIMULATOR_DEFAULT_PORT', 8001),
+      fee: num('SIMULATOR_DEFAULT_FEE', 0.05),
+      schema: 'processor_default',
+    }),
+    startProcessorSimulator({
+      ...common,
+      name: 'fallback',
+      port: num('SIMULATOR_FALLBACK_PORT', 8002),
+      fee: num('SIMULATOR_FALLBACK_FEE', 0.15),
+      schema: 'processor_fallback',
+    }),
   ]);
 }
 

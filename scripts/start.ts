@@ -11,12 +11,18 @@ import { DEFAULT_STACK_OPTIONS, startStack } from '../src/launcher/stack';
 import { usageTable } from '../src/launcher/resource-limits';
 
 const env = process.env;
-const processorUrls = env.PROCESSOR_DEFAULT_URL && env.PROCESSOR_FALLBACK_URL ? { default: env.PROCESSOR_DEFAULT_URL, fallback: env.PROCESSOR_FALLBACK_URL } : undefined;
+const processorUrls =
+  env.PROCESSOR_DEFAULT_URL && env.PROCESSOR_FALLBACK_URL
+    ? { default: env.PROCESSOR_DEFAULT_URL, fallback: env.PROCESSOR_FALLBACK_URL }
+    : undefined;
 
 startStack({
   port: Number(env.PORT ?? 9999),
   processorUrls,
-  simulatorPorts: { default: Number(env.SIMULATOR_DEFAULT_PORT ?? 8001), fallback: Number(env.SIMULATOR_FALLBACK_PORT ?? 8002) },
+  simulatorPorts: {
+    default: Number(env.SIMULATOR_DEFAULT_PORT ?? 8001),
+    fallback: Number(env.SIMULATOR_FALLBACK_PORT ?? 8002),
+  },
   databaseUrl: env.DATABASE_URL ?? DEFAULT_STACK_OPTIONS.databaseUrl,
   redisUrl: env.REDIS_URL ?? DEFAULT_STACK_OPTIONS.redisUrl,
   redisPrefix: env.REDIS_PREFIX ?? DEFAULT_STACK_OPTIONS.redisPrefix,
@@ -25,7 +31,9 @@ startStack({
   composeLimits: process.argv.includes('--compose-limits') || /^(1|true|yes)$/i.test(env.COMPOSE_LIMITS ?? ''),
 }).then(
   (stack) => {
-    console.log(`ready: POST ${stack.url}/payments, GET ${stack.url}/payments-summary; per instance: ${stack.url}/instances/app1/actors.html, ${stack.url}/instances/app2/metrics`);
+    console.log(
+      `ready: POST ${stack.url}/payments, GET ${stack.url}/payments-summary; per instance: ${stack.url}/instances/app1/actors.html, ${stack.url}/instances/app2/metrics`,
+    );
     console.log('Ctrl-C stops everything');
     const startedAt = Date.now();
     let stopping = false;
@@ -34,7 +42,10 @@ startStack({
       stopping = true;
       console.log('stopping…');
       const usage = stack.usage();
-      if (usage) console.log(`what each part used, over ${((Date.now() - startedAt) / 1000).toFixed(0)} s:\n${usageTable(usage, (Date.now() - startedAt) / 1000)}`);
+      if (usage)
+        console.log(
+          `what each part used, over ${((Date.now() - startedAt) / 1000).toFixed(0)} s:\n${usageTable(usage, (Date.now() - startedAt) / 1000)}`,
+        );
       stack.stop().then(() => process.exit(0));
     };
     process.on('SIGINT', stop);

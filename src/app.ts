@@ -26,8 +26,13 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-export async function startApp(config: Config, log: Logger = createLogger(config.instanceId, config.logLevel)): Promise<RunningApp> {
-  const profile = config.cpuProfileDir ? startCpuProfile(join(config.cpuProfileDir, `${config.instanceId}-http.cpuprofile`)) : null;
+export async function startApp(
+  config: Config,
+  log: Logger = createLogger(config.instanceId, config.logLevel),
+): Promise<RunningApp> {
+  const profile = config.cpuProfileDir
+    ? startCpuProfile(join(config.cpuProfileDir, `${config.instanceId}-http.cpuprofile`))
+    : null;
   const core: PaymentCore = config.coreThread
     ? await startCoreThread(config, (err) => {
         // Nothing would process this instance's payments any more: die, so that it is
@@ -56,20 +61,36 @@ export async function startApp(config: Config, log: Logger = createLogger(config
         return core.summary(window);
       },
       purge: () => core.purge(),
-      health: () => ({ status: accepting ? 'ok' : 'shutting-down', instance: config.instanceId, startedAt, time: new Date().toISOString() }),
+      health: () => ({
+        status: accepting ? 'ok' : 'shutting-down',
+        instance: config.instanceId,
+        startedAt,
+        time: new Date().toISOString(),
+      }),
       metrics: async () => {
         metrics.activeConnections.set({ peer: 'clients' }, Math.max(0, http.inProgress() - 1));
         return mergeMetrics([await metrics.registry.getMetricsAsJSON(), await core.metrics()]);
       },
-      inspect: async () => ({ instance: config.instanceId, time: new Date().toISOString(), supervisor: await core.inspect() }),
+      inspect: async () => ({
+        instance: config.instanceId,
+        time: new Date().toISOString(),
+        supervisor: await core.inspect(),
+      }),
       inspectPage,
       accepting: () => accepting,
-      onRequestTimed: (route, seconds) => metrics.paymentDuration.observe({ stage: 'answer', processor: 'none' }, seconds),
+      onRequestTimed: (route, seconds) =>
+        metrics.paymentDuration.observe({ stage: 'answer', processor: 'none' }, seconds),
       onPaymentRejected: () => metrics.paymentRequests.inc({ processor: 'none', outcome: 'rejected_input' }),
     },
     { port: config.port, socketPath: config.socketPath, maxBodyBytes: config.maxBodyBytes },
   );
-  log.info('listening', { port: http.port, socket: config.socketPath || undefined, coreThread: config.coreThread, defaultUrl: config.defaultUrl, fallbackUrl: config.fallbackUrl });
+  log.info('listening', {
+    port: http.port,
+    socket: config.socketPath || undefined,
+    coreThread: config.coreThread,
+    defaultUrl: config.defaultUrl,
+    fallbackUrl: config.fallbackUrl,
+  });
 
   const close = async () => {
     if (!accepting) return;

@@ -17,46 +17,182 @@ function setting<K extends Kind>(env: string, kind: K, dflt: Setting<K>['default
 }
 
 export const settings = {
-  instanceId: setting('INSTANCE_ID', 'string', '', 'Name of this instance in logs, Redis keys and metrics; empty means `<hostname>-<pid>`.'),
+  instanceId: setting(
+    'INSTANCE_ID',
+    'string',
+    '',
+    'Name of this instance in logs, Redis keys and metrics; empty means `<hostname>-<pid>`.',
+  ),
   port: setting('PORT', 'int', 9999, 'TCP port the HTTP front end listens on (ignored when SOCKET_PATH is set).'),
   socketPath: setting('SOCKET_PATH', 'string', '', 'Unix socket path to listen on instead of TCP (used behind Nginx).'),
-  databaseUrl: setting('DATABASE_URL', 'string', 'postgres://postgres@127.0.0.1:5432/test', 'PostgreSQL connection string.'),
-  databaseSchema: setting('DATABASE_SCHEMA', 'string', 'public', 'Schema holding the payments table (tests use their own).'),
+  databaseUrl: setting(
+    'DATABASE_URL',
+    'string',
+    'postgres://postgres@127.0.0.1:5432/test',
+    'PostgreSQL connection string.',
+  ),
+  databaseSchema: setting(
+    'DATABASE_SCHEMA',
+    'string',
+    'public',
+    'Schema holding the payments table (tests use their own).',
+  ),
   databasePoolSize: setting('DATABASE_POOL_SIZE', 'int', 4, 'Connections in the Postgres pool of one instance.'),
   redisUrl: setting('REDIS_URL', 'string', 'redis://127.0.0.1:6379', 'Redis connection string.'),
-  redisPrefix: setting('REDIS_PREFIX', 'string', 'rinha:', 'Prefix of every Redis key, so several deployments (or tests) can share one Redis.'),
-  defaultUrl: setting('PROCESSOR_DEFAULT_URL', 'string', 'http://127.0.0.1:8001', 'Base URL of the default Payment Processor.'),
-  fallbackUrl: setting('PROCESSOR_FALLBACK_URL', 'string', 'http://127.0.0.1:8002', 'Base URL of the fallback Payment Processor.'),
-  processorTimeoutMs: setting('PROCESSOR_TIMEOUT_MS', 'int', 8000, 'How long one payment call may take before its outcome is treated as unknown.'),
-  processorConnections: setting('PROCESSOR_CONNECTIONS', 'int', 512, 'Most open connections to one processor (undici pool size).'),
-  processorMaxInFlight: setting('PROCESSOR_MAX_IN_FLIGHT', 'int', 512, 'Most payments in flight to one processor at once; more wait in the supervisor (keep it <= PROCESSOR_CONNECTIONS, so none waits for a connection).'),
-  processorSendRate: setting('PROCESSOR_SEND_RATE', 'int', 400, 'Most payments one instance sends to processors per second (0: no limit). Steady traffic stays below it; a backlog drains at this pace instead of in one burst that would use up the CPU quota and stall the HTTP thread too.'),
-  consistencyHorizonMs: setting('CONSISTENCY_HORIZON_MS', 'int', 1500, 'A processor whose delay reaches this is not used: its records would land too close to the 2 s consistency window.'),
-  slowMarginMs: setting('SLOW_MARGIN_MS', 'int', 250, 'A payment unanswered this long beyond the processor\'s expected delay marks it slow (sooner than the horizon: payments sent meanwhile would land late).'),
-  slowFloorMs: setting('SLOW_FLOOR_MS', 'int', 400, 'A processor is never marked slow by an unanswered payment younger than this.'),
-  defaultWaitMs: setting('DEFAULT_WAIT_MS', 'int', 60000, 'How long a payment may wait for default to be usable before it goes to fallback.'),
-  breakerFailureThreshold: setting('BREAKER_FAILURE_THRESHOLD', 'int', 3, 'Consecutive failures that open a processor\'s circuit breaker.'),
-  breakerCooldownMs: setting('BREAKER_COOLDOWN_MS', 'int', 500, 'How long an open breaker waits before letting one probe payment through.'),
-  healthIntervalMs: setting('HEALTH_INTERVAL_MS', 'int', 5000, 'Interval between health checks of one processor, for all instances together (the processors allow 1 per 5 s).'),
-  heartbeatMs: setting('HEARTBEAT_MS', 'int', 1000, 'Interval at which an instance tells Redis it is alive; 3 missed beats make its pending payments claimable.'),
-  intakeFlushMs: setting('INTAKE_FLUSH_MS', 'int', 0, 'Most time an accepted payment waits before it is written to Redis (0: the next event-loop turn).'),
+  redisPrefix: setting(
+    'REDIS_PREFIX',
+    'string',
+    'rinha:',
+    'Prefix of every Redis key, so several deployments (or tests) can share one Redis.',
+  ),
+  defaultUrl: setting(
+    'PROCESSOR_DEFAULT_URL',
+    'string',
+    'http://127.0.0.1:8001',
+    'Base URL of the default Payment Processor.',
+  ),
+  fallbackUrl: setting(
+    'PROCESSOR_FALLBACK_URL',
+    'string',
+    'http://127.0.0.1:8002',
+    'Base URL of the fallback Payment Processor.',
+  ),
+  processorTimeoutMs: setting(
+    'PROCESSOR_TIMEOUT_MS',
+    'int',
+    8000,
+    'How long one payment call may take before its outcome is treated as unknown.',
+  ),
+  processorConnections: setting(
+    'PROCESSOR_CONNECTIONS',
+    'int',
+    512,
+    'Most open connections to one processor (undici pool size).',
+  ),
+  processorMaxInFlight: setting(
+    'PROCESSOR_MAX_IN_FLIGHT',
+    'int',
+    512,
+    'Most payments in flight to one processor at once; more wait in the supervisor (keep it <= PROCESSOR_CONNECTIONS, so none waits for a connection).',
+  ),
+  processorSendRate: setting(
+    'PROCESSOR_SEND_RATE',
+    'int',
+    400,
+    'Most payments one instance sends to processors per second (0: no limit). Steady traffic stays below it; a backlog drains at this pace instead of in one burst that would use up the CPU quota and stall the HTTP thread too.',
+  ),
+  consistencyHorizonMs: setting(
+    'CONSISTENCY_HORIZON_MS',
+    'int',
+    1500,
+    'A processor whose delay reaches this is not used: its records would land too close to the 2 s consistency window.',
+  ),
+  slowMarginMs: setting(
+    'SLOW_MARGIN_MS',
+    'int',
+    250,
+    "A payment unanswered this long beyond the processor's expected delay marks it slow (sooner than the horizon: payments sent meanwhile would land late).",
+  ),
+  slowFloorMs: setting(
+    'SLOW_FLOOR_MS',
+    'int',
+    400,
+    'A processor is never marked slow by an unanswered payment younger than this.',
+  ),
+  defaultWaitMs: setting(
+    'DEFAULT_WAIT_MS',
+    'int',
+    60000,
+    'How long a payment may wait for default to be usable before it goes to fallback.',
+  ),
+  breakerFailureThreshold: setting(
+    'BREAKER_FAILURE_THRESHOLD',
+    'int',
+    3,
+    "Consecutive failures that open a processor's circuit breaker.",
+  ),
+  breakerCooldownMs: setting(
+    'BREAKER_COOLDOWN_MS',
+    'int',
+    500,
+    'How long an open breaker waits before letting one probe payment through.',
+  ),
+  healthIntervalMs: setting(
+    'HEALTH_INTERVAL_MS',
+    'int',
+    5000,
+    'Interval between health checks of one processor, for all instances together (the processors allow 1 per 5 s).',
+  ),
+  heartbeatMs: setting(
+    'HEARTBEAT_MS',
+    'int',
+    1000,
+    'Interval at which an instance tells Redis it is alive; 3 missed beats make its pending payments claimable.',
+  ),
+  intakeFlushMs: setting(
+    'INTAKE_FLUSH_MS',
+    'int',
+    0,
+    'Most time an accepted payment waits before it is written to Redis (0: the next event-loop turn).',
+  ),
   writerCount: setting('WRITER_COUNT', 'int', 2, 'Batching writer actors flushing processed payments to Postgres.'),
   writerBatchSize: setting('WRITER_BATCH_SIZE', 'int', 500, 'Most rows in one INSERT.'),
-  writerFlushMs: setting('WRITER_FLUSH_MS', 'int', 50, 'Most time a processed payment waits before its writer flushes (a summary flushes every writer first, so this only sets how many rows share an INSERT).'),
-  summaryBarrierMs: setting('SUMMARY_BARRIER_MS', 'int', 250, 'Most time a summary waits for every live instance to flush its writers.'),
+  writerFlushMs: setting(
+    'WRITER_FLUSH_MS',
+    'int',
+    50,
+    'Most time a processed payment waits before its writer flushes (a summary flushes every writer first, so this only sets how many rows share an INSERT).',
+  ),
+  summaryBarrierMs: setting(
+    'SUMMARY_BARRIER_MS',
+    'int',
+    250,
+    'Most time a summary waits for every live instance to flush its writers.',
+  ),
   maxBodyBytes: setting('MAX_BODY_BYTES', 'int', 1024, 'Largest request body accepted; larger ones get 413.'),
-  coreThread: setting('CORE_THREAD', 'bool', true, 'Run the payment core (actors, processors, Redis, Postgres) in a worker thread, so the HTTP thread only answers.'),
-  coreNice: setting('CORE_NICE', 'int', 10, 'Nice value of the core thread (0-19; 0 leaves it alone): the HTTP thread of the same instance then runs first when both are ready, so answers do not wait behind payment work.'),
+  coreThread: setting(
+    'CORE_THREAD',
+    'bool',
+    true,
+    'Run the payment core (actors, processors, Redis, Postgres) in a worker thread, so the HTTP thread only answers.',
+  ),
+  coreNice: setting(
+    'CORE_NICE',
+    'int',
+    10,
+    'Nice value of the core thread (0-19; 0 leaves it alone): the HTTP thread of the same instance then runs first when both are ready, so answers do not wait behind payment work.',
+  ),
   coreOldSpaceMb: setting('CORE_OLD_SPACE_MB', 'int', 48, 'Old-generation heap limit of the core thread, in MB.'),
-  coreYoungSpaceMb: setting('CORE_YOUNG_SPACE_MB', 'int', 6, 'Young-generation size of the core thread, in MB (three semi-spaces\' worth).'),
-  warmUpRounds: setting('WARM_UP_ROUNDS', 'int', 2000, 'Rounds of harmless work on the hot paths (Redis scripts on scratch keys, look-ups of unknown ids, parsing) before the instance listens, so that compiling them does not happen under the first requests (0: none).'),
-  cpuProfileDir: setting('CPU_PROFILE_DIR', 'string', '', 'When set, each thread writes a CPU profile there when the instance stops: <instance>-http.cpuprofile and <instance>-core.cpuprofile (summarise with bench/profile-summary.js).'),
-  eventLoopSampleMs: setting('EVENT_LOOP_SAMPLE_MS', 'int', 10, 'How often each thread samples its event-loop delay for /metrics (1 shows delays shorter than 10 ms, at about 1.5 % of a CPU per thread).'),
+  coreYoungSpaceMb: setting(
+    'CORE_YOUNG_SPACE_MB',
+    'int',
+    6,
+    "Young-generation size of the core thread, in MB (three semi-spaces' worth).",
+  ),
+  warmUpRounds: setting(
+    'WARM_UP_ROUNDS',
+    'int',
+    2000,
+    'Rounds of harmless work on the hot paths (Redis scripts on scratch keys, look-ups of unknown ids, parsing) before the instance listens, so that compiling them does not happen under the first requests (0: none).',
+  ),
+  cpuProfileDir: setting(
+    'CPU_PROFILE_DIR',
+    'string',
+    '',
+    'When set, each thread writes a CPU profile there when the instance stops: <instance>-http.cpuprofile and <instance>-core.cpuprofile (summarise with bench/profile-summary.js).',
+  ),
+  eventLoopSampleMs: setting(
+    'EVENT_LOOP_SAMPLE_MS',
+    'int',
+    10,
+    'How often each thread samples its event-loop delay for /metrics (1 shows delays shorter than 10 ms, at about 1.5 % of a CPU per thread).',
+  ),
   logLevel: setting('LOG_LEVEL', 'string', 'info', 'Lowest level logged: debug, info, warn, error or silent.'),
 } as const;
 
 type Settings = typeof settings;
-type ValueOf<S> = S extends Setting<infer K> ? (K extends 'string' ? string : K extends 'bool' ? boolean : number) : never;
+type ValueOf<S> =
+  S extends Setting<infer K> ? (K extends 'string' ? string : K extends 'bool' ? boolean : number) : never;
 export type Config = { readonly [P in keyof Settings]: ValueOf<Settings[P]> };
 
 export class ConfigError extends Error {}
@@ -73,7 +209,9 @@ function parse(s: Setting<Kind>, raw: string): string | number | boolean {
     case 'number': {
       const n = Number(raw);
       if (raw.trim() === '' || !Number.isFinite(n) || (s.kind === 'int' && !Number.isInteger(n)) || n < 0) {
-        throw new ConfigError(`${s.env} must be a non-negative ${s.kind === 'int' ? 'integer' : 'number'}, got "${raw}"`);
+        throw new ConfigError(
+          `${s.env} must be a non-negative ${s.kind === 'int' ? 'integer' : 'number'}, got "${raw}"`,
+        );
       }
       return n;
     }
@@ -93,7 +231,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
 
 /** The settings as a Markdown table, for the README. */
 export function settingsTable(): string {
-  const rows = Object.values(settings).map((s: Setting<Kind>) => `| \`${s.env}\` | ${s.kind} | \`${String(s.default)}\` | ${s.doc} |`);
+  const rows = Object.values(settings).map(
+    (s: Setting<Kind>) => `| \`${s.env}\` | ${s.kind} | \`${String(s.default)}\` | ${s.doc} |`,
+  );
   return ['| variable | type | default | meaning |', '|---|---|---|---|', ...rows].join('\n');
 }
 

@@ -8,7 +8,10 @@ export class PaymentIntake {
   private batch: PendingPayment[] = [];
   private scheduled = false;
 
-  constructor(private readonly deliver: (payments: PendingPayment[]) => void, private readonly flushMs: number) {}
+  constructor(
+    private readonly deliver: (payments: PendingPayment[]) => void,
+    private readonly flushMs: number,
+  ) {}
 
   accept(payment: PaymentRequest): void {
     this.batch.push({ correlationId: payment.correlationId, amountCents: payment.amountCents, acceptedAt: Date.now() });

@@ -11,8 +11,12 @@ export interface Logger {
   error(event: string, fields?: Record<string, unknown>): void;
 }
 
-export function createLogger(instance: string, level: string, write: (line: string) => void = (l) => process.stdout.write(l)): Logger {
-  const min = RANK[(level as LogLevel)] ?? RANK.info;
+export function createLogger(
+  instance: string,
+  level: string,
+  write: (line: string) => void = (l) => process.stdout.write(l),
+): Logger {
+  const min = RANK[level as LogLevel] ?? RANK.info;
   const emit = (lvl: LogLevel) => (event: string, fields?: Record<string, unknown>) => {
     if (RANK[lvl] < min) return;
     const line: Record<string, unknown> = { time: new Date().toISOString(), level: lvl, instance, event, ...fields };

@@ -26,6 +26,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', event: 'start-failed', message: String(err?.message ?? err) })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ time: new Date().toISOString(), level: 'error', event: 'start-failed', message: String(err?.message ?? err) })}\n`,
+  );
   process.exit(1);
 });

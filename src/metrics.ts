@@ -1,7 +1,16 @@
 // Prometheus metrics of one instance (prom-client). Each app gets its own registry,
 // so several instances can live in one process (tests) without clashing. The front end
 // and the core thread each fill a registry of this shape; /metrics merges the two.
-import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import {
+  AggregatorRegistry,
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  collectDefaultMetrics,
+  type MetricObjectWithValues,
+  type MetricValue,
+} from 'prom-client';
 
 /** From 0.1 ms, doubling: the defaults start at 5 ms and would hide everything this system does. */
 export const LATENCY_BUCKETS = Array.from({ length: 16 }, (_, i) => 0.0001 * 2 ** i);
@@ -25,18 +34,68 @@ export class Metrics {
   constructor(instanceId: string, nodeDefaults: { thread: string } | false = { thread: 'main' }, loopSampleMs = 10) {
     this.registry.setDefaultLabels({ instance: instanceId });
     const registers = [this.registry];
-    this.paymentRequests = new Counter({ name: 'payment_requests_total', help: 'Payments by processor and outcome (accepted, rejected_input, recorded, returned, duplicate).', labelNames: ['processor', 'outcome'], registers });
-    this.paymentDuration = new Histogram({ name: 'payment_duration_seconds', help: 'Time to answer POST /payments (stage=answer) and time of each processor call (stage=processor).', labelNames: ['stage', 'processor'], buckets: LATENCY_BUCKETS, registers });
-    this.healthCheckFailures = new Counter({ name: 'health_check_failures_total', help: 'Health checks that gave no health (rate-limited or unreachable).', labelNames: ['processor', 'reason'], registers });
-    this.breakerState = new Gauge({ name: 'processor_breaker_state', help: 'Circuit breaker per processor: 0 closed, 1 half-open, 2 open.', labelNames: ['processor'], registers });
-    this.waiting = new Gauge({ name: 'payments_waiting', help: 'Payments waiting in the supervisor for a processor.', registers });
-    this.inFlight = new Gauge({ name: 'payments_in_flight', help: 'Payments sent to a processor and not yet settled.', labelNames: ['processor'], registers });
-    this.writerBatchSize = new Histogram({ name: 'writer_batch_size', help: 'Rows per Postgres INSERT.', buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000], registers });
-    this.writerFlushSeconds = new Histogram({ name: 'writer_flush_seconds', help: 'Time of one Postgres INSERT.', buckets: LATENCY_BUCKETS, registers });
-    this.activeConnections = new Gauge({ name: 'active_connections', help: 'Open connections to each processor (peer=default|fallback), and client requests in progress (peer=clients; uWS does not report idle client connections).', labelNames: ['peer'], registers });
+    this.paymentRequests = new Counter({
+      name: 'payment_requests_total',
+      help: 'Payments by processor and outcome (accepted, rejected_input, recorded, returned, duplicate).',
+      labelNames: ['processor', 'outcome'],
+      registers,
+    });
+    this.paymentDuration = new Histogram({
+      name: 'payment_duration_seconds',
+      help: 'Time to answer POST /payments (stage=answer) and time of each processor call (stage=processor).',
+      labelNames: ['stage', 'processor'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.healthCheckFailures = new Counter({
+      name: 'health_check_failures_total',
+      help: 'Health checks that gave no health (rate-limited or unreachable).',
+      labelNames: ['processor', 'reason'],
+      registers,
+    });
+    this.breakerState = new Gauge({
+      name: 'processor_breaker_state',
+      help: 'Circuit breaker per processor: 0 closed, 1 half-open, 2 open.',
+      labelNames: ['processor'],
+      registers,
+    });
+    this.waiting = new Gauge({
+      name: 'payments_waiting',
+      help: 'Payments waiting in the supervisor for a processor.',
+      registers,
+    });
+    this.inFlight = new Gauge({
+      name: 'payments_in_flight',
+      help: 'Payments sent to a processor and not yet settled.',
+      labelNames: ['processor'],
+      registers,
+    });
+    this.writerBatchSize = new Histogram({
+      name: 'writer_batch_size',
+      help: 'Rows per Postgres INSERT.',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+      registers,
+    });
+    this.writerFlushSeconds = new Histogram({
+      name: 'writer_flush_seconds',
+      help: 'Time of one Postgres INSERT.',
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.activeConnections = new Gauge({
+      name: 'active_connections',
+      help: 'Open connections to each processor (peer=default|fallback), and client requests in progress (peer=clients; uWS does not report idle client connections).',
+      labelNames: ['peer'],
+      registers,
+    });
     // Each sample is a timer wake-up: at 1 ms, the two threads of an idle instance spent 3 % of a
     // CPU on them (of the 0.45 it has). Sampling less often misses short delays, not long ones.
-    if (nodeDefaults) collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: loopSampleMs, labels: nodeDefaults });
+    if (nodeDefaults)
+      collectDefaultMetrics({
+        register: this.registry,
+        eventLoopMonitoringPrecision: loopSampleMs,
+        labels: nodeDefaults,
+      });
   }
 
   async render(): Promise<{ contentType: string; body: string }> {
@@ -45,7 +104,9 @@ export class Metrics {
 }
 
 /** One exposition of several registries' JSON: series with equal labels add up, the rest sit side by side. */
-export async function mergeMetrics(parts: MetricObjectWithValues<MetricValue<string>>[][]): Promise<{ contentType: string; body: string }> {
+export async function mergeMetrics(
+  parts: MetricObjectWithValues<MetricValue<string>>[][],
+): Promise<{ contentType: string; body: string }> {
   const merged = AggregatorRegistry.aggregate(parts);
   return { contentType: merged.contentType, body: await merged.metrics() };
 }

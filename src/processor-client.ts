@@ -15,9 +15,11 @@ export interface PaymentAttempt {
   latencyMs: number;
 }
 
-export type LookupResult = { found: true; amount: number; requestedAt: string } | { found: false } | { found: 'unknown' };
+export type LookupResult =
+  { found: true; amount: number; requestedAt: string } | { found: false } | { found: 'unknown' };
 
-export type HealthResult = { kind: 'health'; health: ProcessorHealth } | { kind: 'rate-limited' } | { kind: 'unreachable' };
+export type HealthResult =
+  { kind: 'health'; health: ProcessorHealth } | { kind: 'rate-limited' } | { kind: 'unreachable' };
 
 export interface ProcessorClientOptions {
   connections: number;
@@ -31,7 +33,14 @@ export function classifyPaymentStatus(status: number): PaymentOutcome {
 }
 
 // Errors raised before a connection existed: the request never reached the processor.
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 export function neverReachedProcessor(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
@@ -43,7 +52,10 @@ export class ProcessorClient {
   // Checked every 20 ms: a call is given up at most that much after its time-out.
   private readonly deadlines = new Deadlines(20);
 
-  constructor(readonly baseUrl: string, private readonly options: ProcessorClientOptions) {
+  constructor(
+    readonly baseUrl: string,
+    private readonly options: ProcessorClientOptions,
+  ) {
     this.pool = new Pool(baseUrl, {
       connections: options.connections,
       pipelining: 1,
@@ -65,9 +77,17 @@ export class ProcessorClient {
         signal: deadline.signal,
       });
       await res.body.dump();
-      return { outcome: classifyPaymentStatus(res.statusCode), status: res.statusCode, latencyMs: performance.now() - started };
+      return {
+        outcome: classifyPaymentStatus(res.statusCode),
+        status: res.statusCode,
+        latencyMs: performance.now() - started,
+      };
     } catch (err) {
-      return { outcome: neverReachedProcessor(err) ? 'rejected' : 'unknown', status: null, latencyMs: performance.now() - started };
+      return {
+        outcome: neverReachedProcessor(err) ? 'rejected' : 'unknown',
+        status: null,
+        latencyMs: performance.now() - started,
+      };
     } finally {
       this.deadlines.finish(deadline);
     }
@@ -77,7 +97,11 @@ export class ProcessorClient {
   async lookup(correlationId: string): Promise<LookupResult> {
     const deadline = this.deadlines.start(this.options.timeoutMs);
     try {
-      const res = await this.pool.request({ method: 'GET', path: `/payments/${encodeURIComponent(correlationId)}`, signal: deadline.signal });
+      const res = await this.pool.request({
+        method: 'GET',
+        path: `/payments/${encodeURIComponent(correlationId)}`,
+        signal: deadline.signal,
+      });
       if (res.statusCode === 404) {
         await res.body.dump();
         return { found: false };

@@ -64,7 +64,11 @@ export class SummaryBarrier {
           w.expected = listeners;
           if (w.acks >= w.expected) finish(true);
         },
-        () => this.options.flushLocal().then(() => finish(false), () => finish(false)),
+        () =>
+          this.options.flushLocal().then(
+            () => finish(false),
+            () => finish(false),
+          ),
       );
     });
   }

@@ -3,28 +3,54 @@
 import t from 'tap';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { eventually, getSummary, namespace, newPayment, postPayment, sleep, startProcessors, startTestApp, summariesAgree } from './fixtures/pipeline';
+import {
+  eventually,
+  getSummary,
+  namespace,
+  newPayment,
+  postPayment,
+  sleep,
+  startProcessors,
+  startTestApp,
+  summariesAgree,
+} from './fixtures/pipeline';
 
 const EMPTY = { default: { totalRequests: 0, totalAmount: 0 }, fallback: { totalRequests: 0, totalAmount: 0 } };
 
 t.test('happy path: payments are answered at once, sent to default and summarised to the cent', async (t) => {
   const processors = await startProcessors(t);
-  const app = await startTestApp(t, { ...namespace(t), defaultUrl: processors.url.default, fallbackUrl: processors.url.fallback });
+  const app = await startTestApp(t, {
+    ...namespace(t),
+    defaultUrl: processors.url.default,
+    fallbackUrl: processors.url.fallback,
+  });
   const amounts = [19.9, 0.01, 20.05, 1234567.89, 0.1, 0.2];
   for (const amount of amounts) {
     const res = await postPayment(app.url, newPayment(amount));
     t.equal(res.status, 202, `payment of ${amount} accepted`);
   }
-  t.ok(await eventually(async () => (await getSummary(app.url)).default.totalRequests === amounts.length), 'all payments recorded');
+  t.ok(
+    await eventually(async () => (await getSummary(app.url)).default.totalRequests === amounts.length),
+    'all payments recorded',
+  );
   const { ours, theirs, equal } = await summariesAgree(app.url, processors);
   t.ok(equal, 'our summary equals the processors');
-  t.same(ours, { default: { totalRequests: 6, totalAmount: 1234608.15 }, fallback: { totalRequests: 0, totalAmount: 0 } }, 'exact cents');
+  t.same(
+    ours,
+    { default: { totalRequests: 6, totalAmount: 1234608.15 }, fallback: { totalRequests: 0, totalAmount: 0 } },
+    'exact cents',
+  );
   t.same(theirs.fallback, { totalRequests: 0, totalAmount: 0 }, 'nothing went to fallback');
 });
 
 t.test('bad input gets a 4xx with a JSON error and changes nothing', async (t) => {
   const processors = await startProcessors(t);
-  const app = await startTestApp(t, { ...namespace(t), defaultUrl: processors.url.default, fallbackUrl: processors.url.fallback, maxBodyBytes: 256 });
+  const app = await startTestApp(t, {
+    ...namespace(t),
+    defaultUrl: processors.url.default,
+    fallbackUrl: processors.url.fallback,
+    maxBodyBytes: 256,
+  });
   const id = newPayment().correlationId;
   const cases: [string, unknown, number, string][] = [
     ['not JSON', '{"correlationId":', 400, 'INVALID_JSON'],
@@ -48,13 +74,21 @@ t.test('bad input gets a 4xx with a JSON error and changes nothing', async (t) =
     t.equal(res.status, status, `${name}: status ${status}`);
     t.match(res.json, { error: code, message: String }, `${name}: error ${code}`);
   }
-  for (const query of ['from=yesterday&to=2025-01-01T00:00:00Z', 'from=2025-01-01T00:00:00Z&to=2025-13-01T00:00:00Z', 'from=2025-02-01T00:00:00Z&to=2025-01-01T00:00:00Z']) {
+  for (const query of [
+    'from=yesterday&to=2025-01-01T00:00:00Z',
+    'from=2025-01-01T00:00:00Z&to=2025-13-01T00:00:00Z',
+    'from=2025-02-01T00:00:00Z&to=2025-01-01T00:00:00Z',
+  ]) {
     const res = await fetch(`${app.url}/payments-summary?${query}`);
     t.equal(res.status, 400, `summary with ${query}: 400`);
   }
   await sleep(300);
   t.same(await getSummary(app.url), EMPTY, 'our store is unchanged');
-  t.same(await processors.summary('default'), { totalRequests: 0, totalAmount: 0, totalFee: 0, feePerTransaction: 0.05 }, 'default processor received nothing');
+  t.same(
+    await processors.summary('default'),
+    { totalRequests: 0, totalAmount: 0, totalFee: 0, feePerTransaction: 0.05 },
+    'default processor received nothing',
+  );
   t.equal((await processors.summary('fallback')).totalRequests, 0, 'fallback processor received nothing');
 });
 
@@ -66,9 +100,16 @@ t.test('a correlationId posted again, to either instance, is processed and count
   const b = await startTestApp(t, { ...settings, instanceId: 'dup-b' });
   const payment = newPayment(10);
   const answers = await Promise.all([a, b, a, b, a].map((app) => postPayment(app.url, payment)));
-  t.same(answers.map((r) => r.status), [202, 202, 202, 202, 202], 'retries are answered 2xx (idempotent)');
+  t.same(
+    answers.map((r) => r.status),
+    [202, 202, 202, 202, 202],
+    'retries are answered 2xx (idempotent)',
+  );
   await postPayment(a.url, newPayment(5));
-  t.ok(await eventually(async () => (await getSummary(a.url)).default.totalRequests === 2), 'two distinct payments recorded');
+  t.ok(
+    await eventually(async () => (await getSummary(a.url)).default.totalRequests === 2),
+    'two distinct payments recorded',
+  );
   await sleep(300);
   const { ours, equal } = await summariesAgree(b.url, processors);
   t.ok(equal, 'summaries agree');
@@ -78,9 +119,17 @@ t.test('a correlationId posted again, to either instance, is processed and count
 t.test('default failing: payments go to fallback once they waited DEFAULT_WAIT_MS', async (t) => {
   const processors = await startProcessors(t);
   await processors.setFailure('default', true);
-  const app = await startTestApp(t, { ...namespace(t), defaultUrl: processors.url.default, fallbackUrl: processors.url.fallback, defaultWaitMs: 300 });
+  const app = await startTestApp(t, {
+    ...namespace(t),
+    defaultUrl: processors.url.default,
+    fallbackUrl: processors.url.fallback,
+    defaultWaitMs: 300,
+  });
   for (let i = 0; i < 20; i++) t.equal((await postPayment(app.url, newPayment(1))).status, 202);
-  t.ok(await eventually(async () => (await getSummary(app.url)).fallback.totalRequests === 20), 'all 20 recorded by fallback');
+  t.ok(
+    await eventually(async () => (await getSummary(app.url)).fallback.totalRequests === 20),
+    'all 20 recorded by fallback',
+  );
   const { ours, equal } = await summariesAgree(app.url, processors);
   t.ok(equal, 'summaries agree');
   t.equal(ours.default.totalRequests, 0, 'the failing default recorded nothing');
@@ -89,12 +138,20 @@ t.test('default failing: payments go to fallback once they waited DEFAULT_WAIT_M
 t.test('default failing for less than DEFAULT_WAIT_MS: payments wait for it rather than pay fallback', async (t) => {
   const processors = await startProcessors(t);
   await processors.setFailure('default', true);
-  const app = await startTestApp(t, { ...namespace(t), defaultUrl: processors.url.default, fallbackUrl: processors.url.fallback, defaultWaitMs: 60_000 });
+  const app = await startTestApp(t, {
+    ...namespace(t),
+    defaultUrl: processors.url.default,
+    fallbackUrl: processors.url.fallback,
+    defaultWaitMs: 60_000,
+  });
   for (let i = 0; i < 10; i++) await postPayment(app.url, newPayment(2));
   await sleep(800);
   t.equal((await processors.summary('fallback')).totalRequests, 0, 'fallback not used while waiting');
   await processors.setFailure('default', false);
-  t.ok(await eventually(async () => (await getSummary(app.url)).default.totalRequests === 10), 'all 10 recorded by default once it is back');
+  t.ok(
+    await eventually(async () => (await getSummary(app.url)).default.totalRequests === 10),
+    'all 10 recorded by default once it is back',
+  );
   t.ok((await summariesAgree(app.url, processors)).equal, 'summaries agree');
 });
 
@@ -102,17 +159,29 @@ t.test('both failing: payments wait, then complete when a processor comes back',
   const processors = await startProcessors(t);
   await processors.setFailure('default', true);
   await processors.setFailure('fallback', true);
-  const app = await startTestApp(t, { ...namespace(t), defaultUrl: processors.url.default, fallbackUrl: processors.url.fallback, defaultWaitMs: 100 });
+  const app = await startTestApp(t, {
+    ...namespace(t),
+    defaultUrl: processors.url.default,
+    fallbackUrl: processors.url.fallback,
+    defaultWaitMs: 100,
+  });
   for (let i = 0; i < 15; i++) t.equal((await postPayment(app.url, newPayment(3))).status, 202);
   await sleep(1000);
   t.same(await getSummary(app.url), EMPTY, 'nothing recorded while both fail');
   const waiting = await app.inspect();
-  t.equal(waiting.waiting + waiting.inFlight.default + waiting.inFlight.fallback, 15, 'all 15 are still held (waiting or in flight)');
+  t.equal(
+    waiting.waiting + waiting.inFlight.default + waiting.inFlight.fallback,
+    15,
+    'all 15 are still held (waiting or in flight)',
+  );
   await processors.setFailure('fallback', false);
-  t.ok(await eventually(async () => {
-    const s = await getSummary(app.url);
-    return s.default.totalRequests + s.fallback.totalRequests === 15;
-  }), 'all 15 recorded once fallback is back');
+  t.ok(
+    await eventually(async () => {
+      const s = await getSummary(app.url);
+      return s.default.totalRequests + s.fallback.totalRequests === 15;
+    }),
+    'all 15 recorded once fallback is back',
+  );
   t.ok((await summariesAgree(app.url, processors)).equal, 'summaries agree');
 });
 
@@ -130,50 +199,73 @@ t.test('time-outs where the processor did record: retried to the same processor,
   for (const p of payments) await postPayment(app.url, p);
   await sleep(400);
   const during = await app.inspect();
-  t.ok(during.processors.find((p) => p.processor === 'default')!.pinned > 0, 'answers were lost and payments pinned to default');
+  t.ok(
+    during.processors.find((p) => p.processor === 'default')!.pinned > 0,
+    'answers were lost and payments pinned to default',
+  );
   await processors.setDelay('default', 0);
-  t.ok(await eventually(async () => {
-    const s = await getSummary(app.url);
-    return s.default.totalRequests + s.fallback.totalRequests === payments.length;
-  }, 15_000), 'every payment recorded');
+  t.ok(
+    await eventually(async () => {
+      const s = await getSummary(app.url);
+      return s.default.totalRequests + s.fallback.totalRequests === payments.length;
+    }, 15_000),
+    'every payment recorded',
+  );
   for (const p of payments) {
-    const found = [await processors.lookup('default', p.correlationId), await processors.lookup('fallback', p.correlationId)].filter((s) => s === 200);
+    const found = [
+      await processors.lookup('default', p.correlationId),
+      await processors.lookup('fallback', p.correlationId),
+    ].filter((s) => s === 200);
     t.equal(found.length, 1, `payment ${p.correlationId.slice(0, 8)} recorded by exactly one processor`);
   }
   t.ok((await summariesAgree(app.url, processors)).equal, 'summaries agree');
 });
 
-t.test('summary windows: inclusive bounds on the requestedAt sent, equal to the processors for any window', async (t) => {
-  const processors = await startProcessors(t);
-  const app = await startTestApp(t, { ...namespace(t), defaultUrl: processors.url.default, fallbackUrl: processors.url.fallback });
-  const payments = [];
-  for (let i = 0; i < 12; i++) {
-    payments.push(newPayment(1 + i / 100));
-    await postPayment(app.url, payments[i]);
-    await sleep(15);
-  }
-  t.ok(await eventually(async () => (await getSummary(app.url)).default.totalRequests === 12), 'all recorded');
-  const times: string[] = [];
-  for (const p of payments) {
-    const res = await fetch(`${processors.url.default}/payments/${p.correlationId}`);
-    times.push(((await res.json()) as { requestedAt: string }).requestedAt);
-  }
-  const iso = (s: string) => new Date(s).toISOString();
-  const windows: [string, string][] = [
-    [iso(times[3]), iso(times[7])],
-    [iso(times[0]), iso(times[0])],
-    [iso(times[11]), iso(new Date(Date.parse(times[11]) + 1000).toISOString())],
-    [new Date(Date.parse(times[5]) + 1).toISOString(), new Date(Date.parse(times[6]) - 1).toISOString()],
-    ['2000-01-01T00:00:00.000Z', '2000-01-02T00:00:00.000Z'],
-  ];
-  for (const [from, to] of windows) {
-    const { ours, theirs, equal } = await summariesAgree(app.url, processors, from, to);
-    t.ok(equal, `window [${from}, ${to}] agrees: ours ${JSON.stringify(ours.default)} theirs ${JSON.stringify(theirs.default)}`);
-  }
-  const inclusive = await getSummary(app.url, iso(times[3]), iso(times[7]));
-  t.equal(inclusive.default.totalRequests, 5, 'payments exactly at from and at to are counted');
-  t.equal((await getSummary(app.url, iso(times[3]))).default.totalRequests, 12, 'a missing bound counts everything, as the processors do');
-});
+t.test(
+  'summary windows: inclusive bounds on the requestedAt sent, equal to the processors for any window',
+  async (t) => {
+    const processors = await startProcessors(t);
+    const app = await startTestApp(t, {
+      ...namespace(t),
+      defaultUrl: processors.url.default,
+      fallbackUrl: processors.url.fallback,
+    });
+    const payments = [];
+    for (let i = 0; i < 12; i++) {
+      payments.push(newPayment(1 + i / 100));
+      await postPayment(app.url, payments[i]);
+      await sleep(15);
+    }
+    t.ok(await eventually(async () => (await getSummary(app.url)).default.totalRequests === 12), 'all recorded');
+    const times: string[] = [];
+    for (const p of payments) {
+      const res = await fetch(`${processors.url.default}/payments/${p.correlationId}`);
+      times.push(((await res.json()) as { requestedAt: string }).requestedAt);
+    }
+    const iso = (s: string) => new Date(s).toISOString();
+    const windows: [string, string][] = [
+      [iso(times[3]), iso(times[7])],
+      [iso(times[0]), iso(times[0])],
+      [iso(times[11]), iso(new Date(Date.parse(times[11]) + 1000).toISOString())],
+      [new Date(Date.parse(times[5]) + 1).toISOString(), new Date(Date.parse(times[6]) - 1).toISOString()],
+      ['2000-01-01T00:00:00.000Z', '2000-01-02T00:00:00.000Z'],
+    ];
+    for (const [from, to] of windows) {
+      const { ours, theirs, equal } = await summariesAgree(app.url, processors, from, to);
+      t.ok(
+        equal,
+        `window [${from}, ${to}] agrees: ours ${JSON.stringify(ours.default)} theirs ${JSON.stringify(theirs.default)}`,
+      );
+    }
+    const inclusive = await getSummary(app.url, iso(times[3]), iso(times[7]));
+    t.equal(inclusive.default.totalRequests, 5, 'payments exactly at from and at to are counted');
+    t.equal(
+      (await getSummary(app.url, iso(times[3]))).default.totalRequests,
+      12,
+      'a missing bound counts everything, as the processors do',
+    );
+  },
+);
 
 t.test('two instances share one health check per interval through the Redis lease', async (t) => {
   const processors = await startProcessors(t, { healthWindowMs: 300 });
@@ -183,10 +275,13 @@ t.test('two instances share one health check per interval through the Redis leas
     const target = new URL(processors.url[name]);
     const server = createServer((req: IncomingMessage, res: ServerResponse) => {
       if (req.url?.startsWith('/payments/service-health')) calls[name]++;
-      const upstream = httpRequest({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      });
+      const upstream = httpRequest(
+        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+        (r) => {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        },
+      );
       req.pipe(upstream);
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -201,8 +296,14 @@ t.test('two instances share one health check per interval through the Redis leas
   await sleep(2000);
   const elapsed = Date.now() - started;
   const maxCalls = Math.ceil(elapsed / 300) + 1;
-  t.ok(calls.default > 0 && calls.default <= maxCalls, `default health polled ${calls.default} times in ${elapsed} ms (at most ${maxCalls}: once per interval for both instances)`);
-  t.ok(calls.fallback > 0 && calls.fallback <= maxCalls, `fallback health polled ${calls.fallback} times (at most ${maxCalls})`);
+  t.ok(
+    calls.default > 0 && calls.default <= maxCalls,
+    `default health polled ${calls.default} times in ${elapsed} ms (at most ${maxCalls}: once per interval for both instances)`,
+  );
+  t.ok(
+    calls.fallback > 0 && calls.fallback <= maxCalls,
+    `fallback health polled ${calls.fallback} times (at most ${maxCalls})`,
+  );
   const [sa, sb] = await Promise.all([a.inspect(), b.inspect()]);
   const seen = (s: typeof sa) => s.processors.find((p) => p.processor === 'default')!.health;
   t.ok(seen(sa) && seen(sb), 'both instances know the health of default');
@@ -211,7 +312,11 @@ t.test('two instances share one health check per interval through the Redis leas
 
 t.test('purge empties our store; health answers with status and time', async (t) => {
   const processors = await startProcessors(t);
-  const app = await startTestApp(t, { ...namespace(t), defaultUrl: processors.url.default, fallbackUrl: processors.url.fallback });
+  const app = await startTestApp(t, {
+    ...namespace(t),
+    defaultUrl: processors.url.default,
+    fallbackUrl: processors.url.fallback,
+  });
   await postPayment(app.url, newPayment(4));
   t.ok(await eventually(async () => (await getSummary(app.url)).default.totalRequests === 1), 'recorded');
   const purge = await fetch(`${app.url}/purge-payments`, { method: 'POST' });
@@ -230,10 +335,19 @@ t.test('graceful shutdown: health says so, new payments get 503, accepted ones a
   for (let i = 0; i < 10; i++) await postPayment(app.url, newPayment(6));
   const closing = app.close();
   // Connections already open (keep-alive) are still answered while it drains.
-  const health = await fetch(`${app.url}/health`).then((r) => r.status, () => 'refused');
+  const health = await fetch(`${app.url}/health`).then(
+    (r) => r.status,
+    () => 'refused',
+  );
   t.ok(health === 503 || health === 'refused', `health says it is going (${health})`);
-  const late = await postPayment(app.url, newPayment()).then((r) => r.status, () => 'refused');
-  t.ok(late === 503 || late === 'refused', `a payment posted during shutdown is refused (${late}), not accepted and lost`);
+  const late = await postPayment(app.url, newPayment()).then(
+    (r) => r.status,
+    () => 'refused',
+  );
+  t.ok(
+    late === 503 || late === 'refused',
+    `a payment posted during shutdown is refused (${late}), not accepted and lost`,
+  );
   await closing;
   t.equal((await processors.summary('default')).totalRequests, 10, 'payments in flight at shutdown were completed');
   const successor = await startTestApp(t, settings);
@@ -244,7 +358,12 @@ t.test('graceful shutdown: health says so, new payments get 503, accepted ones a
 
 t.test('metrics after a known sequence of payments: names, labels and values', async (t) => {
   const processors = await startProcessors(t);
-  const app = await startTestApp(t, { ...namespace(t), instanceId: 'metrics-a', defaultUrl: processors.url.default, fallbackUrl: processors.url.fallback });
+  const app = await startTestApp(t, {
+    ...namespace(t),
+    instanceId: 'metrics-a',
+    defaultUrl: processors.url.default,
+    fallbackUrl: processors.url.fallback,
+  });
   for (let i = 0; i < 5; i++) await postPayment(app.url, newPayment(1));
   await postPayment(app.url, { correlationId: 'nope', amount: 1 });
   await postPayment(app.url, '{');
@@ -264,34 +383,78 @@ t.test('metrics after a known sequence of payments: names, labels and values', a
     return undefined;
   };
   t.equal(value('payment_requests_total{processor="none",outcome="accepted",instance="metrics-a"}'), 5, 'accepted');
-  t.equal(value('payment_requests_total{processor="none",outcome="rejected_input",instance="metrics-a"}'), 2, 'rejected for their input');
-  t.equal(value('payment_requests_total{processor="default",outcome="sent",instance="metrics-a"}'), 5, 'sent to default');
-  t.equal(value('payment_requests_total{processor="default",outcome="recorded",instance="metrics-a"}'), 5, 'recorded by default');
-  t.equal(value('payment_duration_seconds_count{stage="answer",processor="none",instance="metrics-a"}'), 7, 'every POST /payments answer timed');
-  t.equal(value('payment_duration_seconds_count{stage="processor",processor="default",instance="metrics-a"}'), 5, 'every processor call timed');
-  t.equal(value('payment_duration_seconds_bucket{le="0.0001",stage="answer",processor="none",instance="metrics-a"}') !== undefined, true, 'buckets start at 0.1 ms');
+  t.equal(
+    value('payment_requests_total{processor="none",outcome="rejected_input",instance="metrics-a"}'),
+    2,
+    'rejected for their input',
+  );
+  t.equal(
+    value('payment_requests_total{processor="default",outcome="sent",instance="metrics-a"}'),
+    5,
+    'sent to default',
+  );
+  t.equal(
+    value('payment_requests_total{processor="default",outcome="recorded",instance="metrics-a"}'),
+    5,
+    'recorded by default',
+  );
+  t.equal(
+    value('payment_duration_seconds_count{stage="answer",processor="none",instance="metrics-a"}'),
+    7,
+    'every POST /payments answer timed',
+  );
+  t.equal(
+    value('payment_duration_seconds_count{stage="processor",processor="default",instance="metrics-a"}'),
+    5,
+    'every processor call timed',
+  );
+  t.equal(
+    value('payment_duration_seconds_bucket{le="0.0001",stage="answer",processor="none",instance="metrics-a"}') !==
+      undefined,
+    true,
+    'buckets start at 0.1 ms',
+  );
   t.equal(value('writer_batch_size_sum{instance="metrics-a"}'), 5, 'five rows written');
   t.equal(value('processor_breaker_state{processor="default",instance="metrics-a"}'), 0, 'default breaker closed');
   t.equal(value('payments_waiting{instance="metrics-a"}'), 0);
   t.equal(value('payments_in_flight{processor="default",instance="metrics-a"}'), 0);
   t.ok(value('process_resident_memory_bytes{thread="main",instance="metrics-a"}')! > 0, 'Node default metrics');
-  t.ok(value('nodejs_eventloop_lag_p99_seconds{thread="main",instance="metrics-a"}')! >= 0, 'event-loop delay of the HTTP thread');
-  t.ok(value('nodejs_eventloop_lag_p99_seconds{thread="core",instance="metrics-a"}')! >= 0, 'and of the core thread, side by side');
+  t.ok(
+    value('nodejs_eventloop_lag_p99_seconds{thread="main",instance="metrics-a"}')! >= 0,
+    'event-loop delay of the HTTP thread',
+  );
+  t.ok(
+    value('nodejs_eventloop_lag_p99_seconds{thread="core",instance="metrics-a"}')! >= 0,
+    'and of the core thread, side by side',
+  );
   const families = text.split('\n').filter((l) => l.startsWith('# TYPE '));
   t.equal(new Set(families).size, families.length, 'each metric family declared once (valid exposition)');
   t.ok(value('active_connections{peer="default",instance="metrics-a"}')! >= 1, 'a connection to default is open');
-  t.ok(value('active_connections{peer="fallback",instance="metrics-a"}')! <= 1, 'to fallback at most the health check\'s');
-  t.equal(value('active_connections{peer="clients",instance="metrics-a"}'), 0, 'no other client request in progress (this one excluded)');
+  t.ok(
+    value('active_connections{peer="fallback",instance="metrics-a"}')! <= 1,
+    "to fallback at most the health check's",
+  );
+  t.equal(
+    value('active_connections{peer="clients",instance="metrics-a"}'),
+    0,
+    'no other client request in progress (this one excluded)',
+  );
 });
 
 t.test('a body that arrives slowly, in pieces, is read whole', async (t) => {
   const processors = await startProcessors(t);
-  const app = await startTestApp(t, { ...namespace(t), defaultUrl: processors.url.default, fallbackUrl: processors.url.fallback });
+  const app = await startTestApp(t, {
+    ...namespace(t),
+    defaultUrl: processors.url.default,
+    fallbackUrl: processors.url.fallback,
+  });
   const { connect } = await import('node:net');
   const body = JSON.stringify(newPayment(9.99));
   const answer = await new Promise<string>((resolve, reject) => {
     const socket = connect(app.port, '127.0.0.1', async () => {
-      socket.write(`POST /payments HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+      socket.write(
+        `POST /payments HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+      );
       for (let i = 0; i < body.length; i += 7) {
         socket.write(body.slice(i, i + 7));
         await sleep(20);
@@ -308,5 +471,8 @@ t.test('a body that arrives slowly, in pieces, is read whole', async (t) => {
     socket.on('error', reject);
   });
   t.match(answer, /^HTTP\/1\.1 202/, 'accepted once the last piece arrived');
-  t.ok(await eventually(async () => (await getSummary(app.url)).default.totalAmount === 9.99), 'and recorded with its amount');
+  t.ok(
+    await eventually(async () => (await getSummary(app.url)).default.totalAmount === 9.99),
+    'and recorded with its amount',
+  );
 });

@@ -19,8 +19,17 @@ t.test('defaults, parsing and overrides', async (t) => {
 });
 
 t.test('bad values are refused with the variable named', async (t) => {
-  for (const [env, value] of [['PORT', 'abc'], ['PORT', '1.5'], ['PORT', '-1'], ['WRITER_FLUSH_MS', ' ']]) {
-    t.throws(() => loadConfig({ [env]: value }), new RegExp(`^${env} must be a non-negative integer`), `${env}=${JSON.stringify(value)}`);
+  for (const [env, value] of [
+    ['PORT', 'abc'],
+    ['PORT', '1.5'],
+    ['PORT', '-1'],
+    ['WRITER_FLUSH_MS', ' '],
+  ]) {
+    t.throws(
+      () => loadConfig({ [env]: value }),
+      new RegExp(`^${env} must be a non-negative integer`),
+      `${env}=${JSON.stringify(value)}`,
+    );
   }
   t.throws(() => loadConfig({ CORE_NICE: '20' }), /^CORE_NICE must be at most 19, got "20"/, 'nice values stop at 19');
   t.equal(loadConfig({ CORE_NICE: '19' }).coreNice, 19);

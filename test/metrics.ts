@@ -14,5 +14,15 @@ t.test('buckets from 0.1 ms, doubling; own registry per instance', async (t) => 
   t.match(ra.body, /payment_requests_total\{processor="default",outcome="recorded",instance="a"\} 3/);
   t.notMatch(rb.body, /outcome="recorded"/, 'instances do not share counters');
   t.match(rb.body, /process_resident_memory_bytes/, 'default metrics when asked');
-  for (const name of ['payment_duration_seconds', 'health_check_failures_total', 'processor_breaker_state', 'payments_waiting', 'payments_in_flight', 'writer_batch_size', 'writer_flush_seconds', 'active_connections']) t.match(ra.body, `# TYPE ${name} `, name);
+  for (const name of [
+    'payment_duration_seconds',
+    'health_check_failures_total',
+    'processor_breaker_state',
+    'payments_waiting',
+    'payments_in_flight',
+    'writer_batch_size',
+    'writer_flush_seconds',
+    'active_connections',
+  ])
+    t.match(ra.body, `# TYPE ${name} `, name);
 });

@@ -3,7 +3,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { classifyPaymentStatus, neverReachedProcessor, ProcessorClient } from '../src/processor-client';
 
-async function processor(t: { teardown(fn: () => unknown): void }, handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
+async function processor(
+  t: { teardown(fn: () => unknown): void },
+  handle: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<string> {
   const server = createServer(handle);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   t.teardown(() => {
@@ -13,7 +16,11 @@ async function processor(t: { teardown(fn: () => unknown): void }, handle: (req:
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-const body = { correlationId: '4a7901b8-7d26-4d9d-aa19-4dc1c7cf60b3', amount: 20.05, requestedAt: '2025-07-10T12:00:00.000Z' };
+const body = {
+  correlationId: '4a7901b8-7d26-4d9d-aa19-4dc1c7cf60b3',
+  amount: 20.05,
+  requestedAt: '2025-07-10T12:00:00.000Z',
+};
 
 t.test('what each status says about the payment', async (t) => {
   for (const s of [200, 201, 204, 422]) t.equal(classifyPaymentStatus(s), 'recorded', `${s}`);
@@ -33,8 +40,8 @@ t.test('pay: the body sent, and outcomes of answers, hang-ups, time-outs and ref
     req.on('end', () => {
       seen.push(text);
       if (mode === 'ok') res.end('{"message":"payment processed successfully"}');
-      else if (mode === 'dup') (res.statusCode = 422), res.end('{}');
-      else if (mode === 'fail') (res.statusCode = 500), res.end();
+      else if (mode === 'dup') ((res.statusCode = 422), res.end('{}'));
+      else if (mode === 'fail') ((res.statusCode = 500), res.end());
       else if (mode === 'garbage') res.end('not json at all');
       else if (mode === 'close') req.socket.destroy();
       // 'hang': never answer
@@ -67,8 +74,8 @@ t.test('lookup and health', async (t) => {
   let health: [number, string] = [200, '{"failing":false,"minResponseTime":42}'];
   const url = await processor(t, (req, res) => {
     if (req.url === `/payments/${body.correlationId}`) return res.end(JSON.stringify(body));
-    if (req.url === '/payments/4a7901b8-0000-4d9d-aa19-4dc1c7cf60b3') return (res.statusCode = 404), res.end();
-    if (req.url === '/payments/service-health') return (res.statusCode = health[0]), res.end(health[1]);
+    if (req.url === '/payments/4a7901b8-0000-4d9d-aa19-4dc1c7cf60b3') return ((res.statusCode = 404), res.end());
+    if (req.url === '/payments/service-health') return ((res.statusCode = health[0]), res.end(health[1]));
     res.statusCode = 503;
     res.end('busy');
   });
@@ -81,7 +88,11 @@ t.test('lookup and health', async (t) => {
   health = [503, '{"failing":true,"minResponseTime":0}'];
   t.same(await client.health(), { kind: 'health', health: { failing: true, minResponseTime: 0 } });
   health = [503, 'down'];
-  t.same(await client.health(), { kind: 'health', health: { failing: true, minResponseTime: 0 } }, '503 with an unusable body is still failing');
+  t.same(
+    await client.health(),
+    { kind: 'health', health: { failing: true, minResponseTime: 0 } },
+    '503 with an unusable body is still failing',
+  );
   health = [429, 'slow down'];
   t.same(await client.health(), { kind: 'rate-limited' });
   health = [200, 'garbage'];

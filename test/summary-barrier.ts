@@ -5,7 +5,13 @@ import { SummaryBarrier } from '../src/summary-barrier';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-async function barrier(t: { teardown(fn: () => unknown): void }, prefix: string, id: string, flushLocal: () => Promise<boolean>, timeoutMs = 300): Promise<SummaryBarrier> {
+async function barrier(
+  t: { teardown(fn: () => unknown): void },
+  prefix: string,
+  id: string,
+  flushLocal: () => Promise<boolean>,
+  timeoutMs = 300,
+): Promise<SummaryBarrier> {
   const redis = new Redis(REDIS_URL);
   const subscriber = new Redis(REDIS_URL);
   t.teardown(() => {
@@ -20,7 +26,8 @@ async function barrier(t: { teardown(fn: () => unknown): void }, prefix: string,
 t.test('resolves true only after every instance flushed', async (t) => {
   const prefix = `test:barrier:${process.pid}:1:`;
   const flushed: string[] = [];
-  const slowFlush = (id: string, ms: number) => () => new Promise<boolean>((r) => setTimeout(() => (flushed.push(id), r(true)), ms));
+  const slowFlush = (id: string, ms: number) => () =>
+    new Promise<boolean>((r) => setTimeout(() => (flushed.push(id), r(true)), ms));
   const a = await barrier(t, prefix, 'a', slowFlush('a', 10));
   await barrier(t, prefix, 'b', slowFlush('b', 80));
   t.equal(await a.flushAll(), true);

@@ -14,7 +14,9 @@ export interface ActorRef<M> {
   readonly _msg?: M;
 }
 
-interface Counter { queued: number }
+interface Counter {
+  queued: number;
+}
 
 export type Handler<S, M> = (state: S, msg: M, self: ActorRef<M>) => S | Promise<S>;
 

@@ -73,17 +73,29 @@ export function spawnBatchWriter(parent: unknown, options: WriterOptions): Actor
       }
       state.buffer.splice(0, batch.length);
       const ms = performance.now() - started;
-      state.stats = { ...state.stats, flushes: state.stats.flushes + 1, rowsWritten: state.stats.rowsWritten + batch.length, lastBatchSize: batch.length, lastFlushMs: ms };
+      state.stats = {
+        ...state.stats,
+        flushes: state.stats.flushes + 1,
+        rowsWritten: state.stats.rowsWritten + batch.length,
+        lastBatchSize: batch.length,
+        lastFlushMs: ms,
+      };
       options.onFlush?.(batch.length, ms / 1000);
       // Postgres has them now; a failure here only leaves a pending entry that recovery finds already written.
-      options.pending.complete(batch.map((p) => p.correlationId)).catch((err) => options.log.warn('pending-release-failed', { writer: options.name, err }));
+      options.pending
+        .complete(batch.map((p) => p.correlationId))
+        .catch((err) => options.log.warn('pending-release-failed', { writer: options.name, err }));
     }
     return true;
   };
 
   self = spawnActor<WriterState, WriterMsg>(parent, {
     name: options.name,
-    initialState: () => ({ buffer: [], timer: null, stats: { flushes: 0, rowsWritten: 0, lastBatchSize: 0, lastFlushMs: 0, failedFlushes: 0 } }),
+    initialState: () => ({
+      buffer: [],
+      timer: null,
+      stats: { flushes: 0, rowsWritten: 0, lastBatchSize: 0, lastFlushMs: 0, failedFlushes: 0 },
+    }),
     onCrash: 'resume',
     onError: (err, msg) => options.log.error('actor-crashed', { actor: options.name, message: msg.type, err }),
     handle: async (state, msg) => {

@@ -203,7 +203,8 @@ export function spawnSupervisor(parent: unknown, options: SupervisorOptions): Ac
           state.probeOut[msg.processor] = false;
           write(state, msg);
           // Unrecorded payments go back to the front: they are the oldest.
-          if (msg.returned.length > 0) state.queue = msg.returned.filter((p) => p.acceptedAt >= state.purgedAt).concat(state.queue);
+          if (msg.returned.length > 0)
+            state.queue = msg.returned.filter((p) => p.acceptedAt >= state.purgedAt).concat(state.queue);
           route(state);
           break;
         case 'health':
@@ -214,7 +215,11 @@ export function spawnSupervisor(parent: unknown, options: SupervisorOptions): Ac
           break;
         case 'flush': {
           const writers = state.children.writers;
-          gather<boolean>(writers.length, (reply) => writers.forEach((w) => tell(w, { type: 'flush', replyTo: reply })), (oks) => msg.replyTo(oks.every(Boolean)));
+          gather<boolean>(
+            writers.length,
+            (reply) => writers.forEach((w) => tell(w, { type: 'flush', replyTo: reply })),
+            (oks) => msg.replyTo(oks.every(Boolean)),
+          );
           break;
         }
         case 'purge':
@@ -226,21 +231,28 @@ export function spawnSupervisor(parent: unknown, options: SupervisorOptions): Ac
           const t = now();
           const processors = Object.values(state.children.processors);
           const writers = state.children.writers;
-          gather<ProcessorActorSnapshot>(processors.length, (reply) => processors.forEach((p) => tell(p.ref, { type: 'inspect', replyTo: reply })), (ps) =>
-            gather<WriterSnapshot>(writers.length, (reply) => writers.forEach((w) => tell(w, { type: 'inspect', replyTo: reply })), (ws) =>
-              msg.replyTo({
-                name: 'supervisor',
-                mailbox: self.mailbox(),
-                waiting: state.queue.length,
-                claiming: state.claiming,
-                oldestWaitingMs: state.queue.length > 0 ? t - Math.min(...state.queue.slice(0, 1000).map((p) => p.acceptedAt)) : 0,
-                inFlight: { ...state.inFlight },
-                accepted: state.accepted,
-                duplicates: state.duplicates,
-                processors: ps.sort((a, b) => a.name.localeCompare(b.name)),
-                writers: ws.sort((a, b) => a.name.localeCompare(b.name)),
-              }),
-            ),
+          gather<ProcessorActorSnapshot>(
+            processors.length,
+            (reply) => processors.forEach((p) => tell(p.ref, { type: 'inspect', replyTo: reply })),
+            (ps) =>
+              gather<WriterSnapshot>(
+                writers.length,
+                (reply) => writers.forEach((w) => tell(w, { type: 'inspect', replyTo: reply })),
+                (ws) =>
+                  msg.replyTo({
+                    name: 'supervisor',
+                    mailbox: self.mailbox(),
+                    waiting: state.queue.length,
+                    claiming: state.claiming,
+                    oldestWaitingMs:
+                      state.queue.length > 0 ? t - Math.min(...state.queue.slice(0, 1000).map((p) => p.acceptedAt)) : 0,
+                    inFlight: { ...state.inFlight },
+                    accepted: state.accepted,
+                    duplicates: state.duplicates,
+                    processors: ps.sort((a, b) => a.name.localeCompare(b.name)),
+                    writers: ws.sort((a, b) => a.name.localeCompare(b.name)),
+                  }),
+              ),
           );
           break;
         }

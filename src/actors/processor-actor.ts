@@ -102,11 +102,20 @@ class ProcessorState {
 
 function bodyOf(payment: PendingPayment): ProcessorPaymentBody {
   const a = payment.assignment!;
-  return { correlationId: payment.correlationId, amount: centsToAmount(payment.amountCents), requestedAt: a.requestedAt };
+  return {
+    correlationId: payment.correlationId,
+    amount: centsToAmount(payment.amountCents),
+    requestedAt: a.requestedAt,
+  };
 }
 
 function recordedOf(payment: PendingPayment, processor: ProcessorName, requestedAt?: string): RecordedPayment {
-  return { correlationId: payment.correlationId, amountCents: payment.amountCents, requestedAt: requestedAt ?? payment.assignment!.requestedAt, processor };
+  return {
+    correlationId: payment.correlationId,
+    amountCents: payment.amountCents,
+    requestedAt: requestedAt ?? payment.assignment!.requestedAt,
+    processor,
+  };
 }
 
 /** What the supervisor may read synchronously when it routes: the processor's availability. */
@@ -144,7 +153,12 @@ export function spawnProcessorActor(parent: unknown, options: ProcessorActorOpti
   };
 
   const pin = (state: ProcessorState, payment: PendingPayment, ambiguousSince: number) => {
-    state.pinned.set(payment.correlationId, { payment, ambiguousSince, nextTryAt: now() + options.pinnedRetryMs, busy: false });
+    state.pinned.set(payment.correlationId, {
+      payment,
+      ambiguousSince,
+      nextTryAt: now() + options.pinnedRetryMs,
+      busy: false,
+    });
   };
 
   const send = (state: ProcessorState, payments: PendingPayment[]) => {
@@ -167,7 +181,10 @@ export function spawnProcessorActor(parent: unknown, options: ProcessorActorOpti
         // Redis is unreachable: nothing is sent unless its assignment is durable. Hand them
         // back after a pause, so a Redis outage does not turn into a busy loop.
         log.warn('assignment-failed', { processor, count: fresh.length, err });
-        setTimeout(() => post(state, { kind: 'not-assigned', payments: fresh, owned: true }), options.pinnedRetryMs / 5);
+        setTimeout(
+          () => post(state, { kind: 'not-assigned', payments: fresh, owned: true }),
+          options.pinnedRetryMs / 5,
+        );
       },
     );
   };
@@ -204,7 +221,11 @@ export function spawnProcessorActor(parent: unknown, options: ProcessorActorOpti
             done(payment);
             report.recorded.push(recordedOf(payment, processor));
           } else if (attempt.outcome === 'unknown') {
-            log.debug('payment-outcome-unknown', { processor, correlationId: payment.correlationId, status: attempt.status });
+            log.debug('payment-outcome-unknown', {
+              processor,
+              correlationId: payment.correlationId,
+              status: attempt.status,
+            });
             if (pinned) {
               pinned.ambiguousSince = now();
               pinned.nextTryAt = now() + options.pinnedRetryMs;

@@ -40,7 +40,10 @@ export class ProcessorStatus {
   private delayMs = 0;
   health: SharedHealth | null = null;
 
-  constructor(private readonly options: StatusOptions, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly options: StatusOptions,
+    private readonly now: () => number = Date.now,
+  ) {
     this.breaker = new CircuitBreaker(options.failureThreshold, options.cooldownMs, now);
   }
 
@@ -115,6 +118,11 @@ export class ProcessorStatus {
   }
 
   snapshot(): ProcessorStatusSnapshot {
-    return { breaker: this.breaker.snapshot(), unavailable: this.unavailable(), estimatedDelayMs: Math.round(this.delayMs), health: this.health };
+    return {
+      breaker: this.breaker.snapshot(),
+      unavailable: this.unavailable(),
+      estimatedDelayMs: Math.round(this.delayMs),
+      health: this.health,
+    };
   }
 }

@@ -9,7 +9,10 @@ export class SendBudget {
   private last: number;
   private readonly burst: number;
 
-  constructor(private readonly ratePerS: number, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly ratePerS: number,
+    private readonly now: () => number = Date.now,
+  ) {
     this.burst = Math.max(1, ratePerS * 0.05);
     this.tokens = this.burst;
     this.last = now();

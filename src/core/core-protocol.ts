@@ -6,8 +6,7 @@ import type { PaymentCore } from './payment-core';
 export type CoreMethod = Exclude<keyof PaymentCore, 'accept'>;
 
 export type ToCore =
-  | { type: 'accept'; payments: PendingPayment[] }
-  | { type: 'call'; id: number; method: CoreMethod; arg?: unknown };
+  { type: 'accept'; payments: PendingPayment[] } | { type: 'call'; id: number; method: CoreMethod; arg?: unknown };
 
 export type FromCore =
   | { type: 'ready' }

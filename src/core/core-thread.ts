@@ -11,7 +11,9 @@ import type { PaymentCore } from './payment-core';
 
 // Always the built file: under tap the sources run as .ts through a compiler that
 // would need more heap than the core thread is given (`npm test` builds first).
-const WORKER_FILE = __filename.endsWith('.ts') ? join(__dirname, '..', '..', 'dist', 'src', 'core', 'core-worker.js') : join(__dirname, 'core-worker.js');
+const WORKER_FILE = __filename.endsWith('.ts')
+  ? join(__dirname, '..', '..', 'dist', 'src', 'core', 'core-worker.js')
+  : join(__dirname, 'core-worker.js');
 
 interface Waiter {
   resolve(value: unknown): void;
@@ -27,7 +29,10 @@ export function startCoreThread(config: Config, onDied: (err: Error) => void): P
     workerData: config,
     // Plain Node: no loaders or hooks of the parent (test tooling) in the core thread.
     execArgv: [],
-    resourceLimits: { maxOldGenerationSizeMb: config.coreOldSpaceMb, maxYoungGenerationSizeMb: config.coreYoungSpaceMb },
+    resourceLimits: {
+      maxOldGenerationSizeMb: config.coreOldSpaceMb,
+      maxYoungGenerationSizeMb: config.coreYoungSpaceMb,
+    },
   });
   const waiting = new Map<number, Waiter>();
   let nextId = 0;

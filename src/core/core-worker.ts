@@ -13,12 +13,15 @@ const port = parentPort!;
 const config = workerData as Config;
 const send = (m: FromCore) => port.postMessage(m);
 niceCurrentThread(config.coreNice);
-const profile = config.cpuProfileDir ? startCpuProfile(join(config.cpuProfileDir, `${config.instanceId}-core.cpuprofile`)) : null;
+const profile = config.cpuProfileDir
+  ? startCpuProfile(join(config.cpuProfileDir, `${config.instanceId}-core.cpuprofile`))
+  : null;
 
 function serve(core: PaymentCore): void {
   port.on('message', (m: ToCore) => {
     if (m.type === 'accept') return core.accept(m.payments);
-    let call: Promise<unknown> = m.method === 'summary' ? core.summary(m.arg as Parameters<PaymentCore['summary']>[0]) : core[m.method]();
+    let call: Promise<unknown> =
+      m.method === 'summary' ? core.summary(m.arg as Parameters<PaymentCore['summary']>[0]) : core[m.method]();
     if (m.method === 'close' && profile) call = call.then(() => profile.stop());
     call.then(
       (value) => send({ type: 'reply', id: m.id, ok: true, value }),

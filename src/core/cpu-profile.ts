@@ -14,7 +14,9 @@ export function startCpuProfile(file: string): CpuProfile {
   const session = new Session();
   session.connect();
   const post = (method: string, params: object = {}) =>
-    new Promise<unknown>((resolve, reject) => session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))));
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))),
+    );
   const started = post('Profiler.enable')
     .then(() => post('Profiler.setSamplingInterval', { interval: 200 }))
     .then(() => post('Profiler.start'));

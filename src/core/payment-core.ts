@@ -37,13 +37,20 @@ export interface PaymentCore {
   close(): Promise<void>;
 }
 
-function ask<T>(supervisor: ActorRef<SupervisorMsg>, make: (reply: (v: T) => void) => SupervisorMsg, timeoutMs: number): Promise<T> {
+function ask<T>(
+  supervisor: ActorRef<SupervisorMsg>,
+  make: (reply: (v: T) => void) => SupervisorMsg,
+  timeoutMs: number,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('actor did not answer')), timeoutMs);
-    tell(supervisor, make((v) => {
-      clearTimeout(timer);
-      resolve(v);
-    }));
+    tell(
+      supervisor,
+      make((v) => {
+        clearTimeout(timer);
+        resolve(v);
+      }),
+    );
   });
 }
 
@@ -63,13 +70,26 @@ export async function startPaymentCore(config: Config, log: Logger): Promise<Pay
   const pending = new PendingPayments(redis, config.redisPrefix, config.instanceId);
   const metrics = new Metrics(config.instanceId, { thread: 'core' }, config.eventLoopSampleMs);
   const clients: Record<ProcessorName, ProcessorClient> = {
-    default: new ProcessorClient(config.defaultUrl, { connections: config.processorConnections, timeoutMs: config.processorTimeoutMs }),
-    fallback: new ProcessorClient(config.fallbackUrl, { connections: config.processorConnections, timeoutMs: config.processorTimeoutMs }),
+    default: new ProcessorClient(config.defaultUrl, {
+      connections: config.processorConnections,
+      timeoutMs: config.processorTimeoutMs,
+    }),
+    fallback: new ProcessorClient(config.fallbackUrl, {
+      connections: config.processorConnections,
+      timeoutMs: config.processorTimeoutMs,
+    }),
   };
 
   if (config.warmUpRounds > 0) {
     const started = Date.now();
-    await warmUpCore({ redis, prefix: config.redisPrefix, instanceId: config.instanceId, clients, table, rounds: config.warmUpRounds }).catch((err) => log.warn('warm-up-failed', { err }));
+    await warmUpCore({
+      redis,
+      prefix: config.redisPrefix,
+      instanceId: config.instanceId,
+      clients,
+      table,
+      rounds: config.warmUpRounds,
+    }).catch((err) => log.warn('warm-up-failed', { err }));
     log.info('warmed-up', { ms: Date.now() - started });
   }
 
@@ -135,7 +155,15 @@ export async function startPaymentCore(config: Config, log: Logger): Promise<Pay
   const flushLocal = () => ask<boolean>(supervisor, (replyTo) => ({ type: 'flush', replyTo }), 5000);
   const inspect = () => ask<SupervisorSnapshot>(supervisor, (replyTo) => ({ type: 'inspect', replyTo }), 2000);
 
-  const barrier = new SummaryBarrier({ redis, subscriber, prefix: config.redisPrefix, instanceId: config.instanceId, timeoutMs: config.summaryBarrierMs, flushLocal, log });
+  const barrier = new SummaryBarrier({
+    redis,
+    subscriber,
+    prefix: config.redisPrefix,
+    instanceId: config.instanceId,
+    timeoutMs: config.summaryBarrierMs,
+    flushLocal,
+    log,
+  });
   await barrier.start();
 
   const health = new HealthMonitor({

@@ -21,9 +21,11 @@ export interface CoreWarmUp {
 
 async function inParallel(n: number, width: number, task: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < n) await task(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < n) await task(next++);
+    }),
+  );
 }
 
 /** Redis scripts on keys of its own (removed after), processor look-ups of unknown ids (404), summaries (read-only). */
@@ -34,13 +36,20 @@ export async function warmUpCore(w: CoreWarmUp): Promise<void> {
     await inParallel(w.rounds, 16, async () => {
       const payments = [{ correlationId: randomUUID(), amountCents: 1, acceptedAt: Date.now() }];
       const fresh = await scratch.claimFresh(payments);
-      await scratch.assign(fresh.map((p) => ({ ...p, assignment: { processor: 'default' as const, requestedAt: new Date().toISOString() } })));
+      await scratch.assign(
+        fresh.map((p) => ({
+          ...p,
+          assignment: { processor: 'default' as const, requestedAt: new Date().toISOString() },
+        })),
+      );
       await scratch.complete(fresh.map((p) => p.correlationId));
     });
   } finally {
     await scratch.purge().catch(() => undefined);
   }
   // GET /payments/{id} of an id nobody used: a 404 that exercises the whole client.
-  await inParallel(Math.ceil(w.rounds / 4), 8, (i) => w.clients[i % 2 === 0 ? 'default' : 'fallback'].lookup(randomUUID()));
+  await inParallel(Math.ceil(w.rounds / 4), 8, (i) =>
+    w.clients[i % 2 === 0 ? 'default' : 'fallback'].lookup(randomUUID()),
+  );
   await inParallel(Math.ceil(w.rounds / 20), 2, () => w.table.summary({ from: new Date(0), to: new Date(1) }));
 }

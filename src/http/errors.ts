@@ -11,8 +11,14 @@ export const API_ERRORS = {
   MISSING_FIELD: { status: 400, message: 'A required field is missing.' },
   UNKNOWN_FIELD: { status: 400, message: 'The body has a field this endpoint does not take.' },
   INVALID_CORRELATION_ID: { status: 400, message: 'correlationId must be a UUID string.' },
-  INVALID_AMOUNT: { status: 400, message: 'amount must be a number greater than 0, at most 10000000, with at most 2 decimals.' },
-  INVALID_TIMESTAMP: { status: 400, message: 'from and to must be ISO-8601 timestamps, e.g. 2025-07-10T12:34:56.000Z.' },
+  INVALID_AMOUNT: {
+    status: 400,
+    message: 'amount must be a number greater than 0, at most 10000000, with at most 2 decimals.',
+  },
+  INVALID_TIMESTAMP: {
+    status: 400,
+    message: 'from and to must be ISO-8601 timestamps, e.g. 2025-07-10T12:34:56.000Z.',
+  },
   INVALID_WINDOW: { status: 400, message: 'from must not be after to.' },
   BODY_TOO_LARGE: { status: 413, message: 'The body is larger than this endpoint accepts.' },
   NOT_FOUND: { status: 404, message: 'No such route.' },
@@ -26,12 +32,17 @@ export type ApiErrorCode = keyof typeof API_ERRORS;
 
 export class ApiError extends Error {
   readonly status: number;
-  constructor(readonly code: ApiErrorCode, readonly detail?: string) {
+  constructor(
+    readonly code: ApiErrorCode,
+    readonly detail?: string,
+  ) {
     super(API_ERRORS[code].message);
     this.status = API_ERRORS[code].status;
   }
 
   toJSON(): { error: ApiErrorCode; message: string; detail?: string } {
-    return this.detail === undefined ? { error: this.code, message: this.message } : { error: this.code, message: this.message, detail: this.detail };
+    return this.detail === undefined
+      ? { error: this.code, message: this.message }
+      : { error: this.code, message: this.message, detail: this.detail };
   }
 }

@@ -24,6 +24,7 @@ export function parsePaymentBody(text: string): PaymentRequest {
   if (typeof amount !== 'number' || !Number.isFinite(amount) || amount <= 0) throw new ApiError('INVALID_AMOUNT');
   const cents = Math.round(amount * 100);
   // 19.9 * 100 is 1989.9999999999998: compare with a tolerance far below a cent.
-  if (Math.abs(amount * 100 - cents) > 1e-6 || cents < 1 || cents > MAX_AMOUNT_CENTS) throw new ApiError('INVALID_AMOUNT');
+  if (Math.abs(amount * 100 - cents) > 1e-6 || cents < 1 || cents > MAX_AMOUNT_CENTS)
+    throw new ApiError('INVALID_AMOUNT');
   return { correlationId: correlationId.toLowerCase(), amountCents: cents };
 }

@@ -69,7 +69,13 @@ function open(res: HttpResponse, live: { n: number }): Exchange {
   return ex;
 }
 
-function send(ex: Exchange, status: number, body: string, contentType = 'application/json', extraHeaders: Record<string, string> = {}): void {
+function send(
+  ex: Exchange,
+  status: number,
+  body: string,
+  contentType = 'application/json',
+  extraHeaders: Record<string, string> = {},
+): void {
   if (ex.done) return;
   ex.done = true;
   ex.live.n--;
@@ -128,17 +134,22 @@ export function startHttpServer(services: HttpServices, options: HttpServerOptio
     const started = timed ? performance.now() : 0;
     const ex = open(res, live);
     if (!services.accepting()) return sendError(ex, new ApiError('SHUTTING_DOWN'));
-    readBody(ex, options.maxBodyBytes, (text) => {
-      try {
-        const payment = parsePaymentBody(text);
-        services.acceptPayment(payment);
-        send(ex, 202, '');
-      } catch (err) {
-        sendError(ex, err);
-        services.onPaymentRejected?.(err instanceof ApiError ? err.code : 'INTERNAL');
-      }
-      if (timed) timed('payments', (performance.now() - started) / 1000);
-    }, () => services.onPaymentRejected?.('BODY_TOO_LARGE'));
+    readBody(
+      ex,
+      options.maxBodyBytes,
+      (text) => {
+        try {
+          const payment = parsePaymentBody(text);
+          services.acceptPayment(payment);
+          send(ex, 202, '');
+        } catch (err) {
+          sendError(ex, err);
+          services.onPaymentRejected?.(err instanceof ApiError ? err.code : 'INTERNAL');
+        }
+        if (timed) timed('payments', (performance.now() - started) / 1000);
+      },
+      () => services.onPaymentRejected?.('BODY_TOO_LARGE'),
+    );
   });
 
   app.get('/payments-summary', (res: HttpResponse, req: HttpRequest) => {
@@ -192,13 +203,19 @@ export function startHttpServer(services: HttpServices, options: HttpServerOptio
   app.any('/*', (res: HttpResponse, req: HttpRequest) => {
     const ex = open(res, live);
     const allowed = ROUTES[req.getUrl()];
-    if (allowed) sendError(ex, new ApiError('METHOD_NOT_ALLOWED'), { allow: allowed.map((m) => m.toUpperCase()).join(', ') });
+    if (allowed)
+      sendError(ex, new ApiError('METHOD_NOT_ALLOWED'), { allow: allowed.map((m) => m.toUpperCase()).join(', ') });
     else sendError(ex, new ApiError('NOT_FOUND'));
   });
 
   return new Promise((resolve, reject) => {
     const listening = (socket: us_listen_socket | false) => {
-      if (!socket) return reject(new Error(options.socketPath ? `cannot listen on ${options.socketPath}` : `cannot listen on port ${options.port}`));
+      if (!socket)
+        return reject(
+          new Error(
+            options.socketPath ? `cannot listen on ${options.socketPath}` : `cannot listen on port ${options.port}`,
+          ),
+        );
       // Nginx workers may run as another user: let them connect to the socket.
       if (options.socketPath) chmodSync(options.socketPath, 0o666);
       resolve({

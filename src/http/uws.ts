@@ -4,7 +4,10 @@ import * as uws from '@trufflesuite/uws-js-unofficial';
 
 export class NativeUwsMissingError extends Error {
   constructor() {
-    super('uWebSockets.js native binary did not load (@trufflesuite/uws-js-unofficial fell back to its JavaScript server). ' + 'This needs Linux x64 with glibc and Node 16/18/20; reinstall with `npm ci` on the target machine.');
+    super(
+      'uWebSockets.js native binary did not load (@trufflesuite/uws-js-unofficial fell back to its JavaScript server). ' +
+        'This needs Linux x64 with glibc and Node 16/18/20; reinstall with `npm ci` on the target machine.',
+    );
   }
 }
 

@@ -11,8 +11,12 @@ export function repoRoot(from = __dirname): string {
   }
 }
 
-export function renderNginxConfig(template: string, options: { port: number; socketDir: string; errorLog: string }): string {
-  if (!template.includes('listen 9999') || !template.includes('/run/sockets/')) throw new Error('nginx.conf no longer has the "listen 9999" and "/run/sockets/" this renderer replaces');
+export function renderNginxConfig(
+  template: string,
+  options: { port: number; socketDir: string; errorLog: string },
+): string {
+  if (!template.includes('listen 9999') || !template.includes('/run/sockets/'))
+    throw new Error('nginx.conf no longer has the "listen 9999" and "/run/sockets/" this renderer replaces');
   return template
     .replace(/listen 9999/g, `listen ${options.port}`)
     .replace(/\/run\/sockets\//g, `${options.socketDir.replace(/\/$/, '')}/`)

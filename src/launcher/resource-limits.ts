@@ -38,7 +38,8 @@ const ROOT = '/sys/fs/cgroup';
 
 /** Where this process sits in each v1 hierarchy, or why limits cannot be applied here. */
 function ownGroups(): Record<Controller, string> | string {
-  if (existsSync(join(ROOT, 'cgroup.controllers'))) return 'this machine has cgroup v2 only (not supported yet: run the stack in Docker for limits)';
+  if (existsSync(join(ROOT, 'cgroup.controllers')))
+    return 'this machine has cgroup v2 only (not supported yet: run the stack in Docker for limits)';
   let lines: string[];
   try {
     lines = readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n');
@@ -77,7 +78,10 @@ export class ResourceLimits {
    * Creates one group per part under this process's own groups. Returns the reason
    * instead when the machine does not allow it (no cgroup v1, not writable).
    */
-  static create(limits: Record<PartName, PartLimit> = COMPOSE_LIMITS, name = `rinha-${process.pid}`): ResourceLimits | string {
+  static create(
+    limits: Record<PartName, PartLimit> = COMPOSE_LIMITS,
+    name = `rinha-${process.pid}`,
+  ): ResourceLimits | string {
     const own = ownGroups();
     if (typeof own === 'string') return own;
     const base = Object.fromEntries(CONTROLLERS.map((c) => [c, join(own[c], name)])) as Record<Controller, string>;
@@ -111,13 +115,17 @@ export class ResourceLimits {
    */
   adopt(part: PartName, pids: number[]): void {
     writeFileSync(join(this.base.memory, part, 'memory.limit_in_bytes'), '-1');
-    for (const pid of pids) for (const c of CONTROLLERS) writeFileSync(join(this.base[c], part, 'cgroup.procs'), String(pid));
+    for (const pid of pids)
+      for (const c of CONTROLLERS) writeFileSync(join(this.base[c], part, 'cgroup.procs'), String(pid));
   }
 
   usage(): PartUsage[] {
     return [...this.parts].map(([part, limit]) => {
       const stat = Object.fromEntries(
-        (existsSync(join(this.base.cpu, part, 'cpu.stat')) ? readFileSync(join(this.base.cpu, part, 'cpu.stat'), 'utf8') : '')
+        (existsSync(join(this.base.cpu, part, 'cpu.stat'))
+          ? readFileSync(join(this.base.cpu, part, 'cpu.stat'), 'utf8')
+          : ''
+        )
           .trim()
           .split('\n')
           .map((l) => l.split(' ')),
@@ -164,7 +172,9 @@ export class ResourceLimits {
 
 /** The limits in one line, for logs. */
 export function describeLimits(limits: Record<PartName, PartLimit> = COMPOSE_LIMITS): string {
-  return Object.entries(limits).map(([part, l]) => `${part} ${l.cpus} CPU / ${l.memoryMb} MB`).join(', ');
+  return Object.entries(limits)
+    .map(([part, l]) => `${part} ${l.cpus} CPU / ${l.memoryMb} MB`)
+    .join(', ');
 }
 
 /** The usage as a table: CPU seconds and share of the run, throttling, peak memory against the limit. */
@@ -174,5 +184,9 @@ export function usageTable(usage: PartUsage[], seconds: number): string {
     const peakMb = u.peakMemoryBytes / 1024 / 1024;
     return `| ${u.part} | ${u.limit.cpus} | ${u.cpuSeconds.toFixed(1)} s | ${share.toFixed(3)} | ${u.throttledPeriods} / ${u.periods} | ${peakMb.toFixed(1)} MB | ${u.limit.memoryMb} MB | ${peakMb <= u.limit.memoryMb ? 'yes' : 'NO'} |`;
   });
-  return ['| part | CPU limit | CPU used | mean CPUs | throttled periods | peak memory | memory limit | within |', '|---|---|---|---|---|---|---|---|', ...rows].join('\n');
+  return [
+    '| part | CPU limit | CPU used | mean CPUs | throttled periods | peak memory | memory limit | within |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
 }

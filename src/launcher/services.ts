@@ -26,7 +26,12 @@ export async function postgresReachable(url: string): Promise<boolean> {
 }
 
 export async function redisReachable(url: string): Promise<boolean> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 2000,
+  });
   redis.on('error', () => undefined);
   try {
     await redis.connect();
@@ -53,13 +58,16 @@ export function postgresStartCommand(): string | null {
   return versions.length > 0 ? `pg_ctlcluster --skip-systemctl-redirect ${versions[0]} main start` : null;
 }
 
-export const REDIS_START_COMMAND = 'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log';
+export const REDIS_START_COMMAND =
+  'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log';
 
 export async function ensurePostgres(url: string, log: (line: string) => void = console.log): Promise<void> {
   if (await postgresReachable(url)) return;
   const command = postgresStartCommand();
   if (!isLocal(new URL(url).hostname) || !command) {
-    throw new ServiceUnavailableError(`PostgreSQL is not reachable at ${url}. Start it (on Debian: apt-get install -y postgresql, then pg_ctlcluster <version> main start) or set DATABASE_URL.`);
+    throw new ServiceUnavailableError(
+      `PostgreSQL is not reachable at ${url}. Start it (on Debian: apt-get install -y postgresql, then pg_ctlcluster <version> main start) or set DATABASE_URL.`,
+    );
   }
   log(`PostgreSQL is down; starting it: ${command}`);
   try {
@@ -67,7 +75,8 @@ export async function ensurePostgres(url: string, log: (line: string) => void = 
   } catch {
     /* it may already be starting; the check below decides */
   }
-  if (!(await waitFor(() => postgresReachable(url), 15_000))) throw new ServiceUnavailableError(`PostgreSQL did not come up at ${url} after: ${command}`);
+  if (!(await waitFor(() => postgresReachable(url), 15_000)))
+    throw new ServiceUnavailableError(`PostgreSQL did not come up at ${url} after: ${command}`);
 }
 
 export async function ensureRedis(url: string, log: (line: string) => void = console.log): Promise<void> {
@@ -80,11 +89,14 @@ export async function ensureRedis(url: string, log: (line: string) => void = con
     installed = false;
   }
   if (!isLocal(new URL(url).hostname) || !installed) {
-    throw new ServiceUnavailableError(`Redis is not reachable at ${url}. Start it (on Debian: apt-get install -y redis-server, then ${REDIS_START_COMMAND}) or set REDIS_URL.`);
+    throw new ServiceUnavailableError(
+      `Redis is not reachable at ${url}. Start it (on Debian: apt-get install -y redis-server, then ${REDIS_START_COMMAND}) or set REDIS_URL.`,
+    );
   }
   log(`Redis is down; starting it: ${REDIS_START_COMMAND}`);
   mkdirSync('/var/lib/redis', { recursive: true });
   mkdirSync('/var/log/redis', { recursive: true });
   execSync(REDIS_START_COMMAND, { stdio: 'ignore' });
-  if (!(await waitFor(() => redisReachable(url), 10_000))) throw new ServiceUnavailableError(`Redis did not come up at ${url} after: ${REDIS_START_COMMAND}`);
+  if (!(await waitFor(() => redisReachable(url), 10_000)))
+    throw new ServiceUnavailableError(`Redis did not come up at ${url} after: ${REDIS_START_COMMAND}`);
 }

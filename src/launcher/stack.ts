@@ -66,7 +66,8 @@ const INSTANCES = ['app1', 'app2'];
 export const INSTANCE_NODE_FLAGS = ['--max-old-space-size=56', '--max-semi-space-size=2'];
 
 function nginxBinary(): string {
-  for (const candidate of ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx']) if (existsSync(candidate)) return candidate;
+  for (const candidate of ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx'])
+    if (existsSync(candidate)) return candidate;
   throw new Error('nginx is not installed: apt-get update && apt-get install -y nginx');
 }
 
@@ -93,7 +94,9 @@ function pidsNamed(name: string): number[] {
 }
 
 function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((r) => child.once('exit', () => r()));
 }
 
 /** SIGTERM, then SIGKILL after a grace period. */
@@ -124,7 +127,8 @@ export async function startStack(overrides: Partial<StackOptions> = {}): Promise
     await Promise.all(simulators.map((s) => s.close()));
     limits?.remove();
   };
-  const limited = (part: 'nginx' | 'app1' | 'app2', command: string, args: string[]): [string, string[]] => (limits ? limits.wrap(part, command, args) : [command, args]);
+  const limited = (part: 'nginx' | 'app1' | 'app2', command: string, args: string[]): [string, string[]] =>
+    limits ? limits.wrap(part, command, args) : [command, args];
 
   try {
     await ensurePostgres(o.databaseUrl, o.log);
@@ -136,7 +140,9 @@ export async function startStack(overrides: Partial<StackOptions> = {}): Promise
         limits = created;
         limits.adopt('postgres', pidsNamed('postgres'));
         limits.adopt('redis', pidsNamed('redis-server'));
-        o.log(`compose limits applied (cgroups): ${describeLimits()} (Postgres and Redis: CPU limited, memory measured)`);
+        o.log(
+          `compose limits applied (cgroups): ${describeLimits()} (Postgres and Redis: CPU limited, memory measured)`,
+        );
       }
     }
 
@@ -148,10 +154,17 @@ export async function startStack(overrides: Partial<StackOptions> = {}): Promise
       o.log(`processor simulators: default ${processors.default}, fallback ${processors.fallback}`);
     }
 
-    const instances = INSTANCES.map((name) => ({ name, socket: join(runDir, `${name}.sock`), pid: undefined as number | undefined }));
+    const instances = INSTANCES.map((name) => ({
+      name,
+      socket: join(runDir, `${name}.sock`),
+      pid: undefined as number | undefined,
+    }));
     for (const instance of instances) {
       rmSync(instance.socket, { force: true });
-      const [command, args] = limited(instance.name as 'app1' | 'app2', process.execPath, [...INSTANCE_NODE_FLAGS, main]);
+      const [command, args] = limited(instance.name as 'app1' | 'app2', process.execPath, [
+        ...INSTANCE_NODE_FLAGS,
+        main,
+      ]);
       const child = spawn(command, args, {
         env: {
           ...process.env,
@@ -174,8 +187,18 @@ export async function startStack(overrides: Partial<StackOptions> = {}): Promise
     await until(() => instances.every((i) => existsSync(i.socket)), 20_000, 'both app instances to listen');
 
     const nginxConf = join(runDir, 'nginx.conf');
-    writeFileSync(nginxConf, nativeNginxConfig({ port: o.port, socketDir: runDir, errorLog: join(runDir, 'nginx-error.log') }));
-    const [command, args] = limited('nginx', nginxBinary(), ['-p', runDir, '-c', nginxConf, '-g', `daemon off; pid ${join(runDir, 'nginx.pid')};`]);
+    writeFileSync(
+      nginxConf,
+      nativeNginxConfig({ port: o.port, socketDir: runDir, errorLog: join(runDir, 'nginx-error.log') }),
+    );
+    const [command, args] = limited('nginx', nginxBinary(), [
+      '-p',
+      runDir,
+      '-c',
+      nginxConf,
+      '-g',
+      `daemon off; pid ${join(runDir, 'nginx.pid')};`,
+    ]);
     const started = spawn(command, args, { stdio: ['ignore', o.output, o.output] });
     nginx = started;
     started.once('exit', (code, signal) => o.log(`nginx exited (${signal ?? code})`));
@@ -183,8 +206,16 @@ export async function startStack(overrides: Partial<StackOptions> = {}): Promise
     const url = `http://127.0.0.1:${o.port}`;
     await until(
       async () => {
-        if (started.exitCode !== null) throw new Error(`nginx exited with ${started.exitCode}: see ${join(runDir, 'nginx-error.log')}`);
-        const statuses = await Promise.all(INSTANCES.map((name) => fetch(`${url}/instances/${name}/health`).then((r) => r.status, () => 0)));
+        if (started.exitCode !== null)
+          throw new Error(`nginx exited with ${started.exitCode}: see ${join(runDir, 'nginx-error.log')}`);
+        const statuses = await Promise.all(
+          INSTANCES.map((name) =>
+            fetch(`${url}/instances/${name}/health`).then(
+              (r) => r.status,
+              () => 0,
+            ),
+          ),
+        );
         return statuses.every((s) => s === 200);
       },
       20_000,

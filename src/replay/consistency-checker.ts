@@ -18,20 +18,28 @@ interface BackendSummary {
   fallback: { totalRequests: number };
 }
 
-export async function checkConsistency(client: TimedClient, admin: ProcessorsAdmin, backendUrl: string, t: number, now = new Date()): Promise<ConsistencyCheck> {
+export async function checkConsistency(
+  client: TimedClient,
+  admin: ProcessorsAdmin,
+  backendUrl: string,
+  t: number,
+  now = new Date(),
+): Promise<ConsistencyCheck> {
   const from = new Date(now.getTime() - 15_000).toISOString();
   const to = new Date(now.getTime() - 2_000).toISOString();
   const [d, f, ours] = await Promise.all([
     admin.summary('default', from, to),
     admin.summary('fallback', from, to),
-    client.send('summary', `${backendUrl}/payments-summary?from=${from}&to=${to}`, 'GET', 1500).then((r): BackendSummary => {
-      try {
-        if (r.status === 200) return JSON.parse(r.body) as BackendSummary;
-      } catch {
-        /* falls through to zeros, as the official test does */
-      }
-      return { default: { totalRequests: 0 }, fallback: { totalRequests: 0 } };
-    }),
+    client
+      .send('summary', `${backendUrl}/payments-summary?from=${from}&to=${to}`, 'GET', 1500)
+      .then((r): BackendSummary => {
+        try {
+          if (r.status === 200) return JSON.parse(r.body) as BackendSummary;
+        } catch {
+          /* falls through to zeros, as the official test does */
+        }
+        return { default: { totalRequests: 0 }, fallback: { totalRequests: 0 } };
+      }),
   ]);
   const check = {
     t,
@@ -41,6 +49,7 @@ export async function checkConsistency(client: TimedClient, admin: ProcessorsAdm
     theirs: { default: d.totalRequests, fallback: f.totalRequests },
     inconsistencies: 0,
   };
-  check.inconsistencies = Math.abs(check.ours.default - check.theirs.default) + Math.abs(check.ours.fallback - check.theirs.fallback);
+  check.inconsistencies =
+    Math.abs(check.ours.default - check.theirs.default) + Math.abs(check.ours.fallback - check.theirs.fallback);
   return check;
 }

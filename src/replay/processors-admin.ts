@@ -14,43 +14,91 @@ export interface AdminSummary {
 const EMPTY: AdminSummary = { totalRequests: 0, totalAmount: 0, totalFee: 0, feePerTransaction: 0 };
 
 export class ProcessorsAdmin {
-  constructor(private readonly client: TimedClient, private readonly urls: Record<ProcessorName, string>, private readonly token: string, private readonly timeoutMs = 1500) {}
+  constructor(
+    private readonly client: TimedClient,
+    private readonly urls: Record<ProcessorName, string>,
+    private readonly token: string,
+    private readonly timeoutMs = 1500,
+  ) {}
 
   private headers(token = this.token) {
     return { 'x-rinha-token': token };
   }
 
   private async must(p: ProcessorName, what: string, status: number, expected: number): Promise<void> {
-    if (status !== expected) throw new Error(`${what} on the ${p} processor (${this.urls[p]}) answered ${status}, expected ${expected}`);
+    if (status !== expected)
+      throw new Error(`${what} on the ${p} processor (${this.urls[p]}) answered ${status}, expected ${expected}`);
   }
 
   /** As the official setup does: the initial token 123 sets the token of this run. */
   async setToken(p: ProcessorName, initialToken = '123'): Promise<void> {
-    const r = await this.client.send('admin', `${this.urls[p]}/admin/configurations/token`, 'PUT', this.timeoutMs, JSON.stringify({ token: this.token }), this.headers(initialToken));
+    const r = await this.client.send(
+      'admin',
+      `${this.urls[p]}/admin/configurations/token`,
+      'PUT',
+      this.timeoutMs,
+      JSON.stringify({ token: this.token }),
+      this.headers(initialToken),
+    );
     // A processor whose token was already changed refuses the initial one: try with ours.
     if (r.status === 401) {
-      const again = await this.client.send('admin', `${this.urls[p]}/admin/configurations/token`, 'PUT', this.timeoutMs, JSON.stringify({ token: this.token }), this.headers());
+      const again = await this.client.send(
+        'admin',
+        `${this.urls[p]}/admin/configurations/token`,
+        'PUT',
+        this.timeoutMs,
+        JSON.stringify({ token: this.token }),
+        this.headers(),
+      );
       return this.must(p, 'PUT token', again.status, 204);
     }
     await this.must(p, 'PUT token', r.status, 204);
   }
 
   async purge(p: ProcessorName): Promise<void> {
-    const r = await this.client.send('admin', `${this.urls[p]}/admin/purge-payments`, 'POST', this.timeoutMs, undefined, this.headers());
+    const r = await this.client.send(
+      'admin',
+      `${this.urls[p]}/admin/purge-payments`,
+      'POST',
+      this.timeoutMs,
+      undefined,
+      this.headers(),
+    );
     await this.must(p, 'purge', r.status, 200);
   }
 
   async apply(p: ProcessorName, condition: ProcessorCondition): Promise<void> {
-    const d = await this.client.send('admin', `${this.urls[p]}/admin/configurations/delay`, 'PUT', this.timeoutMs, JSON.stringify({ delay: condition.delay }), this.headers());
+    const d = await this.client.send(
+      'admin',
+      `${this.urls[p]}/admin/configurations/delay`,
+      'PUT',
+      this.timeoutMs,
+      JSON.stringify({ delay: condition.delay }),
+      this.headers(),
+    );
     await this.must(p, 'PUT delay', d.status, 200);
-    const f = await this.client.send('admin', `${this.urls[p]}/admin/configurations/failure`, 'PUT', this.timeoutMs, JSON.stringify({ failure: condition.failure }), this.headers());
+    const f = await this.client.send(
+      'admin',
+      `${this.urls[p]}/admin/configurations/failure`,
+      'PUT',
+      this.timeoutMs,
+      JSON.stringify({ failure: condition.failure }),
+      this.headers(),
+    );
     await this.must(p, 'PUT failure', f.status, 200);
   }
 
   /** The summary for [from, to]; zeros when it does not answer 200 (as the official test does). */
   async summary(p: ProcessorName, from?: string, to?: string): Promise<AdminSummary> {
     const q = from && to ? `?from=${from}&to=${to}` : '';
-    const r = await this.client.send('admin', `${this.urls[p]}/admin/payments-summary${q}`, 'GET', this.timeoutMs, undefined, this.headers());
+    const r = await this.client.send(
+      'admin',
+      `${this.urls[p]}/admin/payments-summary${q}`,
+      'GET',
+      this.timeoutMs,
+      undefined,
+      this.headers(),
+    );
     if (r.status !== 200) return EMPTY;
     try {
       return JSON.parse(r.body) as AdminSummary;

@@ -14,7 +14,10 @@ export interface ProgressState {
 export class Progress {
   private lastPlain = -Infinity;
 
-  constructor(private readonly out: NodeJS.WriteStream | { isTTY?: boolean; write(s: string): unknown } = process.stdout, private readonly live = Boolean(out.isTTY) && !process.env.CI) {}
+  constructor(
+    private readonly out: NodeJS.WriteStream | { isTTY?: boolean; write(s: string): unknown } = process.stdout,
+    private readonly live = Boolean(out.isTTY) && !process.env.CI,
+  ) {}
 
   line(s: ProgressState): string {
     return `t=${s.t.toFixed(0).padStart(3)}/${s.durationS.toFixed(0)}s  vus=${String(s.vus).padStart(3)}  ${s.ratePerS.toFixed(0).padStart(4)} req/s  p99=${s.p99Ms.toFixed(2)}ms  errors=${s.errors}  inconsistencies=${s.inconsistencies}  stage: ${s.stage}`;

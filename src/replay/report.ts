@@ -38,24 +38,39 @@ function esc(s: string): string {
   return s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-export function lineChart(title: string, series: Series[], opts: { xMax: number; yLabel: string; log?: boolean; stages: number[] }): string {
+export function lineChart(
+  title: string,
+  series: Series[],
+  opts: { xMax: number; yLabel: string; log?: boolean; stages: number[] },
+): string {
   const all = series.flatMap((s) => s.points.map((p) => p[1])).filter((v) => Number.isFinite(v));
   const yMaxRaw = all.length > 0 ? Math.max(...all) : 1;
   const yMin = opts.log ? 0.05 : 0;
   const yMax = opts.log ? Math.max(1, yMaxRaw) * 1.2 : Math.max(1, yMaxRaw) * 1.1;
   const fy = (v: number) => {
-    const frac = opts.log ? (Math.log10(Math.max(v, yMin)) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin)) : (v - yMin) / (yMax - yMin);
+    const frac = opts.log
+      ? (Math.log10(Math.max(v, yMin)) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin))
+      : (v - yMin) / (yMax - yMin);
     return PAD.top + (1 - Math.min(1, Math.max(0, frac))) * (H - PAD.top - PAD.bottom);
   };
   const fx = (t: number) => PAD.left + (t / opts.xMax) * (W - PAD.left - PAD.right);
-  const ticks = opts.log ? [0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000].filter((v) => v <= yMax) : [0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(yMax * f));
+  const ticks = opts.log
+    ? [0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000].filter((v) => v <= yMax)
+    : [0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(yMax * f));
   const parts: string[] = [`<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${esc(title)}">`];
-  for (const v of ticks) parts.push(`<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${fy(v)}" y2="${fy(v)}" class="grid"/><text x="${PAD.left - 6}" y="${fy(v) + 4}" class="tick" text-anchor="end">${v}</text>`);
-  for (const s of opts.stages) parts.push(`<line x1="${fx(s)}" x2="${fx(s)}" y1="${PAD.top}" y2="${H - PAD.bottom}" class="stage"/>`);
-  for (let t = 0; t <= opts.xMax; t += opts.xMax > 100 ? 30 : Math.max(1, Math.round(opts.xMax / 10))) parts.push(`<text x="${fx(t)}" y="${H - 8}" class="tick" text-anchor="middle">${t}s</text>`);
+  for (const v of ticks)
+    parts.push(
+      `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${fy(v)}" y2="${fy(v)}" class="grid"/><text x="${PAD.left - 6}" y="${fy(v) + 4}" class="tick" text-anchor="end">${v}</text>`,
+    );
+  for (const s of opts.stages)
+    parts.push(`<line x1="${fx(s)}" x2="${fx(s)}" y1="${PAD.top}" y2="${H - PAD.bottom}" class="stage"/>`);
+  for (let t = 0; t <= opts.xMax; t += opts.xMax > 100 ? 30 : Math.max(1, Math.round(opts.xMax / 10)))
+    parts.push(`<text x="${fx(t)}" y="${H - 8}" class="tick" text-anchor="middle">${t}s</text>`);
   for (const s of series) {
     if (s.points.length === 0) continue;
-    parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="1.5" points="${s.points.map(([x, y]) => `${fx(x).toFixed(1)},${fy(y).toFixed(1)}`).join(' ')}"/>`);
+    parts.push(
+      `<polyline fill="none" stroke="${s.color}" stroke-width="1.5" points="${s.points.map(([x, y]) => `${fx(x).toFixed(1)},${fy(y).toFixed(1)}`).join(' ')}"/>`,
+    );
   }
   parts.push(`<text x="${PAD.left}" y="${PAD.top - 2}" class="tick">${esc(opts.yLabel)}</text></svg>`);
   const legend = series.map((s) => `<span><i style="background:${s.color}"></i>${esc(s.name)}</span>`).join('');
@@ -63,12 +78,22 @@ export function lineChart(title: string, series: Series[], opts: { xMax: number;
 }
 
 /** Payment latencies and counts per whole second. */
-export function perSecond(samples: Sample[], durationS: number): { t: number; count: number; p50: number; p90: number; p99: number }[] {
+export function perSecond(
+  samples: Sample[],
+  durationS: number,
+): { t: number; count: number; p50: number; p90: number; p99: number }[] {
   const buckets: number[][] = Array.from({ length: Math.ceil(durationS) + 1 }, () => []);
-  for (const s of samples) if (s.kind === 'payment' && s.ok) buckets[Math.min(buckets.length - 1, Math.floor(s.t))].push(s.ms);
+  for (const s of samples)
+    if (s.kind === 'payment' && s.ok) buckets[Math.min(buckets.length - 1, Math.floor(s.t))].push(s.ms);
   return buckets.map((b, t) => {
     const sorted = b.sort((x, y) => x - y);
-    return { t, count: b.length, p50: k6Percentile(sorted, 50), p90: k6Percentile(sorted, 90), p99: k6Percentile(sorted, 99) };
+    return {
+      t,
+      count: b.length,
+      p50: k6Percentile(sorted, 50),
+      p90: k6Percentile(sorted, 90),
+      p99: k6Percentile(sorted, 99),
+    };
   });
 }
 
@@ -92,16 +117,31 @@ export function renderReport(input: ReportInput): string {
     ['p99', `${r.p99.valor} (bonus ${r.p99.bonus})`],
     ['inconsistencies', `${r.multa.composicao.num_inconsistencias} (fine ${r.multa.porcentagem * 100}%)`],
     ['lag', `${r.lag.lag} (requested ${r.lag.num_pagamentos_solicitados}, recorded ${r.lag.num_pagamentos_total})`],
-    ['default', `${r.pagamentos_realizados_default.num_pagamentos} payments, ${r.pagamentos_realizados_default.total_bruto}`],
-    ['fallback', `${r.pagamentos_realizados_fallback.num_pagamentos} payments, ${r.pagamentos_realizados_fallback.total_bruto}`],
-    ['share to default', `${((r.pagamentos_realizados_default.num_pagamentos / Math.max(1, r.lag.num_pagamentos_total)) * 100).toFixed(1)}%${input.oracleDefaultShare === undefined ? '' : ` (an oracle knowing the stages: ${(input.oracleDefaultShare * 100).toFixed(1)}%)`}`],
+    [
+      'default',
+      `${r.pagamentos_realizados_default.num_pagamentos} payments, ${r.pagamentos_realizados_default.total_bruto}`,
+    ],
+    [
+      'fallback',
+      `${r.pagamentos_realizados_fallback.num_pagamentos} payments, ${r.pagamentos_realizados_fallback.total_bruto}`,
+    ],
+    [
+      'share to default',
+      `${((r.pagamentos_realizados_default.num_pagamentos / Math.max(1, r.lag.num_pagamentos_total)) * 100).toFixed(1)}%${input.oracleDefaultShare === undefined ? '' : ` (an oracle knowing the stages: ${(input.oracleDefaultShare * 100).toFixed(1)}%)`}`,
+    ],
     ['failed POSTs', String(r.pagamentos_solicitados.qtd_falha)],
   ];
   const stageRows = scenario.stages
-    .map((s) => `<tr><td>${s.atS.toFixed(1)} s</td><td>${s.default.delay} ms${s.default.failure ? ', failing' : ''}</td><td>${s.fallback.delay} ms${s.fallback.failure ? ', failing' : ''}</td></tr>`)
+    .map(
+      (s) =>
+        `<tr><td>${s.atS.toFixed(1)} s</td><td>${s.default.delay} ms${s.default.failure ? ', failing' : ''}</td><td>${s.fallback.delay} ms${s.fallback.failure ? ', failing' : ''}</td></tr>`,
+    )
     .join('');
   const checkRows = input.checks
-    .map((c) => `<tr class="${c.inconsistencies > 0 ? 'bad' : ''}"><td>${c.t.toFixed(1)} s</td><td>${c.ours.default} / ${c.theirs.default}</td><td>${c.ours.fallback} / ${c.theirs.fallback}</td><td>${c.inconsistencies}</td></tr>`)
+    .map(
+      (c) =>
+        `<tr class="${c.inconsistencies > 0 ? 'bad' : ''}"><td>${c.t.toFixed(1)} s</td><td>${c.ours.default} / ${c.theirs.default}</td><td>${c.ours.fallback} / ${c.theirs.fallback}</td><td>${c.inconsistencies}</td></tr>`,
+    )
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Replay: ${esc(r.total_liquido.toFixed(2))}</title>
@@ -116,16 +156,24 @@ table{border-collapse:collapse}td,th{padding:.2rem .8rem .2rem 0;text-align:left
 <h1>Official scenario replayed against ${esc(input.backendUrl)}</h1>
 <p class="score">score ${r.total_liquido.toFixed(2)}</p>
 <p>${scenario.durationS} s, up to ${scenario.maxVus} virtual users, ${r.timestamp}. Dashed lines: stage changes.</p>
-${lineChart('Latency of POST /payments, per second', [
+${lineChart(
+  'Latency of POST /payments, per second',
+  [
     { name: 'p50', color: '#4c78a8', points: secs.map((s) => [s.t, s.p50]) },
     { name: 'p90', color: '#f58518', points: secs.map((s) => [s.t, s.p90]) },
     { name: 'p99', color: '#e45756', points: secs.map((s) => [s.t, s.p99]) },
-  ], { xMax, yLabel: 'ms (log)', log: true, stages })}
+  ],
+  { xMax, yLabel: 'ms (log)', log: true, stages },
+)}
 ${lineChart('Requests per second', [{ name: 'POST /payments answered 2xx', color: '#54a24b', points: secs.map((s) => [s.t, s.count]) }], { xMax, yLabel: 'req/s', stages })}
-${lineChart('Payments recorded per second, by processor', [
+${lineChart(
+  'Payments recorded per second, by processor',
+  [
     { name: 'default', color: '#4c78a8', points: rates.map((p) => [p.t, p.default]) },
     { name: 'fallback', color: '#e45756', points: rates.map((p) => [p.t, p.fallback]) },
-  ], { xMax, yLabel: 'payments/s', stages })}
+  ],
+  { xMax, yLabel: 'payments/s', stages },
+)}
 <h2>Score</h2><table>${scoreRows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>
 <h2>Stages</h2><table><tr><th>at</th><th>default</th><th>fallback</th></tr>${stageRows}</table>
 <h2>Consistency checks (ours / processor)</h2><table><tr><th>at</th><th>default</th><th>fallback</th><th>inconsistencies</th></tr>${checkRows}</table>

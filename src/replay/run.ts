@@ -52,7 +52,6 @@ export interface ReplayResult {
   resultsPath: string;
 }
 
-
 function describe(scenario: Scenario, t: number): string {
   const s = stageAt(scenario, t);
   if (!s) return 'warm-up';
@@ -85,7 +84,9 @@ export async function runReplay(overrides: Partial<ReplayOptions> = {}): Promise
   const checks: ConsistencyCheck[] = [];
   const timeline: TimelinePoint[] = [];
   const background: Promise<unknown>[] = [];
-  o.progress.say(`replaying ${scenario.durationS} s with up to ${scenario.maxVus} virtual users against ${o.backendUrl}`);
+  o.progress.say(
+    `replaying ${scenario.durationS} s with up to ${scenario.maxVus} virtual users against ${o.backendUrl}`,
+  );
 
   // Stage changes at their times.
   for (const stage of scenario.stages) {
@@ -105,7 +106,10 @@ export async function runReplay(overrides: Partial<ReplayOptions> = {}): Promise
         const t = (Date.now() - startedAt) / 1000;
         const check = await checkConsistency(client, admin, o.backendUrl, t);
         checks.push(check);
-        if (check.inconsistencies > 0) o.progress.say(`t=${t.toFixed(1)}s INCONSISTENT: default ours ${check.ours.default} vs ${check.theirs.default}, fallback ours ${check.ours.fallback} vs ${check.theirs.fallback}`);
+        if (check.inconsistencies > 0)
+          o.progress.say(
+            `t=${t.toFixed(1)}s INCONSISTENT: default ours ${check.ours.default} vs ${check.theirs.default}, fallback ours ${check.ours.fallback} vs ${check.theirs.fallback}`,
+          );
         await sleep(scenario.checkEveryS * 1000);
       }
     })(),
@@ -114,7 +118,9 @@ export async function runReplay(overrides: Partial<ReplayOptions> = {}): Promise
   // For the report: where payments went, once a second (not counted in the score).
   const timelineTimer = setInterval(() => {
     const t = (Date.now() - startedAt) / 1000;
-    Promise.all([admin.summary('default'), admin.summary('fallback')]).then(([d, f]) => timeline.push({ t, default: d.totalRequests, fallback: f.totalRequests }));
+    Promise.all([admin.summary('default'), admin.summary('fallback')]).then(([d, f]) =>
+      timeline.push({ t, default: d.totalRequests, fallback: f.totalRequests }),
+    );
   }, 1000);
   const progressTimer = setInterval(() => {
     const t = (Date.now() - startedAt) / 1000;
@@ -142,7 +148,10 @@ export async function runReplay(overrides: Partial<ReplayOptions> = {}): Promise
   // teardown(): the processors' summaries for the last 6 minutes.
   const to = new Date();
   const from = new Date(to.getTime() - 360_000);
-  const [d, f] = await Promise.all([admin.summary('default', from.toISOString(), to.toISOString()), admin.summary('fallback', from.toISOString(), to.toISOString())]);
+  const [d, f] = await Promise.all([
+    admin.summary('default', from.toISOString(), to.toISOString()),
+    admin.summary('fallback', from.toISOString(), to.toISOString()),
+  ]);
   timeline.push({ t: (Date.now() - startedAt) / 1000, default: d.totalRequests, fallback: f.totalRequests });
   await client.close();
 
@@ -163,14 +172,27 @@ export async function runReplay(overrides: Partial<ReplayOptions> = {}): Promise
   const resultsPath = join(outDir, 'final-results.json');
   const reportPath = join(outDir, 'report.html');
   writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(reportPath, renderReport({ scenario, samples, timeline, checks, results, backendUrl: o.backendUrl, oracleDefaultShare: oracleDefaultShare(scenario, o.horizonMs) }));
+  writeFileSync(
+    reportPath,
+    renderReport({
+      scenario,
+      samples,
+      timeline,
+      checks,
+      results,
+      backendUrl: o.backendUrl,
+      oracleDefaultShare: oracleDefaultShare(scenario, o.horizonMs),
+    }),
+  );
   o.progress.say(
     `score ${results.total_liquido.toFixed(2)}: bruto ${results.total_bruto}, taxas ${results.total_taxas}, p99 ${results.p99.valor} (bonus ${results.p99.bonus}), ` +
       `inconsistencies ${results.multa.composicao.num_inconsistencias}, lag ${results.lag.lag}, default ${d.totalRequests} / fallback ${f.totalRequests}`,
   );
   const defaultShare = d.totalRequests / Math.max(1, d.totalRequests + f.totalRequests);
   const oracle = oracleDefaultShare(scenario, o.horizonMs);
-  o.progress.say(`default share ${(defaultShare * 100).toFixed(1)}%, oracle ${(oracle * 100).toFixed(1)}% (ratio ${(defaultShare / oracle).toFixed(3)})`);
+  o.progress.say(
+    `default share ${(defaultShare * 100).toFixed(1)}%, oracle ${(oracle * 100).toFixed(1)}% (ratio ${(defaultShare / oracle).toFixed(3)})`,
+  );
   o.progress.say(`wrote ${resultsPath} and ${reportPath}`);
   return { results, checks, samples, reportPath, resultsPath, defaultShare, oracleDefaultShare: oracle };
 }

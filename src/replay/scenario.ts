@@ -27,7 +27,11 @@ export interface Scenario {
   clientTimeoutMs: number;
 }
 
-const at = (atS: number, dd: number, df: boolean, fd: number, ff: boolean): Stage => ({ atS, default: { delay: dd, failure: df }, fallback: { delay: fd, failure: ff } });
+const at = (atS: number, dd: number, df: boolean, fd: number, ff: boolean): Stage => ({
+  atS,
+  default: { delay: dd, failure: df },
+  fallback: { delay: fd, failure: ff },
+});
 
 /** rinha-test/rinha-final.js, stage_00 to stage_09. */
 export const OFFICIAL_STAGES: Stage[] = [
@@ -43,7 +47,15 @@ export const OFFICIAL_STAGES: Stage[] = [
   at(270, 2000, false, 0, false),
 ];
 
-export const OFFICIAL: Scenario = { durationS: 300, maxVus: 603, stages: OFFICIAL_STAGES, checkEveryS: 10, vuSleepS: 1, amount: 20.05, clientTimeoutMs: 1500 };
+export const OFFICIAL: Scenario = {
+  durationS: 300,
+  maxVus: 603,
+  stages: OFFICIAL_STAGES,
+  checkEveryS: 10,
+  vuSleepS: 1,
+  amount: 20.05,
+  clientTimeoutMs: 1500,
+};
 
 /** The official scenario shortened: duration, peak VUs, stage times and check interval scale together. */
 export function scaledScenario(scale: number, maxVus?: number): Scenario {

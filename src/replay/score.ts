@@ -23,7 +23,7 @@ export interface ScoreInput {
 /** Rounds half away from zero to `places` decimals, like Big.js' default round(). */
 export function round(value: number, places: number): number {
   const f = 10 ** places;
-  return Math.sign(value) * Math.round(Math.abs(value) * f + 1e-9) / f;
+  return (Math.sign(value) * Math.round(Math.abs(value) * f + 1e-9)) / f;
 }
 
 // Exact decimal arithmetic on amounts with few decimals: through integers of 1e-6.
@@ -42,25 +42,58 @@ export function finalResults(input: ScoreInput) {
   const recorded = input.default.totalRequests + input.fallback.totalRequests;
   const lag = input.paymentsSucceeded - recorded;
   const liquidPartial = fromMicro(micro(totalBruto) - micro(totalFee));
-  const liquid = fromMicro(micro(liquidPartial) + Math.round(micro(liquidPartial) * bonus) - Math.round(micro(liquidPartial) * fine));
+  const liquid = fromMicro(
+    micro(liquidPartial) + Math.round(micro(liquidPartial) * bonus) - Math.round(micro(liquidPartial) * fine),
+  );
   return {
     timestamp: input.timestamp ?? new Date().toISOString(),
     participante: input.participant,
     total_liquido: liquid,
     total_bruto: totalBruto,
     total_taxas: totalFee,
-    descricao: "'total_liquido' is the final score (the profit): total_liquido + (total_liquido * p99.bonus) - (total_liquido * multa.porcentagem)",
-    p99: { valor: `${p99}ms`, bonus: `${round(bonus * 100, 6)}%`, max_requests: input.maxRequests, descricao: 'bonus = max((11 - p99.valor) * 0.02, 0)' },
+    descricao:
+      "'total_liquido' is the final score (the profit): total_liquido + (total_liquido * p99.bonus) - (total_liquido * multa.porcentagem)",
+    p99: {
+      valor: `${p99}ms`,
+      bonus: `${round(bonus * 100, 6)}%`,
+      max_requests: input.maxRequests,
+      descricao: 'bonus = max((11 - p99.valor) * 0.02, 0)',
+    },
     multa: {
       porcentagem: fine,
       total: fromMicro(Math.round(micro(liquidPartial) * fine)),
-      composicao: { num_inconsistencias: input.inconsistencies, descricao: "If 'num_inconsistencias' > 0, a 35% fine." },
+      composicao: {
+        num_inconsistencias: input.inconsistencies,
+        descricao: "If 'num_inconsistencias' > 0, a 35% fine.",
+      },
     },
-    caixa_dois: { detectado: lag < 0, descricao: "A negative 'lag' means more payments were recorded than requested: disqualified." },
-    lag: { num_pagamentos_total: recorded, num_pagamentos_solicitados: input.paymentsSucceeded, lag, descricao: 'Successful POSTs minus payments the processors recorded: payments still queued at the end.' },
-    pagamentos_solicitados: { qtd_sucesso: input.paymentsSucceeded, qtd_falha: input.paymentsFailed, descricao: "'qtd_sucesso': POST /payments answered 2xx; 'qtd_falha': the others." },
-    pagamentos_realizados_default: { total_bruto: input.default.totalAmount, num_pagamentos: input.default.totalRequests, total_taxas: defaultFee, descricao: 'What the default processor recorded.' },
-    pagamentos_realizados_fallback: { total_bruto: input.fallback.totalAmount, num_pagamentos: input.fallback.totalRequests, total_taxas: fallbackFee, descricao: 'What the fallback processor recorded.' },
+    caixa_dois: {
+      detectado: lag < 0,
+      descricao: "A negative 'lag' means more payments were recorded than requested: disqualified.",
+    },
+    lag: {
+      num_pagamentos_total: recorded,
+      num_pagamentos_solicitados: input.paymentsSucceeded,
+      lag,
+      descricao: 'Successful POSTs minus payments the processors recorded: payments still queued at the end.',
+    },
+    pagamentos_solicitados: {
+      qtd_sucesso: input.paymentsSucceeded,
+      qtd_falha: input.paymentsFailed,
+      descricao: "'qtd_sucesso': POST /payments answered 2xx; 'qtd_falha': the others.",
+    },
+    pagamentos_realizados_default: {
+      total_bruto: input.default.totalAmount,
+      num_pagamentos: input.default.totalRequests,
+      total_taxas: defaultFee,
+      descricao: 'What the default processor recorded.',
+    },
+    pagamentos_realizados_fallback: {
+      total_bruto: input.fallback.totalAmount,
+      num_pagamentos: input.fallback.totalRequests,
+      total_taxas: fallbackFee,
+      descricao: 'What the fallback processor recorded.',
+    },
   };
 }
 

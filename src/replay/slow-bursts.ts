@@ -29,5 +29,10 @@ export function slowBursts(answers: TimedAnswer[], thresholdMs: number, gapMs = 
     previous = a.sentAt;
   }
   const inBig = sizes.filter((n) => n >= 3).reduce((sum, n) => sum + n, 0);
-  return { slow: slow.length, bursts: sizes.length, largest: Math.max(0, ...sizes), inBurstsOf3: slow.length === 0 ? 0 : inBig / slow.length };
+  return {
+    slow: slow.length,
+    bursts: sizes.length,
+    largest: Math.max(0, ...sizes),
+    inBurstsOf3: slow.length === 0 ? 0 : inBig / slow.length,
+  };
 }

@@ -25,7 +25,14 @@ interface Route {
 }
 
 /** Sends requests and times them; the same signature for the shared pools and for one VU's connections. */
-export type Send = (kind: RequestKind, url: string, method: 'GET' | 'POST' | 'PUT', timeoutMs: number, body?: string, headers?: Record<string, string>) => Promise<Answer>;
+export type Send = (
+  kind: RequestKind,
+  url: string,
+  method: 'GET' | 'POST' | 'PUT',
+  timeoutMs: number,
+  body?: string,
+  headers?: Record<string, string>,
+) => Promise<Answer>;
 
 export class TimedClient {
   private readonly pools = new Map<string, Route>();
@@ -38,7 +45,10 @@ export class TimedClient {
   /** 2xx payment answers by the whole second (since the start) in which they were sent, for a live rate. */
   okPaymentsBySecond: number[] = [];
 
-  constructor(private readonly startedAt: () => number, private readonly connections: number) {}
+  constructor(
+    private readonly startedAt: () => number,
+    private readonly connections: number,
+  ) {}
 
   /** Every request timed so far, as objects (made on each call: read it once, after a run). */
   get samples(): Sample[] {
@@ -48,7 +58,10 @@ export class TimedClient {
   private pool(origin: string): Route {
     let route = this.pools.get(origin);
     if (!route) {
-      route = { dispatcher: new Pool(origin, { connections: this.connections, pipelining: 1, keepAliveTimeout: 60_000 }), connectedAt: 0 };
+      route = {
+        dispatcher: new Pool(origin, { connections: this.connections, pipelining: 1, keepAliveTimeout: 60_000 }),
+        connectedAt: 0,
+      };
       this.pools.set(origin, route);
     }
     return route;
@@ -71,7 +84,11 @@ export class TimedClient {
       const u = new URL(url);
       let route = routes.get(u.origin);
       if (!route) {
-        const client = new Client(u.origin, { pipelining: 1, keepAliveTimeout: 60_000, ...(socketPath ? { connect: { socketPath } } : {}) });
+        const client = new Client(u.origin, {
+          pipelining: 1,
+          keepAliveTimeout: 60_000,
+          ...(socketPath ? { connect: { socketPath } } : {}),
+        });
         const r: Route = { dispatcher: client, connectedAt: 0 };
         client.on('connect', () => (r.connectedAt = performance.now()));
         this.userClients.push(client);
@@ -81,7 +98,15 @@ export class TimedClient {
     };
   }
 
-  private async timed(route: Route, u: URL, kind: RequestKind, method: 'GET' | 'POST' | 'PUT', timeoutMs: number, body: string | undefined, headers: Record<string, string>): Promise<Answer> {
+  private async timed(
+    route: Route,
+    u: URL,
+    kind: RequestKind,
+    method: 'GET' | 'POST' | 'PUT',
+    timeoutMs: number,
+    body: string | undefined,
+    headers: Record<string, string>,
+  ): Promise<Answer> {
     const sentAt = performance.now();
     const t = (Date.now() - this.startedAt()) / 1000;
     // A request that waited for its connection to open started when it opened.
@@ -101,7 +126,8 @@ export class TimedClient {
       this.store.push(t, ms, kind, ok);
       if (ok) {
         this.okLatencies.add(ms);
-        if (kind === 'payment') this.okPaymentsBySecond[Math.floor(t)] = (this.okPaymentsBySecond[Math.floor(t)] ?? 0) + 1;
+        if (kind === 'payment')
+          this.okPaymentsBySecond[Math.floor(t)] = (this.okPaymentsBySecond[Math.floor(t)] ?? 0) + 1;
       }
       return { status: res.statusCode, ms, body: text };
     } catch {

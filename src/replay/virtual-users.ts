@@ -13,8 +13,13 @@ export interface PaymentTally {
   active: number;
 }
 
-
-export async function runVirtualUsers(scenario: Scenario, client: TimedClient, backendUrl: string, startedAt: number, tally: PaymentTally): Promise<void> {
+export async function runVirtualUsers(
+  scenario: Scenario,
+  client: TimedClient,
+  backendUrl: string,
+  startedAt: number,
+  tally: PaymentTally,
+): Promise<void> {
   const endsAt = startedAt + scenario.durationS * 1000;
   const body = () => JSON.stringify({ correlationId: randomUUID(), amount: scenario.amount });
   const users: Promise<void>[] = [];

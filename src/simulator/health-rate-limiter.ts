@@ -8,7 +8,11 @@ export class FixedWindowLimiter {
   private readonly queue: ((granted: boolean) => void)[] = [];
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly windowMs: number, private readonly queueLimit: number, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly windowMs: number,
+    private readonly queueLimit: number,
+    private readonly now: () => number = Date.now,
+  ) {
     this.windowStart = now();
   }
 

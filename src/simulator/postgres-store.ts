@@ -5,7 +5,10 @@ import type { PaymentStore, StoreSummary, StoredPayment } from './payment-store'
 export class PostgresPaymentStore implements PaymentStore {
   private readonly table: string;
 
-  private constructor(private readonly pool: Pool, private readonly schema: string) {
+  private constructor(
+    private readonly pool: Pool,
+    private readonly schema: string,
+  ) {
     this.table = `"${schema}".payments`;
   }
 
@@ -21,14 +24,25 @@ export class PostgresPaymentStore implements PaymentStore {
   }
 
   async insert(p: StoredPayment): Promise<'inserted' | 'duplicate'> {
-    const res = await this.pool.query(`INSERT INTO ${this.table} VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [p.correlationId, p.amountCents, new Date(p.requestedAtMs)]);
+    const res = await this.pool.query(`INSERT INTO ${this.table} VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [
+      p.correlationId,
+      p.amountCents,
+      new Date(p.requestedAtMs),
+    ]);
     return res.rowCount === 1 ? 'inserted' : 'duplicate';
   }
 
   async find(correlationId: string): Promise<StoredPayment | null> {
-    const res = await this.pool.query<{ amount_cents: string; requested_at: Date }>(`SELECT amount_cents, requested_at FROM ${this.table} WHERE correlation_id = $1`, [correlationId]);
+    const res = await this.pool.query<{ amount_cents: string; requested_at: Date }>(
+      `SELECT amount_cents, requested_at FROM ${this.table} WHERE correlation_id = $1`,
+      [correlationId],
+    );
     if (res.rows.length === 0) return null;
-    return { correlationId, amountCents: Number(res.rows[0].amount_cents), requestedAtMs: res.rows[0].requested_at.getTime() };
+    return {
+      correlationId,
+      amountCents: Number(res.rows[0].amount_cents),
+      requestedAtMs: res.rows[0].requested_at.getTime(),
+    };
   }
 
   async summary(fromMs: number | null, toMs: number | null): Promise<StoreSummary> {

@@ -30,7 +30,10 @@ const MAX_BODY = 64 * 1024;
 function reply(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
   if (res.writableEnded || res.destroyed) return;
   const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { ...(text ? { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json' } : {}), ...headers });
+  res.writeHead(status, {
+    ...(text ? { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json' } : {}),
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -63,7 +66,6 @@ function parseTime(raw: string | null): number | null | 'invalid' {
   return Number.isNaN(ms) ? 'invalid' : ms;
 }
 
-
 /**
  * Starts a simulator. Options default to the official default processor's
  * (port 8001, fee 0.05, token 123, 5 s health window, queue of 2, memory store).
@@ -71,7 +73,9 @@ function parseTime(raw: string | null): number | null | 'invalid' {
  */
 export async function startProcessorSimulator(overrides: Partial<SimulatorOptions> = {}): Promise<RunningSimulator> {
   const options: SimulatorOptions = { ...DEFAULT_SIMULATOR_OPTIONS, ...overrides };
-  const store: PaymentStore = options.databaseUrl ? await PostgresPaymentStore.open(options.databaseUrl, options.schema) : new MemoryPaymentStore();
+  const store: PaymentStore = options.databaseUrl
+    ? await PostgresPaymentStore.open(options.databaseUrl, options.schema)
+    : new MemoryPaymentStore();
   const limiter = new FixedWindowLimiter(options.healthWindowMs, options.healthQueueLimit);
   const config = { delay: 0, failure: false, token: options.token };
   const stats = { payments: 0, healthChecks: 0, healthRejected: 0 };
@@ -82,15 +86,28 @@ export async function startProcessorSimulator(overrides: Partial<SimulatorOption
     const correlationId = body?.correlationId;
     const amount = body?.amount;
     const requestedAt = typeof body?.requestedAt === 'string' ? parseTime(body.requestedAt) : 'invalid';
-    if (typeof correlationId !== 'string' || !UUID.test(correlationId) || typeof amount !== 'number' || !Number.isFinite(amount) || typeof requestedAt !== 'number') {
+    if (
+      typeof correlationId !== 'string' ||
+      !UUID.test(correlationId) ||
+      typeof amount !== 'number' ||
+      !Number.isFinite(amount) ||
+      typeof requestedAt !== 'number'
+    ) {
       return reply(res, 400, { message: 'invalid payment' });
     }
     // Like the official endpoint filters: the delay first, then the failure, then the insert.
     const delay = config.delay;
     if (delay > 0) await sleep(delay);
     if (config.failure) return reply(res, 500, { message: 'simulated failure' });
-    const outcome = await store.insert({ correlationId: correlationId.toLowerCase(), amountCents: Math.round(amount * 100), requestedAtMs: requestedAt });
-    if (outcome === 'duplicate') return reply(res, 422, { message: `Payment could not be processed. CorrelationId already exists: ${correlationId}` });
+    const outcome = await store.insert({
+      correlationId: correlationId.toLowerCase(),
+      amountCents: Math.round(amount * 100),
+      requestedAtMs: requestedAt,
+    });
+    if (outcome === 'duplicate')
+      return reply(res, 422, {
+        message: `Payment could not be processed. CorrelationId already exists: ${correlationId}`,
+      });
     reply(res, 200, { message: 'payment processed successfully' });
   };
 
@@ -98,7 +115,9 @@ export async function startProcessorSimulator(overrides: Partial<SimulatorOption
     stats.healthChecks++;
     if (!(await limiter.acquire())) {
       stats.healthRejected++;
-      return reply(res, 429, 'Too many requests. Try again later.', { 'retry-after': String(Math.ceil(options.healthWindowMs / 1000)) });
+      return reply(res, 429, 'Too many requests. Try again later.', {
+        'retry-after': String(Math.ceil(options.healthWindowMs / 1000)),
+      });
     }
     reply(res, config.failure ? 503 : 200, { failing: config.failure, minResponseTime: config.delay });
   };
@@ -112,7 +131,12 @@ export async function startProcessorSimulator(overrides: Partial<SimulatorOption
       if (from === 'invalid' || to === 'invalid') return reply(res, 400, { message: 'invalid from/to' });
       const s = await store.summary(from, to);
       const totalAmount = s.cents / 100;
-      return reply(res, 200, { totalRequests: s.count, totalAmount, totalFee: Number((totalAmount * options.fee).toFixed(6)), feePerTransaction: options.fee });
+      return reply(res, 200, {
+        totalRequests: s.count,
+        totalAmount,
+        totalFee: Number((totalAmount * options.fee).toFixed(6)),
+        feePerTransaction: options.fee,
+      });
     }
     if (route === 'POST /admin/purge-payments') {
       await store.purge();
@@ -123,7 +147,12 @@ export async function startProcessorSimulator(overrides: Partial<SimulatorOption
       config.token = body.token;
       return reply(res, 204);
     }
-    if (route === 'PUT /admin/configurations/delay' && typeof body?.delay === 'number' && Number.isInteger(body.delay) && body.delay >= 0) {
+    if (
+      route === 'PUT /admin/configurations/delay' &&
+      typeof body?.delay === 'number' &&
+      Number.isInteger(body.delay) &&
+      body.delay >= 0
+    ) {
       const was = config.delay;
       config.delay = body.delay;
       return reply(res, 200, { config: 'delay', was, is: config.delay });
@@ -145,7 +174,13 @@ export async function startProcessorSimulator(overrides: Partial<SimulatorOption
     else if (req.method === 'GET' && path.startsWith('/payments/')) {
       const id = decodeURIComponent(path.slice('/payments/'.length));
       handled = (UUID.test(id) ? store.find(id.toLowerCase()) : Promise.resolve(null)).then((p) =>
-        p ? reply(res, 200, { correlationId: p.correlationId, amount: p.amountCents / 100, requestedAt: new Date(p.requestedAtMs).toISOString() }) : reply(res, 404),
+        p
+          ? reply(res, 200, {
+              correlationId: p.correlationId,
+              amount: p.amountCents / 100,
+              requestedAt: new Date(p.requestedAtMs).toISOString(),
+            })
+          : reply(res, 404),
       );
     } else if (path.startsWith('/admin/')) handled = admin(req, res, path, url.searchParams);
     else reply(res, 404);

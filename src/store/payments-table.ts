@@ -17,12 +17,20 @@ function quoteIdent(name: string): string {
 export class PaymentsTable {
   private readonly table: string;
 
-  constructor(private readonly pool: Pool, private readonly schema: string) {
+  constructor(
+    private readonly pool: Pool,
+    private readonly schema: string,
+  ) {
     this.table = `${quoteIdent(schema)}.payments`;
   }
 
   static connect(url: string, schema: string, poolSize: number): PaymentsTable {
-    const pool = new Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: 0, connectionTimeoutMillis: 2000 });
+    const pool = new Pool({
+      connectionString: url,
+      max: poolSize,
+      idleTimeoutMillis: 0,
+      connectionTimeoutMillis: 2000,
+    });
     // An idle client that loses its connection (Postgres restarted) must not crash the process.
     pool.on('error', () => undefined);
     return new PaymentsTable(pool, schema);
@@ -79,8 +87,12 @@ export class PaymentsTable {
        ${bounded ? 'WHERE requested_at BETWEEN $1 AND $2' : ''} GROUP BY processor`,
       bounded ? [window.from, window.to] : [],
     );
-    const summary: PaymentsSummary = { default: { totalRequests: 0, totalAmount: 0 }, fallback: { totalRequests: 0, totalAmount: 0 } };
-    for (const row of res.rows) summary[row.processor] = { totalRequests: Number(row.n), totalAmount: centsToAmount(Number(row.cents)) };
+    const summary: PaymentsSummary = {
+      default: { totalRequests: 0, totalAmount: 0 },
+      fallback: { totalRequests: 0, totalAmount: 0 },
+    };
+    for (const row of res.rows)
+      summary[row.processor] = { totalRequests: Number(row.n), totalAmount: centsToAmount(Number(row.cents)) };
     return summary;
   }
 

@@ -103,7 +103,9 @@ export class PendingPayments {
     if (payments.length === 0) return [];
     const args: string[] = [];
     for (const p of payments) args.push(p.correlationId, encode(p));
-    const fresh = new Set((await CLAIM_FRESH.run(this.redis, [`${this.prefix}seen`, this.pendingKey()], args)) as string[]);
+    const fresh = new Set(
+      (await CLAIM_FRESH.run(this.redis, [`${this.prefix}seen`, this.pendingKey()], args)) as string[],
+    );
     return payments.filter((p) => fresh.has(p.correlationId));
   }
 
@@ -112,7 +114,9 @@ export class PendingPayments {
     if (payments.length === 0) return [];
     const args: string[] = [];
     for (const p of payments) args.push(p.correlationId, encode(p));
-    const owned = new Set((await ASSIGN_OWNED.run(this.redis, [this.pendingKey(), `${this.prefix}seen`], args)) as string[]);
+    const owned = new Set(
+      (await ASSIGN_OWNED.run(this.redis, [this.pendingKey(), `${this.prefix}seen`], args)) as string[],
+    );
     return payments.filter((p) => owned.has(p.correlationId));
   }
 
@@ -129,7 +133,11 @@ export class PendingPayments {
 
   /** Announces this instance as alive for `ttlMs`. */
   async heartbeat(ttlMs: number): Promise<void> {
-    await this.redis.multi().sadd(`${this.prefix}instances`, this.instanceId).set(this.aliveKey(this.instanceId), String(Date.now()), 'PX', ttlMs).exec();
+    await this.redis
+      .multi()
+      .sadd(`${this.prefix}instances`, this.instanceId)
+      .set(this.aliveKey(this.instanceId), String(Date.now()), 'PX', ttlMs)
+      .exec();
   }
 
   /** Instances whose heartbeat is alive, this one included. */
@@ -146,7 +154,11 @@ export class PendingPayments {
     const claimed: PendingPayment[] = [];
     for (const other of members) {
       if (other === this.instanceId) continue;
-      const flat = (await CLAIM_ORPHANS.run(this.redis, [this.pendingKey(other), this.pendingKey(), this.aliveKey(other), `${this.prefix}instances`], [other])) as string[];
+      const flat = (await CLAIM_ORPHANS.run(
+        this.redis,
+        [this.pendingKey(other), this.pendingKey(), this.aliveKey(other), `${this.prefix}instances`],
+        [other],
+      )) as string[];
       for (let i = 0; i < flat.length; i += 2) claimed.push(decode(flat[i], flat[i + 1]));
     }
     return claimed;
@@ -154,7 +166,11 @@ export class PendingPayments {
 
   /** Leaves the registry on a clean shutdown (nothing pending is left behind by then). */
   async leave(): Promise<void> {
-    await this.redis.multi().del(this.aliveKey(this.instanceId)).srem(`${this.prefix}instances`, this.instanceId).exec();
+    await this.redis
+      .multi()
+      .del(this.aliveKey(this.instanceId))
+      .srem(`${this.prefix}instances`, this.instanceId)
+      .exec();
   }
 
   /** Empties everything (POST /purge-payments): dedupe memory and every instance's pending payments. */

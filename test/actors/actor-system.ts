@@ -25,9 +25,16 @@ for (const policy of ['resume', 'reset', 'stop'] as const) {
     tell(ref, { type: 'add', n: 3 });
     t.equal(ref.mailbox(), 2, 'two messages waiting');
     tell(ref, { type: 'boom' });
-    const answer = await Promise.race([new Promise<number>((r) => tell(ref, { type: 'get', replyTo: r })), sleep(100).then(() => 'no answer')]);
+    const answer = await Promise.race([
+      new Promise<number>((r) => tell(ref, { type: 'get', replyTo: r })),
+      sleep(100).then(() => 'no answer'),
+    ]);
     t.equal(errors.length, 1, 'onError heard the crash');
-    t.equal(answer, { resume: 5, reset: 0, stop: 'no answer' }[policy], policy === 'stop' ? 'stopped: later messages are not handled' : 'state after the crash');
+    t.equal(
+      answer,
+      { resume: 5, reset: 0, stop: 'no answer' }[policy],
+      policy === 'stop' ? 'stopped: later messages are not handled' : 'state after the crash',
+    );
     t.equal(ref.name, 'counter');
   });
 }

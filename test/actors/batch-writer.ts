@@ -5,9 +5,17 @@ import { silentLogger } from '../../src/log';
 import type { RecordedPayment } from '../../src/payment';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-const rec = (n: number): RecordedPayment => ({ correlationId: `id-${n}`, amountCents: n, requestedAt: '2025-07-10T12:00:00.000Z', processor: 'default' });
+const rec = (n: number): RecordedPayment => ({
+  correlationId: `id-${n}`,
+  amountCents: n,
+  requestedAt: '2025-07-10T12:00:00.000Z',
+  processor: 'default',
+});
 
-function setup(t: { teardown(fn: () => unknown): void }, options: { batchSize: number; flushMs: number; failFirst?: number }) {
+function setup(
+  t: { teardown(fn: () => unknown): void },
+  options: { batchSize: number; flushMs: number; failFirst?: number },
+) {
   const system = startActorSystem(`writer-test-${Math.random()}`);
   t.teardown(() => stopActorSystem(system));
   const inserts: string[][] = [];
@@ -43,14 +51,25 @@ t.test('batches by time: many writes, one INSERT', async (t) => {
   t.same(w.inserts, [['id-0', 'id-1', 'id-2', 'id-3', 'id-4']]);
   t.same(w.released, w.inserts, 'released from pending after the insert');
   t.same(w.flushes, [5]);
-  t.match(await w.inspect(), { name: 'writer-0', buffered: 0, flushes: 1, rowsWritten: 5, lastBatchSize: 5, failedFlushes: 0 });
+  t.match(await w.inspect(), {
+    name: 'writer-0',
+    buffered: 0,
+    flushes: 1,
+    rowsWritten: 5,
+    lastBatchSize: 5,
+    failedFlushes: 0,
+  });
 });
 
 t.test('batches by size: at most batchSize rows per INSERT', async (t) => {
   const w = setup(t, { batchSize: 3, flushMs: 1000 });
   tell(w.writer, { type: 'write', payments: [0, 1, 2, 3, 4, 5, 6].map(rec) });
   await sleep(50);
-  t.same(w.inserts, [['id-0', 'id-1', 'id-2'], ['id-3', 'id-4', 'id-5'], ['id-6']], 'full batches at once, the rest too');
+  t.same(
+    w.inserts,
+    [['id-0', 'id-1', 'id-2'], ['id-3', 'id-4', 'id-5'], ['id-6']],
+    'full batches at once, the rest too',
+  );
 });
 
 t.test('Postgres refusing: rows stay, are retried, and are not released before they are written', async (t) => {

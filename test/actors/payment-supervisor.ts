@@ -9,7 +9,12 @@ import type { PaymentOutcome } from '../../src/processor-client';
 import type { PendingPayment } from '../../src/store/pending-payments';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-const pay = (id: string, extra: Partial<PendingPayment> = {}): PendingPayment => ({ correlationId: id, amountCents: 100, acceptedAt: Date.now(), ...extra });
+const pay = (id: string, extra: Partial<PendingPayment> = {}): PendingPayment => ({
+  correlationId: id,
+  amountCents: 100,
+  acceptedAt: Date.now(),
+  ...extra,
+});
 
 interface Options {
   outcome: Record<ProcessorName, () => PaymentOutcome>;
@@ -63,11 +68,24 @@ function setup(t: { teardown(fn: () => unknown): void }, o: Options) {
           handle: (state, msg) => {
             if (msg.type === 'write') written[i].push(...msg.payments);
             if (msg.type === 'flush') msg.replyTo?.(true);
-            if (msg.type === 'inspect') msg.replyTo({ name: `writer-${i}`, buffered: 0, mailbox: 0, flushes: 0, rowsWritten: written[i].length, lastBatchSize: 0, lastFlushMs: 0, failedFlushes: 0 });
+            if (msg.type === 'inspect')
+              msg.replyTo({
+                name: `writer-${i}`,
+                buffered: 0,
+                mailbox: 0,
+                flushes: 0,
+                rowsWritten: written[i].length,
+                lastBatchSize: 0,
+                lastFlushMs: 0,
+                failedFlushes: 0,
+              });
             return state;
           },
         });
-      return { processors: { default: processor('default'), fallback: processor('fallback') }, writers: [writer(0), writer(1)] };
+      return {
+        processors: { default: processor('default'), fallback: processor('fallback') },
+        writers: [writer(0), writer(1)],
+      };
     },
   });
   t.teardown(async () => {
@@ -75,12 +93,19 @@ function setup(t: { teardown(fn: () => unknown): void }, o: Options) {
     stopActorSystem(system);
   });
   const inspect = () => new Promise<SupervisorSnapshot>((r) => tell(supervisor, { type: 'inspect', replyTo: r }));
-  const writtenIds = () => written.flat().map((p) => p.correlationId).sort();
+  const writtenIds = () =>
+    written
+      .flat()
+      .map((p) => p.correlationId)
+      .sort();
   return { supervisor, sent, written, writtenIds, inspect };
 }
 
 t.test('claimed payments go to default and are written round-robin; duplicates are not routed', async (t) => {
-  const s = setup(t, { outcome: { default: () => 'recorded', fallback: () => 'recorded' }, claim: async (ps) => ps.filter((p) => p.correlationId !== 'dup') });
+  const s = setup(t, {
+    outcome: { default: () => 'recorded', fallback: () => 'recorded' },
+    claim: async (ps) => ps.filter((p) => p.correlationId !== 'dup'),
+  });
   tell(s.supervisor, { type: 'accepted', payments: [pay('a'), pay('dup'), pay('b')] });
   await sleep(60);
   tell(s.supervisor, { type: 'accepted', payments: [pay('c')] });
@@ -88,7 +113,13 @@ t.test('claimed payments go to default and are written round-robin; duplicates a
   t.same(s.writtenIds(), ['a', 'b', 'c']);
   t.same(s.sent.fallback, []);
   t.ok(s.written[0].length > 0 && s.written[1].length > 0, 'both writers used');
-  t.match(await s.inspect(), { name: 'supervisor', waiting: 0, accepted: 3, duplicates: 1, inFlight: { default: 0, fallback: 0 } });
+  t.match(await s.inspect(), {
+    name: 'supervisor',
+    waiting: 0,
+    accepted: 3,
+    duplicates: 1,
+    inFlight: { default: 0, fallback: 0 },
+  });
 });
 
 t.test('a backlog is sent at PROCESSOR_SEND_RATE, oldest first, none left behind', async (t) => {
@@ -98,7 +129,11 @@ t.test('a backlog is sent at PROCESSOR_SEND_RATE, oldest first, none left behind
   await sleep(100);
   const early = s.sent.default.length;
   t.ok(early >= 50 && early < 200, `after 100 ms about 100 sent, not 300 (${early})`);
-  t.same(s.sent.default.map((b) => b.correlationId), ids.slice(0, early), 'oldest first');
+  t.same(
+    s.sent.default.map((b) => b.correlationId),
+    ids.slice(0, early),
+    'oldest first',
+  );
   await sleep(400);
   t.equal(s.sent.default.length, 300, 'then all of them');
   t.same(s.writtenIds(), ids, 'each written once');
@@ -118,17 +153,35 @@ t.test('default failing: payments wait DEFAULT_WAIT_MS, then fallback takes them
 
 t.test('recovered payments with an assignment go straight back to that processor', async (t) => {
   const s = setup(t, { outcome: { default: () => 'recorded', fallback: () => 'recorded' } });
-  tell(s.supervisor, { type: 'recovered', payments: [pay('f', { assignment: { processor: 'fallback', requestedAt: '2025-07-10T12:00:00.000Z' } }), pay('n')] });
+  tell(s.supervisor, {
+    type: 'recovered',
+    payments: [pay('f', { assignment: { processor: 'fallback', requestedAt: '2025-07-10T12:00:00.000Z' } }), pay('n')],
+  });
   await sleep(150);
-  t.same(s.sent.fallback.map((b) => b.requestedAt), ['2025-07-10T12:00:00.000Z'], 'to fallback, with its requestedAt');
-  t.same(s.sent.default.map((b) => b.correlationId), ['n'], 'the unassigned one is routed as usual');
+  t.same(
+    s.sent.fallback.map((b) => b.requestedAt),
+    ['2025-07-10T12:00:00.000Z'],
+    'to fallback, with its requestedAt',
+  );
+  t.same(
+    s.sent.default.map((b) => b.correlationId),
+    ['n'],
+    'the unassigned one is routed as usual',
+  );
 });
 
 t.test('claim failures are retried; flush answers once every writer answered; purge empties the queue', async (t) => {
   let fail = 2;
-  const s = setup(t, { outcome: { default: () => 'rejected', fallback: () => 'rejected' }, claim: async (ps) => (fail-- > 0 ? Promise.reject(new Error('redis down')) : ps) });
+  const s = setup(t, {
+    outcome: { default: () => 'rejected', fallback: () => 'rejected' },
+    claim: async (ps) => (fail-- > 0 ? Promise.reject(new Error('redis down')) : ps),
+  });
   tell(s.supervisor, { type: 'accepted', payments: [pay('k')] });
-  t.equal((await s.inspect()).claiming, 1, 'while Redis fails, the payment is counted as claiming (shutdown waits for it)');
+  t.equal(
+    (await s.inspect()).claiming,
+    1,
+    'while Redis fails, the payment is counted as claiming (shutdown waits for it)',
+  );
   await sleep(150);
   const held = await s.inspect();
   t.equal(held.accepted, 1, 'claimed after two failures');
@@ -137,6 +190,10 @@ t.test('claim failures are retried; flush answers once every writer answered; pu
   await new Promise<void>((r) => tell(s.supervisor, { type: 'purge', replyTo: r }));
   await sleep(150);
   const after = await s.inspect();
-  t.equal(after.waiting + after.inFlight.default + after.inFlight.fallback, 0, 'purged, also when it was in flight and came back unrecorded');
+  t.equal(
+    after.waiting + after.inFlight.default + after.inFlight.fallback,
+    0,
+    'purged, also when it was in flight and came back unrecorded',
+  );
   t.equal((await s.inspect()).processors.length, 2);
 });

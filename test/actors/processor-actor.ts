@@ -7,7 +7,12 @@ import type { LookupResult, PaymentAttempt, PaymentOutcome } from '../../src/pro
 import type { PendingPayment } from '../../src/store/pending-payments';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-const pay = (id: string, extra: Partial<PendingPayment> = {}): PendingPayment => ({ correlationId: id, amountCents: 2005, acceptedAt: Date.now(), ...extra });
+const pay = (id: string, extra: Partial<PendingPayment> = {}): PendingPayment => ({
+  correlationId: id,
+  amountCents: 2005,
+  acceptedAt: Date.now(),
+  ...extra,
+});
 
 interface Script {
   outcomes: PaymentOutcome[];
@@ -28,7 +33,11 @@ function setup(t: { teardown(fn: () => unknown): void }, script: Script, settleM
         sent.push(body);
         const outcome = script.outcomes.length > 1 ? script.outcomes.shift()! : script.outcomes[0];
         if (script.latencyMs) await sleep(script.latencyMs);
-        return { outcome, status: outcome === 'recorded' ? 200 : outcome === 'rejected' ? 500 : null, latencyMs: script.latencyMs ?? 1 };
+        return {
+          outcome,
+          status: outcome === 'recorded' ? 200 : outcome === 'rejected' ? 500 : null,
+          latencyMs: script.latencyMs ?? 1,
+        };
       },
       lookup: async (id) => (lookups.push(id), script.lookup ?? { found: 'unknown' }),
     },
@@ -74,34 +83,53 @@ t.test('a 500 returns the payment, without its assignment, for another route', a
   t.equal(a.reports[0].returned[0].assignment, undefined);
 });
 
-t.test('a lost answer pins the payment: sent again with the same body until recorded, never returned meanwhile', async (t) => {
-  const a = setup(t, { outcomes: ['unknown', 'rejected', 'unknown', 'recorded'] });
-  tell(a.actor.ref, { type: 'send', payments: [pay('p')] });
-  await sleep(20);
-  t.match(await a.inspect(), { pinned: 1, inFlight: 1 });
-  await sleep(250);
-  t.same(a.recorded(), ['p'], 'recorded in the end');
-  t.same(a.returned(), [], 'a 500 after a lost answer did not release it');
-  t.equal(a.sent.length, 4);
-  t.ok(a.sent.every((b) => b.requestedAt === a.sent[0].requestedAt), 'every attempt carried the same requestedAt');
-});
+t.test(
+  'a lost answer pins the payment: sent again with the same body until recorded, never returned meanwhile',
+  async (t) => {
+    const a = setup(t, { outcomes: ['unknown', 'rejected', 'unknown', 'recorded'] });
+    tell(a.actor.ref, { type: 'send', payments: [pay('p')] });
+    await sleep(20);
+    t.match(await a.inspect(), { pinned: 1, inFlight: 1 });
+    await sleep(250);
+    t.same(a.recorded(), ['p'], 'recorded in the end');
+    t.same(a.returned(), [], 'a 500 after a lost answer did not release it');
+    t.equal(a.sent.length, 4);
+    t.ok(
+      a.sent.every((b) => b.requestedAt === a.sent[0].requestedAt),
+      'every attempt carried the same requestedAt',
+    );
+  },
+);
 
-t.test('after the settle time a lookup decides: not there -> returned; there -> recorded as the processor has it', async (t) => {
-  const gone = setup(t, { outcomes: ['unknown', 'rejected'], lookup: { found: false } }, 60);
-  tell(gone.actor.ref, { type: 'send', payments: [pay('g')] });
-  await sleep(250);
-  t.same(gone.returned(), ['g']);
-  t.same(gone.lookups.slice(0, 1), ['g']);
-  const there = setup(t, { outcomes: ['unknown', 'rejected'], lookup: { found: true, amount: 20.05, requestedAt: '2025-07-10T12:00:00.000Z' } }, 60);
-  tell(there.actor.ref, { type: 'send', payments: [pay('h')] });
-  await sleep(250);
-  t.same(there.recorded(), ['h']);
-  t.equal(there.reports.flatMap((r) => r.recorded)[0].requestedAt, '2025-07-10T12:00:00.000Z');
-});
+t.test(
+  'after the settle time a lookup decides: not there -> returned; there -> recorded as the processor has it',
+  async (t) => {
+    const gone = setup(t, { outcomes: ['unknown', 'rejected'], lookup: { found: false } }, 60);
+    tell(gone.actor.ref, { type: 'send', payments: [pay('g')] });
+    await sleep(250);
+    t.same(gone.returned(), ['g']);
+    t.same(gone.lookups.slice(0, 1), ['g']);
+    const there = setup(
+      t,
+      {
+        outcomes: ['unknown', 'rejected'],
+        lookup: { found: true, amount: 20.05, requestedAt: '2025-07-10T12:00:00.000Z' },
+      },
+      60,
+    );
+    tell(there.actor.ref, { type: 'send', payments: [pay('h')] });
+    await sleep(250);
+    t.same(there.recorded(), ['h']);
+    t.equal(there.reports.flatMap((r) => r.recorded)[0].requestedAt, '2025-07-10T12:00:00.000Z');
+  },
+);
 
 t.test('a recovered payment with an assignment here is pinned and resent with its own requestedAt', async (t) => {
   const a = setup(t, { outcomes: ['recorded'] });
-  tell(a.actor.ref, { type: 'send', payments: [pay('r', { assignment: { processor: 'default', requestedAt: '2025-01-01T00:00:00.000Z' } })] });
+  tell(a.actor.ref, {
+    type: 'send',
+    payments: [pay('r', { assignment: { processor: 'default', requestedAt: '2025-01-01T00:00:00.000Z' } })],
+  });
   await sleep(100);
   t.same(a.recorded(), ['r']);
   t.equal(a.sent[0].requestedAt, '2025-01-01T00:00:00.000Z');
@@ -112,7 +140,10 @@ t.test('assignments: taken by another instance -> dropped; Redis failing -> retu
   tell(a.actor.ref, { type: 'send', payments: [pay('mine'), pay('theirs')] });
   await sleep(50);
   t.same(a.recorded(), ['mine']);
-  t.equal(a.reports.reduce((n, r) => n + r.dropped, 0), 1);
+  t.equal(
+    a.reports.reduce((n, r) => n + r.dropped, 0),
+    1,
+  );
   t.equal(a.sent.length, 1, 'nothing sent for the one taken elsewhere');
   const b = setup(t, { outcomes: ['recorded'], owned: () => Promise.reject(new Error('redis down')) });
   tell(b.actor.ref, { type: 'send', payments: [pay('q')] });
@@ -127,7 +158,10 @@ t.test('a payment unanswered past the expected delay marks the processor slow', 
   await sleep(150);
   t.match(await a.inspect(), { unavailable: 'slow', breaker: { state: 'open' } });
   t.equal(a.actor.gauge.unavailable(), 'slow');
-  tell(a.actor.ref, { type: 'health', health: { failing: false, minResponseTime: 5, checkedAt: Date.now() + 1, checkedBy: 'x' } });
+  tell(a.actor.ref, {
+    type: 'health',
+    health: { failing: false, minResponseTime: 5, checkedAt: Date.now() + 1, checkedBy: 'x' },
+  });
   await sleep(300);
   t.equal(a.actor.gauge.unavailable(), null, 'a fresh healthy report closes it');
 });

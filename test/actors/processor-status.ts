@@ -6,7 +6,12 @@ function make() {
   const c = { now: 10_000 };
   return { c, s: new ProcessorStatus(options, () => c.now) };
 }
-const health = (failing: boolean, delay: number, checkedAt: number) => ({ failing, minResponseTime: delay, checkedAt, checkedBy: 'x' });
+const health = (failing: boolean, delay: number, checkedAt: number) => ({
+  failing,
+  minResponseTime: delay,
+  checkedAt,
+  checkedBy: 'x',
+});
 
 t.test('failures open it with reason failing', async (t) => {
   const { s } = make();
@@ -17,17 +22,20 @@ t.test('failures open it with reason failing', async (t) => {
   t.equal(s.allowance(), 0);
 });
 
-t.test('an answer slower than the horizon opens it with reason slow and blocks probes until health says fast', async (t) => {
-  const { c, s } = make();
-  s.onAttempt('recorded', 1600);
-  t.equal(s.unavailable(), 'slow');
-  c.now += 600;
-  t.equal(s.breaker.state, 'half-open');
-  t.equal(s.allowance(), 0, 'no probe: it is known to take 1.6 s, a probe would be recorded late');
-  s.onHealth(health(false, 20, c.now + 1));
-  t.equal(s.unavailable(), null, 'a fresh healthy report closes it');
-  t.equal(s.allowance(), Infinity);
-});
+t.test(
+  'an answer slower than the horizon opens it with reason slow and blocks probes until health says fast',
+  async (t) => {
+    const { c, s } = make();
+    s.onAttempt('recorded', 1600);
+    t.equal(s.unavailable(), 'slow');
+    c.now += 600;
+    t.equal(s.breaker.state, 'half-open');
+    t.equal(s.allowance(), 0, 'no probe: it is known to take 1.6 s, a probe would be recorded late');
+    s.onHealth(health(false, 20, c.now + 1));
+    t.equal(s.unavailable(), null, 'a fresh healthy report closes it');
+    t.equal(s.allowance(), Infinity);
+  },
+);
 
 t.test('health failing or slow trips it; stale reports are ignored; old reports do not close it', async (t) => {
   const { c, s } = make();

@@ -3,7 +3,8 @@ import { planRoutes, type RoutingInput } from '../../src/actors/routing';
 import type { PendingPayment } from '../../src/store/pending-payments';
 
 const NOW = 100_000;
-const queue = (ages: number[]): PendingPayment[] => ages.map((age, i) => ({ correlationId: `p${i}`, amountCents: 100, acceptedAt: NOW - age }));
+const queue = (ages: number[]): PendingPayment[] =>
+  ages.map((age, i) => ({ correlationId: `p${i}`, amountCents: 100, acceptedAt: NOW - age }));
 const input = (over: Partial<RoutingInput>): RoutingInput => ({
   queue: queue([5, 4, 3, 2, 1]),
   now: NOW,
@@ -24,19 +25,29 @@ t.test('default takes everything it has room for, in order', async (t) => {
 });
 
 t.test('default too slow for the consistency window: fallback takes the rest at once', async (t) => {
-  const plan = planRoutes(input({ capacity: (p) => (p === 'default' ? 1 : Infinity), unavailable: (p) => (p === 'default' ? 'slow' : null) }));
+  const plan = planRoutes(
+    input({ capacity: (p) => (p === 'default' ? 1 : Infinity), unavailable: (p) => (p === 'default' ? 'slow' : null) }),
+  );
   t.same(ids(plan.default), ['p0'], 'one probe to default');
   t.same(ids(plan.fallback), ['p1', 'p2', 'p3', 'p4']);
 });
 
 t.test('default failing: only payments that waited DEFAULT_WAIT_MS go to fallback', async (t) => {
-  const plan = planRoutes(input({ queue: queue([3000, 1500, 999, 10]), capacity: (p) => (p === 'default' ? 0 : Infinity), unavailable: (p) => (p === 'default' ? 'failing' : null) }));
+  const plan = planRoutes(
+    input({
+      queue: queue([3000, 1500, 999, 10]),
+      capacity: (p) => (p === 'default' ? 0 : Infinity),
+      unavailable: (p) => (p === 'default' ? 'failing' : null),
+    }),
+  );
   t.same(ids(plan.fallback), ['p0', 'p1']);
   t.same(ids(plan.waiting), ['p2', 'p3']);
 });
 
 t.test('fallback without room: everything waits, nothing is dropped', async (t) => {
-  const plan = planRoutes(input({ queue: queue([3000, 2000, 10]), capacity: (p) => (p === 'default' ? 0 : 1), unavailable: () => 'failing' }));
+  const plan = planRoutes(
+    input({ queue: queue([3000, 2000, 10]), capacity: (p) => (p === 'default' ? 0 : 1), unavailable: () => 'failing' }),
+  );
   t.same(ids(plan.fallback), ['p0'], 'fallback takes what it has room for');
   t.same(ids(plan.waiting), ['p1', 'p2']);
   const none = planRoutes(input({ queue: queue([3000]), capacity: () => 0, unavailable: () => 'failing' }));

@@ -34,7 +34,12 @@ t.test('every service has CPU and memory limits, together at most 1.5 CPU and 35
 });
 
 t.test('the native launcher limits each part as the compose file does (npm start -- --compose-limits)', async (t) => {
-  const fromFile = Object.fromEntries(services.map(([name, s]) => [name, { cpus: Number(s.deploy.resources.limits.cpus), memoryMb: megabytes(s.deploy.resources.limits.memory) }]));
+  const fromFile = Object.fromEntries(
+    services.map(([name, s]) => [
+      name,
+      { cpus: Number(s.deploy.resources.limits.cpus), memoryMb: megabytes(s.deploy.resources.limits.memory) },
+    ]),
+  );
   t.same(COMPOSE_LIMITS, fromFile);
 });
 
@@ -48,11 +53,23 @@ t.test('two app instances (not replicas) behind a load balancer on port 9999', a
     t.not(s.network_mode, 'host', `${name} does not use host networking`);
   }
   const published = services.filter(([, s]) => (s.ports ?? []).length > 0);
-  t.same(published.map(([name]) => name), ['nginx'], 'only the load balancer publishes a port');
+  t.same(
+    published.map(([name]) => name),
+    ['nginx'],
+    'only the load balancer publishes a port',
+  );
   t.same(compose.services.nginx.ports, ['9999:9999'], 'it publishes 9999');
   for (const [name, s] of apps) {
-    t.equal(s.environment.PROCESSOR_DEFAULT_URL, 'http://payment-processor-default:8080', `${name} uses the default processor's Docker address`);
-    t.equal(s.environment.PROCESSOR_FALLBACK_URL, 'http://payment-processor-fallback:8080', `${name} uses the fallback processor's Docker address`);
+    t.equal(
+      s.environment.PROCESSOR_DEFAULT_URL,
+      'http://payment-processor-default:8080',
+      `${name} uses the default processor's Docker address`,
+    );
+    t.equal(
+      s.environment.PROCESSOR_FALLBACK_URL,
+      'http://payment-processor-fallback:8080',
+      `${name} uses the fallback processor's Docker address`,
+    );
     t.ok(s.networks.includes('payment-processor'), `${name} joins the processors' network`);
     t.not(s.environment.INSTANCE_ID, undefined, `${name} has an INSTANCE_ID`);
   }
@@ -66,15 +83,30 @@ t.test('networks: the external payment-processor network and a bridge of our own
   t.ok(own.length > 0 && own.every(([, n]) => (n?.driver ?? 'bridge') === 'bridge'), 'our networks are bridges');
 });
 
-t.test('nginx.conf sends to both instances\' sockets, as named in the compose file', async (t) => {
+t.test("nginx.conf sends to both instances' sockets, as named in the compose file", async (t) => {
   const conf = readFileSync(join(root, 'nginx.conf'), 'utf8');
   t.match(conf, /listen 9999/, 'listens on 9999');
-  for (const app of ['app1', 'app2']) t.match(conf, new RegExp(`server unix:${compose.services[app].environment.SOCKET_PATH}`), `upstream includes ${app}'s socket`);
+  for (const app of ['app1', 'app2'])
+    t.match(
+      conf,
+      new RegExp(`server unix:${compose.services[app].environment.SOCKET_PATH}`),
+      `upstream includes ${app}'s socket`,
+    );
 });
 
 t.test('info.json has the fields the submission needs', async (t) => {
   const info = JSON.parse(readFileSync(join(root, 'info.json'), 'utf8'));
-  for (const field of ['name', 'social', 'source-code-repo', 'langs', 'storages', 'messaging', 'load-balancers', 'other-technologies']) t.ok(field in info, `info.json has ${field}`);
+  for (const field of [
+    'name',
+    'social',
+    'source-code-repo',
+    'langs',
+    'storages',
+    'messaging',
+    'load-balancers',
+    'other-technologies',
+  ])
+    t.ok(field in info, `info.json has ${field}`);
 });
 
 t.test('the image runs an instance with the same Node flags as the native launcher', async (t) => {

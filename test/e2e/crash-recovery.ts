@@ -6,28 +6,71 @@ import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { eventually, getSummary, namespace, newPayment, postPayment, sleep, startProcessors, startTestApp, summariesAgree, DATABASE_URL, REDIS_URL } from '../fixtures/pipeline';
+import {
+  eventually,
+  getSummary,
+  namespace,
+  newPayment,
+  postPayment,
+  sleep,
+  startProcessors,
+  startTestApp,
+  summariesAgree,
+  DATABASE_URL,
+  REDIS_URL,
+} from '../fixtures/pipeline';
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
 
-async function startChild(t: { teardown(fn: () => unknown): void }, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+async function startChild(
+  t: { teardown(fn: () => unknown): void },
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string }> {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, DATABASE_URL, REDIS_URL, PORT: String(port), LOG_LEVEL: 'warn', HEARTBEAT_MS: '200', HEALTH_INTERVAL_MS: '200', ...env },
+    env: {
+      ...process.env,
+      DATABASE_URL,
+      REDIS_URL,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      HEARTBEAT_MS: '200',
+      HEALTH_INTERVAL_MS: '200',
+      ...env,
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   t.teardown(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
   const url = `http://127.0.0.1:${port}`;
-  const up = await eventually(async () => (await fetch(`${url}/health`).then((r) => r.status, () => 0)) === 200, 10_000);
+  const up = await eventually(
+    async () =>
+      (await fetch(`${url}/health`).then(
+        (r) => r.status,
+        () => 0,
+      )) === 200,
+    10_000,
+  );
   if (!up) throw new Error('child instance did not start');
   return { child, url };
 }
 
 /** The environment of a child instance sharing a test's namespace and processors. */
-function childEnv(instanceId: string, ns: { redisPrefix: string; databaseSchema: string }, processors: { url: { default: string; fallback: string } }, extra: Record<string, string> = {}): Record<string, string> {
-  return { INSTANCE_ID: instanceId, REDIS_PREFIX: ns.redisPrefix, DATABASE_SCHEMA: ns.databaseSchema, PROCESSOR_DEFAULT_URL: processors.url.default, PROCESSOR_FALLBACK_URL: processors.url.fallback, ...extra };
+function childEnv(
+  instanceId: string,
+  ns: { redisPrefix: string; databaseSchema: string },
+  processors: { url: { default: string; fallback: string } },
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    INSTANCE_ID: instanceId,
+    REDIS_PREFIX: ns.redisPrefix,
+    DATABASE_SCHEMA: ns.databaseSchema,
+    PROCESSOR_DEFAULT_URL: processors.url.default,
+    PROCESSOR_FALLBACK_URL: processors.url.fallback,
+    ...extra,
+  };
 }
 
 t.test('built app present', async (t) => {
@@ -46,20 +89,28 @@ t.test('payments waiting in a killed instance are completed by another', async (
   child.kill('SIGKILL');
   await new Promise((r) => child.once('exit', r));
 
-  const survivor = await startTestApp(t, { ...ns, instanceId: 'survivor-b', defaultUrl: processors.url.default, fallbackUrl: processors.url.fallback });
+  const survivor = await startTestApp(t, {
+    ...ns,
+    instanceId: 'survivor-b',
+    defaultUrl: processors.url.default,
+    fallbackUrl: processors.url.fallback,
+  });
   await processors.setFailure('default', false);
   await processors.setFailure('fallback', false);
-  t.ok(await eventually(async () => {
-    const s = await getSummary(survivor.url);
-    return s.default.totalRequests + s.fallback.totalRequests === payments.length;
-  }, 20_000), 'all 40 payments answered by the dead instance were recorded');
+  t.ok(
+    await eventually(async () => {
+      const s = await getSummary(survivor.url);
+      return s.default.totalRequests + s.fallback.totalRequests === payments.length;
+    }, 20_000),
+    'all 40 payments answered by the dead instance were recorded',
+  );
   await sleep(500);
   const { ours, equal } = await summariesAgree(survivor.url, processors);
   t.ok(equal, 'summaries agree');
   t.equal(ours.default.totalRequests + ours.fallback.totalRequests, 40, 'none counted twice');
 });
 
-t.test('payments in a processor\'s hands when their instance died are recorded exactly once', async (t) => {
+t.test("payments in a processor's hands when their instance died are recorded exactly once", async (t) => {
   const processors = await startProcessors(t);
   await processors.setDelay('default', 1000);
   const ns = namespace(t);
@@ -71,13 +122,24 @@ t.test('payments in a processor\'s hands when their instance died are recorded e
   await new Promise((r) => child.once('exit', r));
   await processors.setDelay('default', 0);
 
-  const survivor = await startTestApp(t, { ...ns, instanceId: 'survivor-d', defaultUrl: processors.url.default, fallbackUrl: processors.url.fallback });
-  t.ok(await eventually(async () => {
-    const s = await getSummary(survivor.url);
-    return s.default.totalRequests + s.fallback.totalRequests === payments.length;
-  }, 20_000), 'all 30 recorded in our store');
+  const survivor = await startTestApp(t, {
+    ...ns,
+    instanceId: 'survivor-d',
+    defaultUrl: processors.url.default,
+    fallbackUrl: processors.url.fallback,
+  });
+  t.ok(
+    await eventually(async () => {
+      const s = await getSummary(survivor.url);
+      return s.default.totalRequests + s.fallback.totalRequests === payments.length;
+    }, 20_000),
+    'all 30 recorded in our store',
+  );
   for (const p of payments) {
-    const found = [await processors.lookup('default', p.correlationId), await processors.lookup('fallback', p.correlationId)].filter((s) => s === 200);
+    const found = [
+      await processors.lookup('default', p.correlationId),
+      await processors.lookup('fallback', p.correlationId),
+    ].filter((s) => s === 200);
     t.equal(found.length, 1, `payment ${p.correlationId.slice(0, 8)} recorded by exactly one processor`);
   }
   t.ok((await summariesAgree(survivor.url, processors)).equal, 'summaries agree');
@@ -92,13 +154,21 @@ t.test('SIGTERM: the instance stops accepting, flushes, and hands over what it s
   const { child, url } = await startChild(t, childEnv('leaving-e', ns, processors, { HEARTBEAT_MS: '10000' }));
   const payments = Array.from({ length: 20 }, () => newPayment(4.4));
   for (const p of payments) t.equal((await postPayment(url, p)).status, 202);
-  const survivor = await startTestApp(t, { ...ns, instanceId: 'survivor-f', defaultUrl: processors.url.default, fallbackUrl: processors.url.fallback });
+  const survivor = await startTestApp(t, {
+    ...ns,
+    instanceId: 'survivor-f',
+    defaultUrl: processors.url.default,
+    fallbackUrl: processors.url.fallback,
+  });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   child.kill('SIGTERM');
   t.equal(await exited, 0, 'exits cleanly');
   await processors.setFailure('default', false);
   const started = Date.now();
-  t.ok(await eventually(async () => (await getSummary(survivor.url)).default.totalRequests === payments.length, 10_000), 'the survivor completed all 20');
+  t.ok(
+    await eventually(async () => (await getSummary(survivor.url)).default.totalRequests === payments.length, 10_000),
+    'the survivor completed all 20',
+  );
   t.ok(Date.now() - started < 10_000, `without waiting for the heartbeat to expire (${Date.now() - started} ms)`);
   t.ok((await summariesAgree(survivor.url, processors)).equal, 'summaries agree');
 });

@@ -7,21 +7,39 @@ import { promisify } from 'node:util';
 import { existsSync, readdirSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { eventually, getSummary, namespace, newPayment, postPayment, sleep, startProcessors, startTestApp, summariesAgree, type Processors } from '../fixtures/pipeline';
+import {
+  eventually,
+  getSummary,
+  namespace,
+  newPayment,
+  postPayment,
+  sleep,
+  startProcessors,
+  startTestApp,
+  summariesAgree,
+  type Processors,
+} from '../fixtures/pipeline';
 
 type Fault = 'hang' | 'close-before' | 'record-then-close' | 'garbage' | 'error-500' | 'pass';
 
 /** A proxy in front of a simulator that answers payments with the next fault of a cycle. */
-async function faultyProxy(t: { teardown(fn: () => unknown): void }, target: string, cycle: Fault[]): Promise<{ url: string; seen: Record<Fault, number> }> {
+async function faultyProxy(
+  t: { teardown(fn: () => unknown): void },
+  target: string,
+  cycle: Fault[],
+): Promise<{ url: string; seen: Record<Fault, number> }> {
   const upstream = new URL(target);
   const seen = Object.fromEntries(cycle.map((f) => [f, 0])) as Record<Fault, number>;
   let n = 0;
   const forward = (req: IncomingMessage, body: Buffer, done: (status: number, text: string) => void) => {
-    const out = httpRequest({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c) => chunks.push(c));
-      r.on('end', () => done(r.statusCode ?? 502, Buffer.concat(chunks).toString()));
-    });
+    const out = httpRequest(
+      { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
+      (r) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c) => chunks.push(c));
+        r.on('end', () => done(r.statusCode ?? 502, Buffer.concat(chunks).toString()));
+      },
+    );
     out.end(body);
   };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -66,7 +84,9 @@ async function faultyProxy(t: { teardown(fn: () => unknown): void }, target: str
 async function recordedExactlyOnce(t: Tap, processors: Processors, ids: string[]): Promise<void> {
   let once = 0;
   for (const id of ids) {
-    const found = [await processors.lookup('default', id), await processors.lookup('fallback', id)].filter((s) => s === 200).length;
+    const found = [await processors.lookup('default', id), await processors.lookup('fallback', id)].filter(
+      (s) => s === 200,
+    ).length;
     if (found === 1) once++;
     else t.fail(`payment ${id} recorded by ${found} processors`);
   }
@@ -76,16 +96,41 @@ type Tap = { equal: (a: unknown, b: unknown, m?: string) => void; fail: (m: stri
 
 t.test('a processor that hangs, closes connections, records but hangs up, answers garbage or 500', async (t) => {
   const processors = await startProcessors(t);
-  const proxy = await faultyProxy(t, processors.url.default, ['hang', 'close-before', 'record-then-close', 'garbage', 'error-500', 'pass', 'pass']);
-  const app = await startTestApp(t, { ...namespace(t), defaultUrl: proxy.url, fallbackUrl: processors.url.fallback, processorTimeoutMs: 400, breakerFailureThreshold: 1000, defaultWaitMs: 0 });
+  const proxy = await faultyProxy(t, processors.url.default, [
+    'hang',
+    'close-before',
+    'record-then-close',
+    'garbage',
+    'error-500',
+    'pass',
+    'pass',
+  ]);
+  const app = await startTestApp(t, {
+    ...namespace(t),
+    defaultUrl: proxy.url,
+    fallbackUrl: processors.url.fallback,
+    processorTimeoutMs: 400,
+    breakerFailureThreshold: 1000,
+    defaultWaitMs: 0,
+  });
   const payments = Array.from({ length: 35 }, () => newPayment(3.33));
   for (const p of payments) t.equal((await postPayment(app.url, p)).status, 202);
-  t.ok(await eventually(async () => {
-    const s = await getSummary(app.url);
-    return s.default.totalRequests + s.fallback.totalRequests === payments.length;
-  }, 30_000), 'every payment recorded in our store');
-  t.ok(Object.values(proxy.seen).every((n) => n > 0), `every fault happened: ${JSON.stringify(proxy.seen)}`);
-  await recordedExactlyOnce(t, processors, payments.map((p) => p.correlationId));
+  t.ok(
+    await eventually(async () => {
+      const s = await getSummary(app.url);
+      return s.default.totalRequests + s.fallback.totalRequests === payments.length;
+    }, 30_000),
+    'every payment recorded in our store',
+  );
+  t.ok(
+    Object.values(proxy.seen).every((n) => n > 0),
+    `every fault happened: ${JSON.stringify(proxy.seen)}`,
+  );
+  await recordedExactlyOnce(
+    t,
+    processors,
+    payments.map((p) => p.correlationId),
+  );
   t.ok((await summariesAgree(app.url, processors)).equal, 'summaries agree');
 });
 
@@ -93,7 +138,8 @@ const postgresVersion = existsSync('/etc/postgresql') ? readdirSync('/etc/postgr
 const canRestart = process.getuid?.() === 0 && postgresVersion !== undefined && existsSync('/usr/bin/redis-server');
 // Asynchronous: the app runs in this process and must keep serving while the service restarts.
 const run = (command: string) => promisify(exec)(command).catch(() => undefined);
-const REDIS_START = 'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log';
+const REDIS_START =
+  'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log';
 
 /** Posts payments for `ms`, one every 10 ms; returns the answered statuses and how long each took. */
 async function steadyLoad(url: string, ms: number): Promise<{ id: string; status: number | 'error'; took: number }[]> {
@@ -103,7 +149,12 @@ async function steadyLoad(url: string, ms: number): Promise<{ id: string; status
   while (Date.now() < end) {
     const p = newPayment(1.11);
     const started = Date.now();
-    pending.push(postPayment(url, p).then((r) => void out.push({ id: p.correlationId, status: r.status, took: Date.now() - started }), () => void out.push({ id: p.correlationId, status: 'error', took: Date.now() - started })));
+    pending.push(
+      postPayment(url, p).then(
+        (r) => void out.push({ id: p.correlationId, status: r.status, took: Date.now() - started }),
+        () => void out.push({ id: p.correlationId, status: 'error', took: Date.now() - started }),
+      ),
+    );
     await sleep(10);
   }
   await Promise.all(pending);
@@ -111,27 +162,48 @@ async function steadyLoad(url: string, ms: number): Promise<{ id: string; status
 }
 
 for (const service of ['redis', 'postgres'] as const) {
-  t.test(`${service} restarted under load: answers stay 2xx or 503 within 1.5 s, nothing accepted is lost`, { skip: canRestart ? false : 'needs root and local Postgres/Redis installed' }, async (t) => {
-    const processors = await startProcessors(t);
-    const app = await startTestApp(t, { ...namespace(t), defaultUrl: processors.url.default, fallbackUrl: processors.url.fallback });
-    const load = steadyLoad(app.url, 4000);
-    await sleep(1000);
-    if (service === 'redis') {
-      await run('redis-cli -p 6379 shutdown nosave');
+  t.test(
+    `${service} restarted under load: answers stay 2xx or 503 within 1.5 s, nothing accepted is lost`,
+    { skip: canRestart ? false : 'needs root and local Postgres/Redis installed' },
+    async (t) => {
+      const processors = await startProcessors(t);
+      const app = await startTestApp(t, {
+        ...namespace(t),
+        defaultUrl: processors.url.default,
+        fallbackUrl: processors.url.fallback,
+      });
+      const load = steadyLoad(app.url, 4000);
       await sleep(1000);
-      await run(REDIS_START);
-    } else {
-      await run(`pg_ctlcluster --skip-systemctl-redirect ${postgresVersion} main restart`);
-    }
-    const answers = await load;
-    const accepted = answers.filter((a) => a.status === 202);
-    t.ok(answers.every((a) => a.status === 202 || a.status === 503), `every answer 202 or 503 (${accepted.length} of ${answers.length} accepted)`);
-    t.ok(answers.every((a) => a.took < 1500), `no answer took 1.5 s or more (slowest ${Math.max(...answers.map((a) => a.took))} ms)`);
-    t.ok(await eventually(async () => {
-      const s = await getSummary(app.url).catch(() => null);
-      return s !== null && s.default.totalRequests + s.fallback.totalRequests === accepted.length;
-    }, 30_000), `all ${accepted.length} accepted payments recorded in our store after the restart`);
-    await recordedExactlyOnce(t, processors, accepted.map((a) => a.id));
-    t.ok((await summariesAgree(app.url, processors)).equal, 'summaries agree');
-  });
+      if (service === 'redis') {
+        await run('redis-cli -p 6379 shutdown nosave');
+        await sleep(1000);
+        await run(REDIS_START);
+      } else {
+        await run(`pg_ctlcluster --skip-systemctl-redirect ${postgresVersion} main restart`);
+      }
+      const answers = await load;
+      const accepted = answers.filter((a) => a.status === 202);
+      t.ok(
+        answers.every((a) => a.status === 202 || a.status === 503),
+        `every answer 202 or 503 (${accepted.length} of ${answers.length} accepted)`,
+      );
+      t.ok(
+        answers.every((a) => a.took < 1500),
+        `no answer took 1.5 s or more (slowest ${Math.max(...answers.map((a) => a.took))} ms)`,
+      );
+      t.ok(
+        await eventually(async () => {
+          const s = await getSummary(app.url).catch(() => null);
+          return s !== null && s.default.totalRequests + s.fallback.totalRequests === accepted.length;
+        }, 30_000),
+        `all ${accepted.length} accepted payments recorded in our store after the restart`,
+      );
+      await recordedExactlyOnce(
+        t,
+        processors,
+        accepted.map((a) => a.id),
+      );
+      t.ok((await summariesAgree(app.url, processors)).equal, 'summaries agree');
+    },
+  );
 }

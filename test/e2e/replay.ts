@@ -11,7 +11,15 @@ import { freePort, namespace } from '../fixtures/pipeline';
 
 t.test('scaled official scenario against the stack', async (t) => {
   const ns = namespace(t);
-  const stack = await startStack({ port: await freePort(), simulatorPorts: { default: 0, fallback: 0 }, ...ns, runDir: '.run/e2e-replay', output: 'ignore', log: () => undefined, appEnv: { LOG_LEVEL: 'warn' } });
+  const stack = await startStack({
+    port: await freePort(),
+    simulatorPorts: { default: 0, fallback: 0 },
+    ...ns,
+    runDir: '.run/e2e-replay',
+    output: 'ignore',
+    log: () => undefined,
+    appEnv: { LOG_LEVEL: 'warn' },
+  });
   t.teardown(() => stack.stop());
   const lines: string[] = [];
   const { results, checks } = await runReplay({
@@ -26,5 +34,8 @@ t.test('scaled official scenario against the stack', async (t) => {
   t.equal(results.multa.composicao.num_inconsistencias, 0, 'no inconsistency');
   t.equal(results.lag.lag, 0, 'no lag: every accepted payment was recorded by the end');
   t.equal(results.pagamentos_solicitados.qtd_falha, 0, 'no failed POST');
-  t.ok(results.pagamentos_realizados_default.num_pagamentos > results.pagamentos_realizados_fallback.num_pagamentos, 'most payments went to default');
+  t.ok(
+    results.pagamentos_realizados_default.num_pagamentos > results.pagamentos_realizados_fallback.num_pagamentos,
+    'most payments went to default',
+  );
 });

@@ -11,7 +11,10 @@ async function server(t: { teardown(fn: () => unknown): void }, over: Partial<Ht
   let accepting = true;
   const services: HttpServices = {
     acceptPayment: (p) => void accepted.push(p),
-    summary: async (w) => ({ default: { totalRequests: w.from ? 1 : 2, totalAmount: 20.05 }, fallback: { totalRequests: 0, totalAmount: 0 } }),
+    summary: async (w) => ({
+      default: { totalRequests: w.from ? 1 : 2, totalAmount: 20.05 },
+      fallback: { totalRequests: 0, totalAmount: 0 },
+    }),
     purge: async () => undefined,
     health: () => ({ status: accepting ? 'ok' : 'shutting-down' }),
     metrics: async () => ({ contentType: 'text/plain; version=0.0.4', body: 'm 1\n' }),
@@ -29,7 +32,10 @@ async function server(t: { teardown(fn: () => unknown): void }, over: Partial<Ht
 
 t.test('POST /payments: 202 for a valid body, JSON errors otherwise', async (t) => {
   const s = await server(t);
-  const ok = await fetch(`${s.url}/payments`, { method: 'POST', body: JSON.stringify({ correlationId: ID, amount: 20.05 }) });
+  const ok = await fetch(`${s.url}/payments`, {
+    method: 'POST',
+    body: JSON.stringify({ correlationId: ID, amount: 20.05 }),
+  });
   t.equal(ok.status, 202);
   t.equal(await ok.text(), '');
   t.same(s.accepted, [{ correlationId: ID, amountCents: 2005 }]);
@@ -37,17 +43,30 @@ t.test('POST /payments: 202 for a valid body, JSON errors otherwise', async (t) 
   t.equal(bad.status, 400);
   t.equal(bad.headers.get('content-type'), 'application/json');
   t.match(await bad.json(), { error: 'INVALID_CORRELATION_ID', message: String });
-  const big = await fetch(`${s.url}/payments`, { method: 'POST', body: JSON.stringify({ correlationId: ID, amount: 1, pad: 'x'.repeat(300) }) });
+  const big = await fetch(`${s.url}/payments`, {
+    method: 'POST',
+    body: JSON.stringify({ correlationId: ID, amount: 1, pad: 'x'.repeat(300) }),
+  });
   t.equal(big.status, 413);
   t.same(s.rejected, ['INVALID_CORRELATION_ID', 'BODY_TOO_LARGE']);
   t.equal(s.running.inProgress(), 0, 'nothing left in progress');
   s.stop();
-  t.equal((await fetch(`${s.url}/payments`, { method: 'POST', body: JSON.stringify({ correlationId: ID, amount: 1 }) })).status, 503, 'shutting down: 503');
+  t.equal(
+    (await fetch(`${s.url}/payments`, { method: 'POST', body: JSON.stringify({ correlationId: ID, amount: 1 }) }))
+      .status,
+    503,
+    'shutting down: 503',
+  );
   t.equal((await fetch(`${s.url}/health`)).status, 503);
 });
 
 /** Posts a body in two writes, 30 ms apart, cut at byte `cut`; resolves with the raw answer once its body has come. */
-function postInTwoPieces(port: number, body: Buffer, cut: number, answerEnds: (text: string) => boolean): Promise<string> {
+function postInTwoPieces(
+  port: number,
+  body: Buffer,
+  cut: number,
+  answerEnds: (text: string) => boolean,
+): Promise<string> {
   return new Promise((resolve) => {
     let text = '';
     const socket = connect(port, '127.0.0.1', () => {
@@ -69,10 +88,16 @@ function postInTwoPieces(port: number, body: Buffer, cut: number, answerEnds: (t
 t.test('a body that arrives in several pieces is read whole, multi-byte characters included', async (t) => {
   const s = await server(t);
   // The unknown field's name has a 2-byte character cut between the two writes.
-  const body = Buffer.from(JSON.stringify({ correlationId: ID, amount: 1, 'ação': 1 }));
-  const answer = await postInTwoPieces(s.running.port, body, body.indexOf(Buffer.from('ç')) + 1, (text) => text.endsWith('}'));
+  const body = Buffer.from(JSON.stringify({ correlationId: ID, amount: 1, ação: 1 }));
+  const answer = await postInTwoPieces(s.running.port, body, body.indexOf(Buffer.from('ç')) + 1, (text) =>
+    text.endsWith('}'),
+  );
   t.match(answer, /^HTTP\/1.1 400/);
-  t.same(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).detail, 'ação', 'the whole body was read and decoded: its last field is named in the error');
+  t.same(
+    JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).detail,
+    'ação',
+    'the whole body was read and decoded: its last field is named in the error',
+  );
   const good = Buffer.from(JSON.stringify({ correlationId: ID, amount: 12.34 }));
   t.match(await postInTwoPieces(s.running.port, good, 10, (text) => text.startsWith('HTTP/1.1 202')), /^HTTP\/1.1 202/);
   t.same(s.accepted, [{ correlationId: ID, amountCents: 1234 }]);
@@ -96,10 +121,20 @@ t.test('a client that goes away mid-body leaves nothing in progress', async (t) 
 
 t.test('summary, purge, health, metrics, actors', async (t) => {
   const s = await server(t);
-  t.same(await (await fetch(`${s.url}/payments-summary`)).json(), { default: { totalRequests: 2, totalAmount: 20.05 }, fallback: { totalRequests: 0, totalAmount: 0 } });
-  t.equal((await (await fetch(`${s.url}/payments-summary?from=2025-07-10T12:00:00.000Z&to=2025-07-10T13:00:00.000Z`)).json()).default.totalRequests, 1, 'the window reaches the service');
+  t.same(await (await fetch(`${s.url}/payments-summary`)).json(), {
+    default: { totalRequests: 2, totalAmount: 20.05 },
+    fallback: { totalRequests: 0, totalAmount: 0 },
+  });
+  t.equal(
+    (await (await fetch(`${s.url}/payments-summary?from=2025-07-10T12:00:00.000Z&to=2025-07-10T13:00:00.000Z`)).json())
+      .default.totalRequests,
+    1,
+    'the window reaches the service',
+  );
   t.equal((await fetch(`${s.url}/payments-summary?from=nope`)).status, 400);
-  t.same(await (await fetch(`${s.url}/purge-payments`, { method: 'POST' })).json(), { message: 'All payments purged.' });
+  t.same(await (await fetch(`${s.url}/purge-payments`, { method: 'POST' })).json(), {
+    message: 'All payments purged.',
+  });
   t.same(await (await fetch(`${s.url}/health`)).json(), { status: 'ok' });
   const m = await fetch(`${s.url}/metrics`);
   t.equal(m.headers.get('content-type'), 'text/plain; version=0.0.4');

@@ -5,8 +5,15 @@ import { parseSummaryWindow } from '../../src/http/summary-query';
 t.test('optional ISO-8601 bounds', async (t) => {
   t.same(parseSummaryWindow('', ''), { from: null, to: null });
   t.same(parseSummaryWindow('2025-07-10T12:34:56.000Z', ''), { from: new Date('2025-07-10T12:34:56.000Z'), to: null });
-  t.same(parseSummaryWindow('2025-07-10T12:34:56Z', '2025-07-10T12:35:56.123+00:00').to, new Date('2025-07-10T12:35:56.123Z'));
-  t.same(parseSummaryWindow('2025-07-10T12:34:56', '').from, new Date('2025-07-10T12:34:56Z'), 'no zone: UTC, as the processors read it');
+  t.same(
+    parseSummaryWindow('2025-07-10T12:34:56Z', '2025-07-10T12:35:56.123+00:00').to,
+    new Date('2025-07-10T12:35:56.123Z'),
+  );
+  t.same(
+    parseSummaryWindow('2025-07-10T12:34:56', '').from,
+    new Date('2025-07-10T12:34:56Z'),
+    'no zone: UTC, as the processors read it',
+  );
   t.same(parseSummaryWindow('2025-07-10T12:34', '').from, new Date('2025-07-10T12:34:00Z'));
 });
 

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { nativeNginxConfig, renderNginxConfig, repoRoot } from '../../src/launcher/nginx-config';
 
-t.test('the repository nginx.conf, with this run\'s port, sockets and error log', async (t) => {
+t.test("the repository nginx.conf, with this run's port, sockets and error log", async (t) => {
   const conf = nativeNginxConfig({ port: 12345, socketDir: '/tmp/run/', errorLog: '/tmp/run/error.log' });
   t.match(conf, /listen 12345 /);
   t.match(conf, /server unix:\/tmp\/run\/app1\.sock;/);

@@ -16,7 +16,10 @@ t.test('percentiles within 1 % above the exact ones, over a spread of latencies'
   for (const p of [50, 90, 99, 99.9]) {
     const exact = sorted[Math.ceil((p / 100) * sorted.length) - 1];
     const approx = h.percentile(p);
-    t.ok(approx >= exact && approx <= exact * 1.01, `p${p}: ${approx} vs exact ${exact} (k6 interpolates: ${k6Percentile(sorted, p)})`);
+    t.ok(
+      approx >= exact && approx <= exact * 1.01,
+      `p${p}: ${approx} vs exact ${exact} (k6 interpolates: ${k6Percentile(sorted, p)})`,
+    );
   }
 });
 

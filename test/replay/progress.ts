@@ -1,7 +1,16 @@
 import t from 'tap';
 import { Progress } from '../../src/replay/progress';
 
-const state = { t: 12, durationS: 300, vus: 25, ratePerS: 24.5, p99Ms: 0.876, errors: 0, inconsistencies: 0, stage: 'default 0ms, fallback 0ms' };
+const state = {
+  t: 12,
+  durationS: 300,
+  vus: 25,
+  ratePerS: 24.5,
+  p99Ms: 0.876,
+  errors: 0,
+  inconsistencies: 0,
+  stage: 'default 0ms, fallback 0ms',
+};
 
 t.test('on a terminal: one line rewritten in place', async (t) => {
   const out: string[] = [];
@@ -19,6 +28,12 @@ t.test('not on a terminal: a plain line at most every 30 s, and what it says', a
   p.update({ ...state, t: 20 });
   p.update({ ...state, t: 43 });
   p.say('done');
-  t.same(out.map((l) => l.slice(0, 8)), ['t= 12/30', 't= 43/30', 'done\n']);
-  t.notOk(out.some((l) => l.includes('\x1b')), 'no terminal escapes');
+  t.same(
+    out.map((l) => l.slice(0, 8)),
+    ['t= 12/30', 't= 43/30', 'done\n'],
+  );
+  t.notOk(
+    out.some((l) => l.includes('\x1b')),
+    'no terminal escapes',
+  );
 });

@@ -4,32 +4,69 @@ import { scaledScenario } from '../../src/replay/scenario';
 import { finalResults } from '../../src/replay/score';
 
 t.test('per-second buckets take only successful payments', async (t) => {
-  const b = perSecond([
-    { t: 0.1, ms: 1, kind: 'payment', ok: true },
-    { t: 0.5, ms: 3, kind: 'payment', ok: true },
-    { t: 0.6, ms: 50, kind: 'payment', ok: false },
-    { t: 0.7, ms: 80, kind: 'summary', ok: true },
-    { t: 1.2, ms: 2, kind: 'payment', ok: true },
-  ], 2);
-  t.same(b.map((x) => x.count), [2, 1, 0]);
+  const b = perSecond(
+    [
+      { t: 0.1, ms: 1, kind: 'payment', ok: true },
+      { t: 0.5, ms: 3, kind: 'payment', ok: true },
+      { t: 0.6, ms: 50, kind: 'payment', ok: false },
+      { t: 0.7, ms: 80, kind: 'summary', ok: true },
+      { t: 1.2, ms: 2, kind: 'payment', ok: true },
+    ],
+    2,
+  );
+  t.same(
+    b.map((x) => x.count),
+    [2, 1, 0],
+  );
   t.equal(b[0].p50, 2);
 });
 
 t.test('the page has the three charts, the stage lines and the score', async (t) => {
   const scenario = scaledScenario(0.1);
-  const results = finalResults({ participant: 'x', maxRequests: 60, p99Ms: 2.5, paymentsSucceeded: 3, paymentsFailed: 0, inconsistencies: 1, default: { totalRequests: 2, totalAmount: 40.1, feePerTransaction: 0.05 }, fallback: { totalRequests: 1, totalAmount: 20.05, feePerTransaction: 0.15 } });
+  const results = finalResults({
+    participant: 'x',
+    maxRequests: 60,
+    p99Ms: 2.5,
+    paymentsSucceeded: 3,
+    paymentsFailed: 0,
+    inconsistencies: 1,
+    default: { totalRequests: 2, totalAmount: 40.1, feePerTransaction: 0.05 },
+    fallback: { totalRequests: 1, totalAmount: 20.05, feePerTransaction: 0.15 },
+  });
   const html = renderReport({
     scenario,
-    samples: [{ t: 1, ms: 1.5, kind: 'payment', ok: true }, { t: 2, ms: 2.5, kind: 'payment', ok: true }],
-    timeline: [{ t: 0, default: 0, fallback: 0 }, { t: 1, default: 2, fallback: 1 }],
-    checks: [{ t: 5, from: 'a', to: 'b', ours: { default: 1, fallback: 0 }, theirs: { default: 2, fallback: 0 }, inconsistencies: 1 }],
+    samples: [
+      { t: 1, ms: 1.5, kind: 'payment', ok: true },
+      { t: 2, ms: 2.5, kind: 'payment', ok: true },
+    ],
+    timeline: [
+      { t: 0, default: 0, fallback: 0 },
+      { t: 1, default: 2, fallback: 1 },
+    ],
+    checks: [
+      {
+        t: 5,
+        from: 'a',
+        to: 'b',
+        ours: { default: 1, fallback: 0 },
+        theirs: { default: 2, fallback: 0 },
+        inconsistencies: 1,
+      },
+    ],
     results,
     backendUrl: 'http://backend<&>',
   });
   t.equal((html.match(/<svg /g) ?? []).length, 3, 'three charts');
-  t.equal((html.match(/class="stage"/g) ?? []).length, 3 * scenario.stages.length, 'every stage change drawn on every chart');
+  t.equal(
+    (html.match(/class="stage"/g) ?? []).length,
+    3 * scenario.stages.length,
+    'every stage change drawn on every chart',
+  );
   t.match(html, /score \d+\.\d\d/);
   t.match(html, /<tr class="bad">/, 'an inconsistent check is highlighted');
   t.match(html, /http:\/\/backend&#60;&#38;&#62;/, 'text is escaped');
-  t.match(lineChart('empty', [{ name: 'none', color: '#000', points: [] }], { xMax: 10, yLabel: 'y', stages: [] }), /<svg/);
+  t.match(
+    lineChart('empty', [{ name: 'none', color: '#000', points: [] }], { xMax: 10, yLabel: 'y', stages: [] }),
+    /<svg/,
+  );
 });

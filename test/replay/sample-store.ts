@@ -11,7 +11,10 @@ t.test('keeps every sample, in order, past its first capacity', async (t) => {
   t.same(all[0], { t: 0, ms: 0, kind: 'payment', ok: false });
   t.same(all[4999], { t: 49.99, ms: 4.999, kind: 'summary', ok: true });
   t.same(all[1025], { t: 10.25, ms: 1.025, kind: 'admin', ok: true }, 'across a growth');
-  t.ok(all.every((s, i) => s.kind === kinds[i % 3] && s.ok === (i % 7 !== 0)), 'kind and outcome of each');
+  t.ok(
+    all.every((s, i) => s.kind === kinds[i % 3] && s.ok === (i % 7 !== 0)),
+    'kind and outcome of each',
+  );
 });
 
 t.test('clear forgets everything', async (t) => {

@@ -16,7 +16,11 @@ t.test('slow answers sent close together form one burst', async (t) => {
 });
 
 t.test('the gap decides what is together; order of the input does not matter', async (t) => {
-  const answers = [{ sentAt: 30, ms: 5 }, { sentAt: 0, ms: 5 }, { sentAt: 15, ms: 5 }];
+  const answers = [
+    { sentAt: 30, ms: 5 },
+    { sentAt: 0, ms: 5 },
+    { sentAt: 15, ms: 5 },
+  ];
   t.equal(slowBursts(answers, 5, 20).bursts, 1);
   t.equal(slowBursts(answers, 5, 10).bursts, 3);
 });

@@ -28,15 +28,31 @@ t.test('every request timed; 2xx payments counted for the live p99 and rate', as
   const ok = await client.send('payment', `${url}/ok`, 'POST', 1000, '{}');
   t.same([ok.status, ok.body], [202, '{"x":1}']);
   t.equal((await client.send('payment', `${url}/fail`, 'POST', 1000, '{}')).status, 500);
-  t.equal((await client.send('payment', `${url}/slow`, 'POST', 50, '{}')).status, 0, 'a time-out is status 0, as in k6');
+  t.equal(
+    (await client.send('payment', `${url}/slow`, 'POST', 50, '{}')).status,
+    0,
+    'a time-out is status 0, as in k6',
+  );
   t.equal((await client.send('summary', `${url}/ok`, 'GET', 1000)).status, 202);
-  t.same(client.samples.map((s) => [s.kind, s.ok]), [['payment', true], ['payment', false], ['payment', false], ['summary', true]]);
+  t.same(
+    client.samples.map((s) => [s.kind, s.ok]),
+    [
+      ['payment', true],
+      ['payment', false],
+      ['payment', false],
+      ['summary', true],
+    ],
+  );
   t.ok(client.samples[2].ms >= 45, 'the time-out is timed too');
   t.equal(client.okLatencies.count, 2, 'both 2xx answers, whatever their kind, in the live p99');
   t.same(client.okPaymentsBySecond, [1], 'one 2xx payment, sent in second 0');
 
   client.clearSamples();
-  t.same([client.samples.length, client.okLatencies.count, client.okPaymentsBySecond.length], [0, 0, 0], 'setup requests forgotten');
+  t.same(
+    [client.samples.length, client.okLatencies.count, client.okPaymentsBySecond.length],
+    [0, 0, 0],
+    'setup requests forgotten',
+  );
 });
 
 t.test('payments counted by the second they were sent in', async (t) => {
@@ -53,7 +69,7 @@ t.test('payments counted by the second they were sent in', async (t) => {
   t.equal(client.okPaymentsBySecond[3], 1);
 });
 
-t.test("each virtual user has its own connection, opened on first use and kept", async (t) => {
+t.test('each virtual user has its own connection, opened on first use and kept', async (t) => {
   let opened = 0;
   const url = await server(t, () => opened++);
   const start = Date.now();

@@ -14,7 +14,11 @@ t.test('one permit per fixed window; two callers queue for the next windows; the
       }),
     ),
   );
-  t.same(results.map((r) => r.ok), [true, true, true, false, false], 'first now, two queued, two refused');
+  t.same(
+    results.map((r) => r.ok),
+    [true, true, true, false, false],
+    'first now, two queued, two refused',
+  );
   t.ok(results[0].at < 100, `the first passes at once (${results[0].at} ms)`);
   t.ok(results[1].at >= 190, `the second waits for the next window (${results[1].at} ms)`);
   t.ok(results[2].at >= 390, `the third for the one after (${results[2].at} ms)`);

@@ -5,7 +5,11 @@ t.test('memory store: unique correlationId, exact cents, inclusive bounds, purge
   const store = new MemoryPaymentStore();
   t.teardown(() => store.close());
   t.equal(await store.insert({ correlationId: 'a', amountCents: 1990, requestedAtMs: 1000 }), 'inserted');
-  t.equal(await store.insert({ correlationId: 'a', amountCents: 1, requestedAtMs: 1 }), 'duplicate', 'the first record stays');
+  t.equal(
+    await store.insert({ correlationId: 'a', amountCents: 1, requestedAtMs: 1 }),
+    'duplicate',
+    'the first record stays',
+  );
   await store.insert({ correlationId: 'b', amountCents: 2005, requestedAtMs: 2000 });
   await store.insert({ correlationId: 'c', amountCents: 10, requestedAtMs: 3000 });
   t.same(await store.find('a'), { correlationId: 'a', amountCents: 1990, requestedAtMs: 1000 });

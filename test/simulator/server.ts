@@ -12,42 +12,67 @@ async function sim(t: { teardown(fn: () => unknown): void }, options = {}): Prom
   return s;
 }
 
-const pay = (s: RunningSimulator, body: unknown) => fetch(`${s.url}/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
-const put = (s: RunningSimulator, what: string, body: unknown, headers: Record<string, string> = TOKEN) => fetch(`${s.url}/admin/configurations/${what}`, { method: 'PUT', headers, body: JSON.stringify(body) });
-const summary = (s: RunningSimulator, q = '') => fetch(`${s.url}/admin/payments-summary${q}`, { headers: TOKEN }).then((r) => r.json());
-const payment = (amount = 20.05, requestedAt = new Date().toISOString()) => ({ correlationId: randomUUID(), amount, requestedAt });
+const pay = (s: RunningSimulator, body: unknown) =>
+  fetch(`${s.url}/payments`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+const put = (s: RunningSimulator, what: string, body: unknown, headers: Record<string, string> = TOKEN) =>
+  fetch(`${s.url}/admin/configurations/${what}`, { method: 'PUT', headers, body: JSON.stringify(body) });
+const summary = (s: RunningSimulator, q = '') =>
+  fetch(`${s.url}/admin/payments-summary${q}`, { headers: TOKEN }).then((r) => r.json());
+const payment = (amount = 20.05, requestedAt = new Date().toISOString()) => ({
+  correlationId: randomUUID(),
+  amount,
+  requestedAt,
+});
 
 for (const store of ['memory', 'postgres'] as const) {
-  t.test(`${store} store: 200 records, 422 for a correlationId already recorded, 400 for a malformed body`, async (t) => {
-    const schema = `sim_test_${process.pid}`;
-    const s = await sim(t, store === 'postgres' ? { databaseUrl: DATABASE_URL, schema } : {});
-    if (store === 'postgres') {
-      t.teardown(async () => {
-        const pg = new Client({ connectionString: DATABASE_URL });
-        await pg.connect();
-        await pg.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-        await pg.end();
-      });
-    }
-    const p = payment(19.9);
-    const first = await pay(s, p);
-    t.equal(first.status, 200);
-    t.same(await first.json(), { message: 'payment processed successfully' });
-    t.equal((await pay(s, p)).status, 422, 'the same correlationId again: 422');
-    for (const bad of ['{', '[]', { amount: 1, requestedAt: p.requestedAt }, { correlationId: 'x', amount: 1, requestedAt: p.requestedAt }, { correlationId: randomUUID(), amount: '1', requestedAt: p.requestedAt }, { correlationId: randomUUID(), amount: 1, requestedAt: 'yesterday' }]) {
-      t.equal((await pay(s, bad)).status, 400, `malformed ${JSON.stringify(bad)}: 400`);
-    }
-    const found = await fetch(`${s.url}/payments/${p.correlationId}`);
-    t.equal(found.status, 200);
-    t.same(await found.json(), { correlationId: p.correlationId, amount: 19.9, requestedAt: p.requestedAt });
-    t.equal((await fetch(`${s.url}/payments/${randomUUID()}`)).status, 404, 'unknown id: 404');
-    await pay(s, payment(0.1));
-    await pay(s, payment(0.2));
-    t.same(await summary(s), { totalRequests: 3, totalAmount: 20.2, totalFee: 1.01, feePerTransaction: 0.05 }, 'exact sums and fee');
-    const purge = await fetch(`${s.url}/admin/purge-payments`, { method: 'POST', headers: TOKEN });
-    t.same(await purge.json(), { message: 'All payments purged.' });
-    t.equal((await summary(s)).totalRequests, 0, 'purged');
-  });
+  t.test(
+    `${store} store: 200 records, 422 for a correlationId already recorded, 400 for a malformed body`,
+    async (t) => {
+      const schema = `sim_test_${process.pid}`;
+      const s = await sim(t, store === 'postgres' ? { databaseUrl: DATABASE_URL, schema } : {});
+      if (store === 'postgres') {
+        t.teardown(async () => {
+          const pg = new Client({ connectionString: DATABASE_URL });
+          await pg.connect();
+          await pg.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+          await pg.end();
+        });
+      }
+      const p = payment(19.9);
+      const first = await pay(s, p);
+      t.equal(first.status, 200);
+      t.same(await first.json(), { message: 'payment processed successfully' });
+      t.equal((await pay(s, p)).status, 422, 'the same correlationId again: 422');
+      for (const bad of [
+        '{',
+        '[]',
+        { amount: 1, requestedAt: p.requestedAt },
+        { correlationId: 'x', amount: 1, requestedAt: p.requestedAt },
+        { correlationId: randomUUID(), amount: '1', requestedAt: p.requestedAt },
+        { correlationId: randomUUID(), amount: 1, requestedAt: 'yesterday' },
+      ]) {
+        t.equal((await pay(s, bad)).status, 400, `malformed ${JSON.stringify(bad)}: 400`);
+      }
+      const found = await fetch(`${s.url}/payments/${p.correlationId}`);
+      t.equal(found.status, 200);
+      t.same(await found.json(), { correlationId: p.correlationId, amount: 19.9, requestedAt: p.requestedAt });
+      t.equal((await fetch(`${s.url}/payments/${randomUUID()}`)).status, 404, 'unknown id: 404');
+      await pay(s, payment(0.1));
+      await pay(s, payment(0.2));
+      t.same(
+        await summary(s),
+        { totalRequests: 3, totalAmount: 20.2, totalFee: 1.01, feePerTransaction: 0.05 },
+        'exact sums and fee',
+      );
+      const purge = await fetch(`${s.url}/admin/purge-payments`, { method: 'POST', headers: TOKEN });
+      t.same(await purge.json(), { message: 'All payments purged.' });
+      t.equal((await summary(s)).totalRequests, 0, 'purged');
+    },
+  );
 }
 
 t.test('the delay comes before the record, and a failure after the delay records nothing', async (t) => {
@@ -75,7 +100,12 @@ t.test('a client that hangs up during the delay does not stop the payment being 
   const s = await sim(t);
   await put(s, 'delay', { delay: 200 });
   const p = payment();
-  await fetch(`${s.url}/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(p), signal: AbortSignal.timeout(50) }).catch(() => undefined);
+  await fetch(`${s.url}/payments`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(p),
+    signal: AbortSignal.timeout(50),
+  }).catch(() => undefined);
   await new Promise((r) => setTimeout(r, 300));
   t.equal((await fetch(`${s.url}/payments/${p.correlationId}`)).status, 200, 'recorded all the same');
 });
@@ -99,12 +129,29 @@ t.test('service-health: failing and delay, 503 while failing, 1 per window with 
 t.test('admin endpoints need the token; the token can be changed', async (t) => {
   const s = await sim(t);
   t.equal((await fetch(`${s.url}/admin/payments-summary`)).status, 401, 'no token: 401');
-  t.equal((await fetch(`${s.url}/admin/payments-summary`, { headers: { 'x-rinha-token': 'nope' } })).status, 401, 'wrong token: 401');
+  t.equal(
+    (await fetch(`${s.url}/admin/payments-summary`, { headers: { 'x-rinha-token': 'nope' } })).status,
+    401,
+    'wrong token: 401',
+  );
   t.equal((await put(s, 'delay', { delay: 5 }, { 'x-rinha-token': 'nope' })).status, 401);
   t.equal((await put(s, 'token', { token: 'secret' })).status, 204, 'token changed');
-  t.equal((await fetch(`${s.url}/admin/payments-summary`, { headers: TOKEN })).status, 401, 'the old token no longer works');
-  t.equal((await fetch(`${s.url}/admin/payments-summary`, { headers: { 'x-rinha-token': 'secret' } })).status, 200, 'the new one does');
-  t.equal((await put(s, 'delay', { delay: 'soon' }, { 'x-rinha-token': 'secret', 'content-type': 'application/json' })).status, 404, 'a bad configuration is refused');
+  t.equal(
+    (await fetch(`${s.url}/admin/payments-summary`, { headers: TOKEN })).status,
+    401,
+    'the old token no longer works',
+  );
+  t.equal(
+    (await fetch(`${s.url}/admin/payments-summary`, { headers: { 'x-rinha-token': 'secret' } })).status,
+    200,
+    'the new one does',
+  );
+  t.equal(
+    (await put(s, 'delay', { delay: 'soon' }, { 'x-rinha-token': 'secret', 'content-type': 'application/json' }))
+      .status,
+    404,
+    'a bad configuration is refused',
+  );
   t.equal((await fetch(`${s.url}/admin/nothing`, { headers: { 'x-rinha-token': 'secret' } })).status, 404);
   t.equal((await fetch(`${s.url}/unknown`)).status, 404);
 });
@@ -117,6 +164,11 @@ t.test('summary: requestedAt BETWEEN from AND to, inclusive; a missing bound cou
   t.equal((await summary(s, q(at(100), at(200)))).totalRequests, 2, 'both ends included');
   t.equal((await summary(s, q(at(101), at(199)))).totalRequests, 0);
   t.equal((await summary(s, `?from=${encodeURIComponent(at(250))}`)).totalRequests, 4, 'only from: everything');
-  t.same(await summary(s, q(at(0), at(300))), { totalRequests: 4, totalAmount: 4, totalFee: 0.6, feePerTransaction: 0.15 });
+  t.same(await summary(s, q(at(0), at(300))), {
+    totalRequests: 4,
+    totalAmount: 4,
+    totalFee: 0.6,
+    feePerTransaction: 0.15,
+  });
   t.equal((await fetch(`${s.url}/admin/payments-summary?from=nope&to=nope`, { headers: TOKEN })).status, 400);
 });

@@ -5,7 +5,9 @@ const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:
 const schema = `payments_table_test_${process.pid}`;
 const table = PaymentsTable.connect(DATABASE_URL, schema, 2);
 t.teardown(async () => {
-  await (table as unknown as { pool: { query(q: string): Promise<unknown> } }).pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await (table as unknown as { pool: { query(q: string): Promise<unknown> } }).pool.query(
+    `DROP SCHEMA IF EXISTS "${schema}" CASCADE`,
+  );
   await table.close();
 });
 
@@ -16,7 +18,10 @@ t.test('migrate is idempotent, also when both instances run it at once', async (
   const other = PaymentsTable.connect(DATABASE_URL, schema, 2);
   t.teardown(() => other.close());
   await Promise.all([table.migrate(), other.migrate(), table.migrate()]);
-  t.same(await table.summary({ from: null, to: null }), { default: { totalRequests: 0, totalAmount: 0 }, fallback: { totalRequests: 0, totalAmount: 0 } });
+  t.same(await table.summary({ from: null, to: null }), {
+    default: { totalRequests: 0, totalAmount: 0 },
+    fallback: { totalRequests: 0, totalAmount: 0 },
+  });
 });
 
 t.test('batch inserts, no double count, exact cents, inclusive bounds', async (t) => {
@@ -28,11 +33,27 @@ t.test('batch inserts, no double count, exact cents, inclusive bounds', async (t
   ]);
   await table.insert([{ correlationId: id(2), amountCents: 20, requestedAt: at(100), processor: 'default' }]);
   await table.insert([]);
-  t.same(await table.summary({ from: null, to: null }), { default: { totalRequests: 3, totalAmount: 0.6 }, fallback: { totalRequests: 1, totalAmount: 20.05 } }, '0.1 + 0.2 + 0.3 = 0.6 exactly; id 2 once');
-  t.same((await table.summary({ from: new Date(at(100)), to: new Date(at(200)) })).default, { totalRequests: 1, totalAmount: 0.2 }, 'a row exactly at from is counted');
-  t.same((await table.summary({ from: new Date(at(100)), to: new Date(at(200)) })).fallback, { totalRequests: 1, totalAmount: 20.05 }, 'a row exactly at to is counted');
+  t.same(
+    await table.summary({ from: null, to: null }),
+    { default: { totalRequests: 3, totalAmount: 0.6 }, fallback: { totalRequests: 1, totalAmount: 20.05 } },
+    '0.1 + 0.2 + 0.3 = 0.6 exactly; id 2 once',
+  );
+  t.same(
+    (await table.summary({ from: new Date(at(100)), to: new Date(at(200)) })).default,
+    { totalRequests: 1, totalAmount: 0.2 },
+    'a row exactly at from is counted',
+  );
+  t.same(
+    (await table.summary({ from: new Date(at(100)), to: new Date(at(200)) })).fallback,
+    { totalRequests: 1, totalAmount: 20.05 },
+    'a row exactly at to is counted',
+  );
   t.same((await table.summary({ from: new Date(at(101)), to: new Date(at(199)) })).default.totalRequests, 0);
-  t.equal((await table.summary({ from: new Date(at(250)), to: null })).default.totalRequests, 3, 'a missing bound counts everything, as the processors do');
+  t.equal(
+    (await table.summary({ from: new Date(at(250)), to: null })).default.totalRequests,
+    3,
+    'a missing bound counts everything, as the processors do',
+  );
   await table.purge();
   t.equal((await table.summary({ from: null, to: null })).fallback.totalRequests, 0, 'purged');
 });
