@@ -43,6 +43,7 @@ export async function startApp(
     : // Loaded only here: with the core in its own thread, this thread never loads ioredis, pg, nact or undici.
       await (await import('./core/payment-core')).startPaymentCore(config, log);
   const metrics = new Metrics(config.instanceId, { thread: 'main' }, config.eventLoopSampleMs);
+  metrics.startAtZero('front-end');
   const intake = new PaymentIntake(core.accept, config.intakeFlushMs);
 
   warmUpParsing(config.warmUpRounds);
@@ -82,7 +83,13 @@ export async function startApp(
         metrics.paymentDuration.observe({ stage: 'answer', processor: 'none' }, seconds),
       onPaymentRejected: () => metrics.paymentRequests.inc({ processor: 'none', outcome: 'rejected_input' }),
     },
-    { port: config.port, socketPath: config.socketPath, maxBodyBytes: config.maxBodyBytes },
+    {
+      port: config.port,
+      socketPath: config.socketPath,
+      maxBodyBytes: config.maxBodyBytes,
+      instanceId: config.instanceId,
+      adminToken: config.adminToken,
+    },
   );
   log.info('listening', {
     port: http.port,

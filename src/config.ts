@@ -187,6 +187,13 @@ export const settings = {
     10,
     'How often each thread samples its event-loop delay for /metrics (1 shows delays shorter than 10 ms, at about 1.5 % of a CPU per thread).',
   ),
+  adminToken: setting(
+    'ADMIN_TOKEN',
+    'string',
+    '',
+    'When set, POST /purge-payments, /actors and every /instances/<id>/... route need `Authorization: Bearer ' +
+      '<token>` (401 without it); payments, the summary, /health and /metrics stay open. Empty: all open.',
+  ),
   logLevel: setting('LOG_LEVEL', 'string', 'info', 'Lowest level logged: debug, info, warn, error or silent.'),
 } as const;
 

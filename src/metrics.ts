@@ -11,6 +11,20 @@ import {
   type MetricObjectWithValues,
   type MetricValue,
 } from 'prom-client';
+import { PROCESSOR_NAMES } from './payment';
+import type { HealthResult, PaymentOutcome } from './processor-client';
+
+/** Outcomes the front end counts (processor="none"). */
+export const INTAKE_OUTCOMES = ['accepted', 'rejected_input'] as const;
+/** Outcomes counted per processor: handed to it, then what its answer said (src/processor-client.ts). */
+export const PROCESSOR_OUTCOMES = ['sent', 'recorded', 'rejected', 'unknown'] as const satisfies readonly (
+  PaymentOutcome | 'sent'
+)[];
+/** Why a health check gave no health (src/health-monitor.ts). */
+export const HEALTH_FAILURE_REASONS = ['rate-limited', 'unreachable'] as const satisfies readonly Exclude<
+  HealthResult['kind'],
+  'health'
+>[];
 
 /** From 0.1 ms, doubling: the defaults start at 5 ms and would hide everything this system does. */
 export const LATENCY_BUCKETS = Array.from({ length: 16 }, (_, i) => 0.0001 * 2 ** i);
@@ -36,7 +50,9 @@ export class Metrics {
     const registers = [this.registry];
     this.paymentRequests = new Counter({
       name: 'payment_requests_total',
-      help: 'Payments by processor and outcome (accepted, rejected_input, recorded, returned, duplicate).',
+      help:
+        'Payments by processor and outcome: processor="none" accepted or rejected_input (the front end); ' +
+        'per processor sent, then recorded, rejected or unknown (its answer).',
       labelNames: ['processor', 'outcome'],
       registers,
     });
@@ -96,6 +112,28 @@ export class Metrics {
         eventLoopMonitoringPrecision: loopSampleMs,
         labels: nodeDefaults,
       });
+  }
+
+  /**
+   * Creates every series of known labels that this part of an instance fills, at 0, so that dashboards and
+   * rate() see them from start-up instead of "no data" until the first payment or failure.
+   */
+  startAtZero(part: 'front-end' | 'core'): void {
+    if (part === 'front-end') {
+      for (const outcome of INTAKE_OUTCOMES) this.paymentRequests.inc({ processor: 'none', outcome }, 0);
+      this.paymentDuration.zero({ stage: 'answer', processor: 'none' });
+      this.activeConnections.set({ peer: 'clients' }, 0);
+      return;
+    }
+    for (const processor of PROCESSOR_NAMES) {
+      for (const outcome of PROCESSOR_OUTCOMES) this.paymentRequests.inc({ processor, outcome }, 0);
+      for (const reason of HEALTH_FAILURE_REASONS) this.healthCheckFailures.inc({ processor, reason }, 0);
+      this.paymentDuration.zero({ stage: 'processor', processor });
+      this.breakerState.set({ processor }, 0);
+      this.inFlight.set({ processor }, 0);
+      this.activeConnections.set({ peer: processor }, 0);
+    }
+    this.waiting.set(0);
   }
 
   async render(): Promise<{ contentType: string; body: string }> {

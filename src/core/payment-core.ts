@@ -69,6 +69,7 @@ export async function startPaymentCore(config: Config, log: Logger): Promise<Pay
   for (const r of [redis, subscriber]) r.on('error', (err) => log.debug('redis-error', { err }));
   const pending = new PendingPayments(redis, config.redisPrefix, config.instanceId);
   const metrics = new Metrics(config.instanceId, { thread: 'core' }, config.eventLoopSampleMs);
+  metrics.startAtZero('core');
   const clients: Record<ProcessorName, ProcessorClient> = {
     default: new ProcessorClient(config.defaultUrl, {
       connections: config.processorConnections,

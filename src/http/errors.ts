@@ -21,6 +21,10 @@ export const API_ERRORS = {
   },
   INVALID_WINDOW: { status: 400, message: 'from must not be after to.' },
   BODY_TOO_LARGE: { status: 413, message: 'The body is larger than this endpoint accepts.' },
+  UNAUTHORIZED: {
+    status: 401,
+    message: 'This route needs the admin token: Authorization: Bearer <ADMIN_TOKEN>.',
+  },
   NOT_FOUND: { status: 404, message: 'No such route.' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'This route does not take that method.' },
   SHUTTING_DOWN: { status: 503, message: 'This instance is shutting down; try again.' },

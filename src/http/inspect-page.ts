@@ -34,9 +34,15 @@ function render(data) {
   document.getElementById('instance').textContent = data.instance;
   document.getElementById('updated').textContent = 'updated ' + data.time;
 }
+// With ADMIN_TOKEN set, open the page as actors.html#token=<token>: the fragment never leaves the browser.
+var token = new URLSearchParams(location.hash.slice(1)).get('token');
 function refresh() {
-  fetch('actors' + location.search).then(function (r) { return r.json(); }).then(render)
-    .catch(function (e) { document.getElementById('updated').textContent = 'refresh failed: ' + e; });
+  fetch('actors' + location.search, token ? { headers: { authorization: 'Bearer ' + token } } : {})
+    .then(function (r) {
+      if (r.status === 401) throw new Error('this instance needs its admin token: open this page as actors.html#token=<ADMIN_TOKEN>');
+      return r.json();
+    }).then(render)
+    .catch(function (e) { document.getElementById('updated').textContent = 'refresh failed: ' + e.message; });
 }
 refresh(); setInterval(refresh, 1000);
 </script></body></html>`;

@@ -1,6 +1,7 @@
 // The HTTP front end on uWebSockets.js. It follows uWS' rules (stack-facts.md):
 // onAborted before any deferred answer, request data read synchronously, every
 // later answer inside res.cork, status before headers before end.
+import { timingSafeEqual } from 'node:crypto';
 import { chmodSync } from 'node:fs';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from '@trufflesuite/uws-js-unofficial';
 import { ApiError } from './errors';
@@ -29,6 +30,10 @@ export interface HttpServerOptions {
   port: number;
   socketPath: string;
   maxBodyBytes: number;
+  /** This instance's name: its routes are also served under /instances/<instanceId>. */
+  instanceId: string;
+  /** When not empty, the admin routes and every /instances/<id> route need `Authorization: Bearer <adminToken>`. */
+  adminToken: string;
 }
 
 export interface RunningHttpServer {
@@ -44,6 +49,7 @@ const STATUS_TEXT: Record<number, string> = {
   202: '202 Accepted',
   204: '204 No Content',
   400: '400 Bad Request',
+  401: '401 Unauthorized',
   404: '404 Not Found',
   405: '405 Method Not Allowed',
   413: '413 Payload Too Large',
@@ -114,15 +120,41 @@ function readBody(ex: Exchange, maxBytes: number, onBody: (text: string) => void
   });
 }
 
-const ROUTES: Record<string, string[]> = {
-  '/payments': ['post'],
-  '/payments-summary': ['get'],
-  '/purge-payments': ['post'],
-  '/health': ['get'],
-  '/metrics': ['get'],
-  '/actors': ['get'],
-  '/actors.html': ['get'],
-};
+type Handler = (res: HttpResponse, req: HttpRequest) => void;
+
+/**
+ * Who may call a route when an admin token is set:
+ * - client: anyone as itself, the token under /instances/<id>;
+ * - admin: the token, always (it erases records or shows internals);
+ * - anyone: the actor page, which holds no data (it asks /actors for the tree, with the token it is given).
+ */
+type Access = 'client' | 'admin' | 'anyone';
+
+interface Route {
+  method: 'get' | 'post';
+  access: Access;
+}
+
+const ROUTES = {
+  '/payments': { method: 'post', access: 'client' },
+  '/payments-summary': { method: 'get', access: 'client' },
+  '/purge-payments': { method: 'post', access: 'admin' },
+  '/health': { method: 'get', access: 'client' },
+  '/metrics': { method: 'get', access: 'client' },
+  '/actors': { method: 'get', access: 'admin' },
+  '/actors.html': { method: 'get', access: 'anyone' },
+} as const satisfies Record<string, Route>;
+
+/** Whether an Authorization header carries the admin token (always, when no token is set). */
+function adminCheck(token: string): (authorization: string) => boolean {
+  if (!token) return () => true;
+  const expected = Buffer.from(`Bearer ${token}`);
+  return (authorization) => {
+    const given = Buffer.from(authorization);
+    // Compared in constant time, so the answer's timing does not tell how much of a guess was right.
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  };
+}
 
 export function startHttpServer(services: HttpServices, options: HttpServerOptions): Promise<RunningHttpServer> {
   const uws = loadUws();
@@ -130,7 +162,7 @@ export function startHttpServer(services: HttpServices, options: HttpServerOptio
   const timed = services.onRequestTimed;
   const live = { n: 0 };
 
-  app.post('/payments', (res: HttpResponse) => {
+  const payments = (res: HttpResponse) => {
     const started = timed ? performance.now() : 0;
     const ex = open(res, live);
     if (!services.accepting()) return sendError(ex, new ApiError('SHUTTING_DOWN'));
@@ -150,9 +182,9 @@ export function startHttpServer(services: HttpServices, options: HttpServerOptio
       },
       () => services.onPaymentRejected?.('BODY_TOO_LARGE'),
     );
-  });
+  };
 
-  app.get('/payments-summary', (res: HttpResponse, req: HttpRequest) => {
+  const summary = (res: HttpResponse, req: HttpRequest) => {
     const ex = open(res, live);
     let window: SummaryWindow;
     try {
@@ -164,47 +196,77 @@ export function startHttpServer(services: HttpServices, options: HttpServerOptio
       (summary) => send(ex, 200, JSON.stringify(summary)),
       () => sendError(ex, new ApiError('STORE_UNAVAILABLE')),
     );
-  });
+  };
 
-  app.post('/purge-payments', (res: HttpResponse) => {
+  const purge = (res: HttpResponse) => {
     const ex = open(res, live);
     services.purge().then(
       () => send(ex, 200, JSON.stringify({ message: 'All payments purged.' })),
       () => sendError(ex, new ApiError('STORE_UNAVAILABLE')),
     );
-  });
+  };
 
-  app.get('/health', (res: HttpResponse) => {
+  const health = (res: HttpResponse) => {
     const ex = open(res, live);
     const health = services.health();
     send(ex, health.status === 'ok' ? 200 : 503, JSON.stringify(health));
-  });
+  };
 
-  app.get('/metrics', (res: HttpResponse) => {
+  const metrics = (res: HttpResponse) => {
     const ex = open(res, live);
     services.metrics().then(
       (m) => send(ex, 200, m.body, m.contentType),
       (err) => sendError(ex, err),
     );
-  });
+  };
 
-  app.get('/actors', (res: HttpResponse) => {
+  const actors = (res: HttpResponse) => {
     const ex = open(res, live);
     services.inspect().then(
       (tree) => send(ex, 200, JSON.stringify(tree)),
       (err) => sendError(ex, err),
     );
-  });
+  };
 
-  app.get('/actors.html', (res: HttpResponse) => {
+  const actorsPage = (res: HttpResponse) => {
     send(open(res, live), 200, services.inspectPage(), 'text/html; charset=utf-8');
-  });
+  };
+
+  const handlers: Record<keyof typeof ROUTES, Handler> = {
+    '/payments': payments,
+    '/payments-summary': summary,
+    '/purge-payments': purge,
+    '/health': health,
+    '/metrics': metrics,
+    '/actors': actors,
+    '/actors.html': actorsPage,
+  };
+  const authorized = adminCheck(options.adminToken);
+  const guarded =
+    (handler: Handler): Handler =>
+    (res, req) => {
+      if (authorized(req.getHeader('authorization'))) return handler(res, req);
+      sendError(open(res, live), new ApiError('UNAUTHORIZED'), { 'www-authenticate': 'Bearer' });
+    };
+  // Each route twice: as itself, and under /instances/<id> (how Nginx addresses one instance by name).
+  const instancePrefix = `/instances/${options.instanceId}`;
+  for (const [path, route] of Object.entries(ROUTES) as [keyof typeof ROUTES, Route][]) {
+    const handler = handlers[path];
+    app[route.method](path, route.access === 'admin' ? guarded(handler) : handler);
+    app[route.method](instancePrefix + path, route.access === 'anyone' ? handler : guarded(handler));
+  }
 
   app.any('/*', (res: HttpResponse, req: HttpRequest) => {
+    let url = req.getUrl();
+    if (url.startsWith(`${instancePrefix}/`)) {
+      if (!authorized(req.getHeader('authorization'))) {
+        return sendError(open(res, live), new ApiError('UNAUTHORIZED'), { 'www-authenticate': 'Bearer' });
+      }
+      url = url.slice(instancePrefix.length);
+    }
     const ex = open(res, live);
-    const allowed = ROUTES[req.getUrl()];
-    if (allowed)
-      sendError(ex, new ApiError('METHOD_NOT_ALLOWED'), { allow: allowed.map((m) => m.toUpperCase()).join(', ') });
+    const route = ROUTES[url as keyof typeof ROUTES] as Route | undefined;
+    if (route) sendError(ex, new ApiError('METHOD_NOT_ALLOWED'), { allow: route.method.toUpperCase() });
     else sendError(ex, new ApiError('NOT_FOUND'));
   });
 

@@ -2,6 +2,7 @@
 // local, start it the way this machine's packages install it; otherwise say exactly
 // what to do.
 import { execSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import Redis from 'ioredis';
 import { Client } from 'pg';
@@ -99,4 +100,64 @@ export async function ensureRedis(url: string, log: (line: string) => void = con
   execSync(REDIS_START_COMMAND, { stdio: 'ignore' });
   if (!(await waitFor(() => redisReachable(url), 10_000)))
     throw new ServiceUnavailableError(`Redis did not come up at ${url} after: ${REDIS_START_COMMAND}`);
+}
+
+/** Where Debian and source builds put the nginx binary. */
+export const NGINX_PATHS = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx'];
+export const NGINX_INSTALL_COMMAND = 'apt-get update && apt-get install -y nginx';
+
+function canInstallPackages(): boolean {
+  try {
+    execSync('command -v apt-get', { stdio: 'ignore' });
+    return process.getuid?.() === 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The nginx binary. When it is missing and this user may install Debian's packages (root, apt-get),
+ * installs it the way .ci/run does, saying so; otherwise says exactly what to run.
+ */
+export function ensureNginx(
+  log: (line: string) => void = console.log,
+  paths: string[] = NGINX_PATHS,
+  mayInstall: () => boolean = canInstallPackages,
+): string {
+  const found = () => paths.find((p) => existsSync(p));
+  const present = found();
+  if (present) return present;
+  if (!mayInstall()) {
+    throw new ServiceUnavailableError(
+      `Nginx is not installed. Install it (as root: ${NGINX_INSTALL_COMMAND}), then run again.`,
+    );
+  }
+  log(`Nginx is not installed; installing it from Debian's packages: ${NGINX_INSTALL_COMMAND}`);
+  try {
+    execSync(NGINX_INSTALL_COMMAND, {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+  } catch {
+    /* the check below says what is missing */
+  }
+  const installed = found();
+  if (!installed) throw new ServiceUnavailableError(`Nginx is still missing after: ${NGINX_INSTALL_COMMAND}`);
+  return installed;
+}
+
+/** Fails with a clear message when a TCP port this run needs is taken (by an earlier npm start, say). */
+export async function ensurePortFree(port: number, what: string): Promise<void> {
+  if (port === 0) return;
+  const server = createServer();
+  const free = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, () => resolve(true));
+  });
+  if (free) await new Promise((r) => server.close(r));
+  else {
+    throw new ServiceUnavailableError(
+      `port ${port} (${what}) is already in use: stop what holds it (an earlier npm start?) or choose another port.`,
+    );
+  }
 }

@@ -5,7 +5,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join, resolve } from 'node:path';
 import { nativeNginxConfig, repoRoot } from './nginx-config';
 import { describeLimits, ResourceLimits, type PartUsage } from './resource-limits';
-import { ensurePostgres, ensureRedis } from './services';
+import { emptyStore } from './fresh-store';
+import { ensureNginx, ensurePortFree, ensurePostgres, ensureRedis, NGINX_PATHS } from './services';
 import { startProcessorSimulator, type RunningSimulator } from '../simulator/server';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -32,6 +33,10 @@ export interface StackOptions {
    * the stack runs and moved back when it stops.
    */
   composeLimits: boolean;
+  /** Where to look for the nginx binary (tests point it elsewhere to see a machine without it). */
+  nginxPaths: string[];
+  /** Install Nginx from Debian's packages when it is missing and this user is root. */
+  installNginx: boolean;
 }
 
 export interface RunningStack {
@@ -55,6 +60,8 @@ export const DEFAULT_STACK_OPTIONS: StackOptions = {
   output: 'inherit',
   log: (line) => console.log(line),
   composeLimits: false,
+  nginxPaths: NGINX_PATHS,
+  installNginx: true,
 };
 
 const INSTANCES = ['app1', 'app2'];
@@ -64,12 +71,6 @@ const INSTANCES = ['app1', 'app2'];
  * push the process past the 100 MB the compose file gives it.
  */
 export const INSTANCE_NODE_FLAGS = ['--max-old-space-size=56', '--max-semi-space-size=2'];
-
-function nginxBinary(): string {
-  for (const candidate of ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx'])
-    if (existsSync(candidate)) return candidate;
-  throw new Error('nginx is not installed: apt-get update && apt-get install -y nginx');
-}
 
 async function until(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms;
@@ -131,6 +132,13 @@ export async function startStack(overrides: Partial<StackOptions> = {}): Promise
     limits ? limits.wrap(part, command, args) : [command, args];
 
   try {
+    // Every prerequisite first: a missing one stops the run before anything has started.
+    const nginxPath = ensureNginx(o.log, o.nginxPaths, o.installNginx ? undefined : () => false);
+    await ensurePortFree(o.port, 'Nginx');
+    if (!o.processorUrls) {
+      await ensurePortFree(o.simulatorPorts.default, 'the default simulator');
+      await ensurePortFree(o.simulatorPorts.fallback, 'the fallback simulator');
+    }
     await ensurePostgres(o.databaseUrl, o.log);
     await ensureRedis(o.redisUrl, o.log);
     if (o.composeLimits) {
@@ -148,6 +156,9 @@ export async function startStack(overrides: Partial<StackOptions> = {}): Promise
 
     let processors = o.processorUrls;
     if (!processors) {
+      // The simulators keep nothing across restarts: start our store empty too, so that both sides agree.
+      await emptyStore(o);
+      o.log('our store emptied: the simulators start empty, and so does our summary');
       simulators.push(await startProcessorSimulator({ name: 'default', port: o.simulatorPorts.default, fee: 0.05 }));
       simulators.push(await startProcessorSimulator({ name: 'fallback', port: o.simulatorPorts.fallback, fee: 0.15 }));
       processors = { default: simulators[0].url, fallback: simulators[1].url };
@@ -191,7 +202,7 @@ export async function startStack(overrides: Partial<StackOptions> = {}): Promise
       nginxConf,
       nativeNginxConfig({ port: o.port, socketDir: runDir, errorLog: join(runDir, 'nginx-error.log') }),
     );
-    const [command, args] = limited('nginx', nginxBinary(), [
+    const [command, args] = limited('nginx', nginxPath, [
       '-p',
       runDir,
       '-c',
@@ -204,13 +215,15 @@ export async function startStack(overrides: Partial<StackOptions> = {}): Promise
     started.once('exit', (code, signal) => o.log(`nginx exited (${signal ?? code})`));
 
     const url = `http://127.0.0.1:${o.port}`;
+    const adminToken = o.appEnv.ADMIN_TOKEN ?? process.env.ADMIN_TOKEN ?? '';
+    const adminHeaders: Record<string, string> = adminToken ? { authorization: `Bearer ${adminToken}` } : {};
     await until(
       async () => {
         if (started.exitCode !== null)
           throw new Error(`nginx exited with ${started.exitCode}: see ${join(runDir, 'nginx-error.log')}`);
         const statuses = await Promise.all(
           INSTANCES.map((name) =>
-            fetch(`${url}/instances/${name}/health`).then(
+            fetch(`${url}/instances/${name}/health`, { headers: adminHeaders }).then(
               (r) => r.status,
               () => 0,
             ),

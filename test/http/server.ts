@@ -5,8 +5,9 @@ import type { PaymentRequest } from '../../src/payment';
 
 const ID = '4a7901b8-7d26-4d9d-aa19-4dc1c7cf60b3';
 
-async function server(t: { teardown(fn: () => unknown): void }, over: Partial<HttpServices> = {}) {
+async function server(t: { teardown(fn: () => unknown): void }, over: Partial<HttpServices> = {}, adminToken = '') {
   const accepted: PaymentRequest[] = [];
+  let purged = 0;
   const rejected: string[] = [];
   let accepting = true;
   const services: HttpServices = {
@@ -15,7 +16,7 @@ async function server(t: { teardown(fn: () => unknown): void }, over: Partial<Ht
       default: { totalRequests: w.from ? 1 : 2, totalAmount: 20.05 },
       fallback: { totalRequests: 0, totalAmount: 0 },
     }),
-    purge: async () => undefined,
+    purge: async () => void purged++,
     health: () => ({ status: accepting ? 'ok' : 'shutting-down' }),
     metrics: async () => ({ contentType: 'text/plain; version=0.0.4', body: 'm 1\n' }),
     inspect: async () => ({ supervisor: { waiting: 0 } }),
@@ -24,10 +25,16 @@ async function server(t: { teardown(fn: () => unknown): void }, over: Partial<Ht
     onPaymentRejected: (code) => void rejected.push(code),
     ...over,
   };
-  const running = await startHttpServer(services, { port: 0, socketPath: '', maxBodyBytes: 200 });
+  const running = await startHttpServer(services, {
+    port: 0,
+    socketPath: '',
+    maxBodyBytes: 200,
+    instanceId: 'app7',
+    adminToken,
+  });
   t.teardown(() => running.close());
   const url = `http://127.0.0.1:${running.port}`;
-  return { url, accepted, rejected, running, stop: () => (accepting = false) };
+  return { url, accepted, rejected, running, stop: () => (accepting = false), purged: () => purged };
 }
 
 t.test('POST /payments: 202 for a valid body, JSON errors otherwise', async (t) => {
@@ -172,8 +179,81 @@ t.test('listens on a Unix socket when asked, writable by other users (Nginx)', a
   const { join } = await import('node:path');
   const { tmpdir } = await import('node:os');
   const path = join(mkdtempSync(join(tmpdir(), 'uws-')), 'app.sock');
-  const running = await startHttpServer({} as HttpServices, { port: 0, socketPath: path, maxBodyBytes: 100 });
+  const running = await startHttpServer({} as HttpServices, {
+    port: 0,
+    socketPath: path,
+    maxBodyBytes: 100,
+    instanceId: 'app7',
+    adminToken: '',
+  });
   t.teardown(() => running.close());
   t.equal(running.port, 0);
   t.equal(statSync(path).mode & 0o777, 0o666);
+});
+
+const TOKEN = 's3cret-token';
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+t.test('ADMIN_TOKEN: purge, the actor tree and every /instances/<id> route need it; clients do not', async (t) => {
+  const s = await server(t, {}, TOKEN);
+  const payment = () => ({ method: 'POST', body: JSON.stringify({ correlationId: crypto.randomUUID(), amount: 1 }) });
+  const adminRoutes: [string, string][] = [
+    ['POST', '/purge-payments'],
+    ['GET', '/actors'],
+    ['GET', '/instances/app7/metrics'],
+    ['GET', '/instances/app7/health'],
+    ['GET', '/instances/app7/actors'],
+    ['GET', '/instances/app7/payments-summary'],
+    ['POST', '/instances/app7/purge-payments'],
+    ['GET', '/instances/app7/no-such-route'],
+  ];
+  for (const [method, path] of adminRoutes) {
+    for (const [why, headers] of [
+      ['no token', {}],
+      ['a wrong token', bearer('s3cret-tokem')],
+      ['a prefix of it', bearer('s3cret')],
+      ['another scheme', { authorization: `Basic ${TOKEN}` }],
+    ] as [string, Record<string, string>][]) {
+      const res = await fetch(s.url + path, { method, headers });
+      t.equal(res.status, 401, `${method} ${path} with ${why}: 401`);
+      t.equal(res.headers.get('www-authenticate'), 'Bearer');
+      t.match(await res.json(), { error: 'UNAUTHORIZED', message: /Bearer/ });
+    }
+  }
+  t.equal(s.purged(), 0, 'nothing was purged without the token');
+  t.equal(s.accepted.length, 0);
+
+  const purge = await fetch(`${s.url}/purge-payments`, { method: 'POST', headers: bearer(TOKEN) });
+  t.equal(purge.status, 200, 'purge with the token');
+  t.equal(s.purged(), 1);
+  t.equal((await fetch(`${s.url}/actors`, { headers: bearer(TOKEN) })).status, 200, 'actors with the token');
+  t.equal((await fetch(`${s.url}/instances/app7/metrics`, { headers: bearer(TOKEN) })).status, 200);
+  t.equal(
+    (await fetch(`${s.url}/instances/app7/payments`, { ...payment(), headers: bearer(TOKEN) })).status,
+    202,
+    'a payment through the instance route, with the token',
+  );
+  const notFound = await fetch(`${s.url}/instances/app7/nope`, { headers: bearer(TOKEN) });
+  t.equal(notFound.status, 404, 'an unknown route under the instance, with the token: 404');
+  const wrongMethod = await fetch(`${s.url}/instances/app7/actors`, { method: 'POST', headers: bearer(TOKEN) });
+  t.equal(wrongMethod.status, 405);
+  t.equal(wrongMethod.headers.get('allow'), 'GET');
+
+  t.equal((await fetch(`${s.url}/payments`, payment())).status, 202, 'POST /payments stays open');
+  t.equal((await fetch(`${s.url}/payments-summary`)).status, 200, 'the summary stays open');
+  t.equal((await fetch(`${s.url}/health`)).status, 200, '/health stays open');
+  t.equal((await fetch(`${s.url}/metrics`)).status, 200, '/metrics stays open');
+  const page = await fetch(`${s.url}/instances/app7/actors.html`);
+  t.equal(page.status, 200, 'the actor page (no data of its own) loads; its data needs the token');
+  t.equal(s.accepted.length, 2);
+});
+
+t.test('without ADMIN_TOKEN every route is open, under /instances/<id> too', async (t) => {
+  const s = await server(t);
+  t.equal((await fetch(`${s.url}/purge-payments`, { method: 'POST' })).status, 200);
+  t.equal((await fetch(`${s.url}/actors`)).status, 200);
+  t.equal((await fetch(`${s.url}/instances/app7/health`)).status, 200);
+  t.equal((await fetch(`${s.url}/instances/app7/metrics`)).status, 200);
+  t.equal((await fetch(`${s.url}/instances/app8/metrics`)).status, 404, "another instance's name: 404");
+  t.equal(s.purged(), 1);
 });
