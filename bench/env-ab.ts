@@ -61,7 +61,8 @@ async function main(): Promise<void> {
         const p99 = k6Percentile(d, 99);
         p99s[side].push(p99);
         rows.push(
-          `round ${round}  ${side}  ${(d.length / seconds).toFixed(0).padStart(5)} req/s  p50 ${k6Percentile(d, 50).toFixed(3)} ms  p99 ${p99.toFixed(3)} ms`,
+          `round ${round}  ${side}  ${(d.length / seconds).toFixed(0).padStart(5)} req/s  p50 ` +
+            `${k6Percentile(d, 50).toFixed(3)} ms  p99 ${p99.toFixed(3)} ms`,
         );
       }
     }

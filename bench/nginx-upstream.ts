@@ -39,12 +39,14 @@ async function main(): Promise<void> {
   console.log(`open loop ${rate} req/s, ${seconds} s per run, 2 rounds alternating; ms`);
   for (const [name, runs] of Object.entries(results)) {
     console.log(
-      `${name.padEnd(7)} ${runs.map((r) => `p50 ${r.p50.toFixed(3)} p99 ${r.p99.toFixed(3)} err ${r.errors}`).join('   |   ')}`,
+      `${name.padEnd(7)} ` +
+        `${runs.map((r) => `p50 ${r.p50.toFixed(3)} p99 ${r.p99.toFixed(3)} err ${r.errors}`).join('   |   ')}`,
     );
   }
   const best = (k: string) => Math.min(...results[k].map((r) => r.p99));
   console.log(
-    `best p99: unix/tcp = ${(best('unix') / best('tcp')).toFixed(2)}, unix/direct = ${(best('unix') / best('direct')).toFixed(2)}`,
+    `best p99: unix/tcp = ${(best('unix') / best('tcp')).toFixed(2)}, unix/direct = ` +
+      `${(best('unix') / best('direct')).toFixed(2)}`,
   );
   rmSync(dir, { recursive: true, force: true });
 }

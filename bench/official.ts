@@ -107,18 +107,26 @@ async function main(): Promise<void> {
     const p99 = Number.parseFloat(r.p99.valor);
     console.log(`\nofficial scenario x${scale}: ${scenario.durationS} s, up to ${scenario.maxVus} VUs; ${limitsLine}`);
     console.log(
-      `p99 ${r.p99.valor} (bonus ${r.p99.bonus}); inconsistencies ${r.multa.composicao.num_inconsistencias}; lag ${r.lag.lag}; failed POSTs ${r.pagamentos_solicitados.qtd_falha}`,
+      `p99 ${r.p99.valor} (bonus ${r.p99.bonus}); inconsistencies ${r.multa.composicao.num_inconsistencias}; lag ` +
+        `${r.lag.lag}; failed POSTs ${r.pagamentos_solicitados.qtd_falha}`,
     );
     console.log(
-      `default ${r.pagamentos_realizados_default.num_pagamentos}, fallback ${r.pagamentos_realizados_fallback.num_pagamentos}; total_liquido ${r.total_liquido}`,
+      `default ${r.pagamentos_realizados_default.num_pagamentos}, fallback ` +
+        `${r.pagamentos_realizados_fallback.num_pagamentos}; total_liquido ${r.total_liquido}`,
     );
     console.log(
-      `default share ${(100 * replay.defaultShare).toFixed(1)} % vs oracle ${(100 * replay.oracleDefaultShare).toFixed(1)} %: ${((100 * replay.defaultShare) / replay.oracleDefaultShare).toFixed(1)} % of the oracle (target >= 99 %)`,
+      `default share ${(100 * replay.defaultShare).toFixed(1)} % vs oracle ` +
+        `${(100 * replay.oracleDefaultShare).toFixed(1)} %: ` +
+        `${((100 * replay.defaultShare) / replay.oracleDefaultShare).toFixed(1)} % of the oracle (target >= 99 %)`,
     );
     console.log(
-      `the replay's peak pattern (${scenario.maxVus} VUs), median p99 of 2 runs each: static Nginx ${patternP99.static.toFixed(3)} ms, nginx.conf over trivial upstreams ${patternP99.trivial.toFixed(3)} ms, ` +
-        `the stack ${patternP99.stack.toFixed(3)} ms; stack / static ${(patternP99.stack / patternP99.static).toFixed(2)}, stack / trivial upstreams ${(patternP99.stack / patternP99.trivial).toFixed(2)}, ` +
-        `trivial upstreams / static ${(patternP99.trivial / patternP99.static).toFixed(2)}; replay p99 / static = ${(p99 / patternP99.static).toFixed(2)} (target <= 1.5)`,
+      `the replay's peak pattern (${scenario.maxVus} VUs), median p99 of 2 runs each: static Nginx ` +
+        `${patternP99.static.toFixed(3)} ms, nginx.conf over trivial upstreams ${patternP99.trivial.toFixed(3)} ms, ` +
+        `the stack ${patternP99.stack.toFixed(3)} ms; stack / static ` +
+        `${(patternP99.stack / patternP99.static).toFixed(2)}, stack / trivial upstreams ` +
+        `${(patternP99.stack / patternP99.trivial).toFixed(2)}, ` +
+        `trivial upstreams / static ${(patternP99.trivial / patternP99.static).toFixed(2)}; replay p99 / static = ` +
+        `${(p99 / patternP99.static).toFixed(2)} (target <= 1.5)`,
     );
     // Where the slowest answers were: the p99 of the payments of each stage.
     const bounds = [0, ...scenario.stages.map((s) => s.atS), scenario.durationS];
@@ -138,7 +146,8 @@ async function main(): Promise<void> {
         .slice(1)
         .map((end, i) => `${bounds[i].toFixed(0)}-${end.toFixed(0)} s: ${at(end) - at(bounds[i])}`);
       console.log(
-        `throttled periods of app1 + app2 by stage (the table above counts start-up and warm-up too): ${perStage.join(', ')}`,
+        `throttled periods of app1 + app2 by stage (the table above counts start-up and warm-up too): ` +
+          `${perStage.join(', ')}`,
       );
     }
     console.log(`\nreport: ${replay.reportPath}`);

@@ -38,7 +38,9 @@ function selfTimes(file: string): SelfTimes {
   for (const [id, us] of selfUs) {
     const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
     const pkg = packageOf(url, functionName);
-    const key = `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '').replace(/^.*\/dist\//, 'dist/')}:${lineNumber + 1}`;
+    const key =
+      `${functionName || '(anonymous)'} ` +
+      `${url.replace(/^.*node_modules\//, '').replace(/^.*\/dist\//, 'dist/')}:${lineNumber + 1}`;
     times.byFunction.set(key, (times.byFunction.get(key) ?? 0) + us);
     times.byPackage.set(pkg, (times.byPackage.get(pkg) ?? 0) + us);
     times.totalUs += us;

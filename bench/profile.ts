@@ -55,7 +55,8 @@ async function main(): Promise<void> {
     for (const thread of ['http', 'core']) {
       const file = join(dir, `profiled-${thread}.cpuprofile`);
       console.log(
-        `\n=== ${thread} thread: ${((busySeconds(file) * 1000) / answered).toFixed(3)} ms busy per payment (${answered} payments, ${users} VUs, ${seconds} s)`,
+        `\n=== ${thread} thread: ${((busySeconds(file) * 1000) / answered).toFixed(3)} ms busy per payment ` +
+          `(${answered} payments, ${users} VUs, ${seconds} s)`,
       );
       console.log(summariseProfile(file, 20));
     }

@@ -17,12 +17,18 @@ import { runReplay } from '../src/replay/run';
 import { Progress } from '../src/replay/progress';
 import { START_SECONDS, vuPattern } from './load';
 import { startSimulatorProcess } from './simulator-process';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 const SERVER = `
 const uws = require(${JSON.stringify(require.resolve('@trufflesuite/uws-js-unofficial'))});
-const zero = JSON.stringify({ default: { totalRequests: 0, totalAmount: 0 }, fallback: { totalRequests: 0, totalAmount: 0 } });
-uws.App().post('/*', (res) => { res.onAborted(() => {}); res.onData((c, last) => { if (last) res.cork(() => res.writeStatus('202 Accepted').end()); }); })
+const zero = JSON.stringify({
+  default: { totalRequests: 0, totalAmount: 0 },
+  fallback: { totalRequests: 0, totalAmount: 0 },
+});
+uws.App()
+  .post('/*', (res) => {
+    res.onAborted(() => {});
+    res.onData((c, last) => { if (last) res.cork(() => res.writeStatus('202 Accepted').end()); });
+  })
   .get('/payments-summary', (res) => res.cork(() => res.end(zero)))
   .listen('127.0.0.1', 0, (s) => { console.log(uws.us_socket_local_port(s)); });`;
 
@@ -65,7 +71,7 @@ async function main(): Promise<void> {
   const simulators = await startSimulatorProcess({ default: 19891, fallback: 19892 });
   const server = spawn(process.execPath, ['-e', SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve) =>
-    server.stdout!.once('data', (d) => resolve(Number(String(d).trim()))),
+    server.stdout.once('data', (d) => resolve(Number(String(d).trim()))),
   );
   const url = `http://127.0.0.1:${port}`;
   try {
@@ -77,16 +83,20 @@ async function main(): Promise<void> {
       const o = sortedCopy(await ours(url, c, 5));
       const p99 = k6Percentile(o, 99);
       console.log(
-        `${String(c).padStart(11)}  wrk   ${w.p50.toFixed(3).padStart(7)} ${w.p99.toFixed(3).padStart(7)} ${w.rate.toFixed(0).padStart(9)}`,
+        `${String(c).padStart(11)}  wrk   ${w.p50.toFixed(3).padStart(7)} ${w.p99.toFixed(3).padStart(7)} ` +
+          `${w.rate.toFixed(0).padStart(9)}`,
       );
       console.log(
-        `${String(c).padStart(11)}  ours  ${k6Percentile(o, 50).toFixed(3).padStart(7)} ${p99.toFixed(3).padStart(7)} ${(o.length / 5).toFixed(0).padStart(9)}   ${(p99 / w.p99).toFixed(2)}`,
+        `${String(c).padStart(11)}  ours  ${k6Percentile(o, 50).toFixed(3).padStart(7)} ` +
+          `${p99.toFixed(3).padStart(7)} ${(o.length / 5).toFixed(0).padStart(9)}   ${(p99 / w.p99).toFixed(2)}`,
       );
     }
     const pattern = sortedCopy(await vuPattern(url, 600, 10));
     const patternP99 = k6Percentile(pattern, 99);
     console.log(
-      `replay pattern, 600 VUs posting then sleeping 1 s for 10 s: ${(pattern.length / (10 - START_SECONDS)).toFixed(0)} req/s (the first ${START_SECONDS} s left out), p50 ${k6Percentile(pattern, 50).toFixed(3)} ms, p99 ${patternP99.toFixed(3)} ms`,
+      `replay pattern, 600 VUs posting then sleeping 1 s for 10 s: ` +
+        `${(pattern.length / (10 - START_SECONDS)).toFixed(0)} req/s (the first ${START_SECONDS} s left out), p50 ` +
+        `${k6Percentile(pattern, 50).toFixed(3)} ms, p99 ${patternP99.toFixed(3)} ms`,
     );
 
     // The whole replay: the server answers 202 to every POST and zeros to the summary (so its
@@ -105,8 +115,10 @@ async function main(): Promise<void> {
     const whole = sortedCopy(payments.map((x) => x.ms));
     const lastFifth = sortedCopy(payments.filter((x) => x.t >= 0.8 * durationS).map((x) => x.ms));
     console.log(
-      `whole replay, scale ${scale} with 600 VUs at the peak (${durationS.toFixed(0)} s, ${payments.length} payments): p99 ${k6Percentile(whole, 99).toFixed(3)} ms; ` +
-        `its last fifth (480 to 600 VUs) p99 ${k6Percentile(lastFifth, 99).toFixed(3)} ms, ${(k6Percentile(lastFifth, 99) / patternP99).toFixed(2)}x the pattern's above`,
+      `whole replay, scale ${scale} with 600 VUs at the peak (${durationS.toFixed(0)} s, ${payments.length} ` +
+        `payments): p99 ${k6Percentile(whole, 99).toFixed(3)} ms; ` +
+        `its last fifth (480 to 600 VUs) p99 ${k6Percentile(lastFifth, 99).toFixed(3)} ms, ` +
+        `${(k6Percentile(lastFifth, 99) / patternP99).toFixed(2)}x the pattern's above`,
     );
   } finally {
     server.kill();

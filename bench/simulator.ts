@@ -37,12 +37,14 @@ async function main(): Promise<void> {
   await simulator.close();
 
   const row = (name: string, r: typeof measured) =>
-    `${name.padEnd(20)} ${r.achievedRate.toFixed(0).padStart(6)}/s  p50 ${r.p50.toFixed(3)} ms  p99 ${r.p99.toFixed(3)} ms  max ${r.max.toFixed(1)} ms  errors ${r.errors}`;
+    `${name.padEnd(20)} ${r.achievedRate.toFixed(0).padStart(6)}/s  p50 ${r.p50.toFixed(3)} ms  p99 ` +
+    `${r.p99.toFixed(3)} ms  max ${r.max.toFixed(1)} ms  errors ${r.errors}`;
   console.log(`open loop, ${rate} payments/s for ${seconds} s (load generator in the same process)`);
   console.log(row('trivial node:http', baseline));
   console.log(row('simulator (memory)', measured));
   console.log(
-    `simulator p99 / trivial p99 = ${(measured.p99 / baseline.p99).toFixed(2)}; process CPU during the simulator run: ${(((cpu.user + cpu.system) / 1e6 / seconds) * 100).toFixed(0)}% of one core (generator included)`,
+    `simulator p99 / trivial p99 = ${(measured.p99 / baseline.p99).toFixed(2)}; process CPU during the simulator ` +
+      `run: ${(((cpu.user + cpu.system) / 1e6 / seconds) * 100).toFixed(0)}% of one core (generator included)`,
   );
 }
 

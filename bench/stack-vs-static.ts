@@ -62,7 +62,8 @@ async function main(): Promise<void> {
         const p99 = k6Percentile(d, 99);
         best[name] = Math.min(best[name] ?? Infinity, p99);
         rows.push(
-          `round ${round}  ${name.padEnd(6)}  ${(d.length / seconds).toFixed(0).padStart(5)} req/s  p50 ${k6Percentile(d, 50).toFixed(3)} ms  p99 ${p99.toFixed(3)} ms`,
+          `round ${round}  ${name.padEnd(6)}  ${(d.length / seconds).toFixed(0).padStart(5)} req/s  p50 ` +
+            `${k6Percentile(d, 50).toFixed(3)} ms  p99 ${p99.toFixed(3)} ms`,
         );
       }
     }
@@ -74,14 +75,17 @@ async function main(): Promise<void> {
     trivial.stop();
   }
   console.log(
-    `${users} VUs posting then sleeping 1 s, ${seconds} s per run (native stacks, simulators in their own process, no CPU limits)`,
+    `${users} VUs posting then sleeping 1 s, ${seconds} s per run (native stacks, simulators in their own ` +
+      `process, no CPU limits)`,
   );
   console.log(
-    'static = Nginx answering 202 itself; proxy = nginx.conf in front of two trivial upstreams; stack = ours, core in a worker thread (default); inline = CORE_THREAD=false',
+    'static = Nginx answering 202 itself; proxy = nginx.conf in front of two trivial upstreams; stack = ours, ' +
+      'core in a worker thread (default); inline = CORE_THREAD=false',
   );
   for (const r of rows) console.log(r);
   console.log(
-    `best p99 / static nginx: stack ${(best.stack / best.static).toFixed(2)} (target <= 1.5), inline ${(best.inline / best.static).toFixed(2)}, proxy to trivial upstreams ${(best.proxy / best.static).toFixed(2)}`,
+    `best p99 / static nginx: stack ${(best.stack / best.static).toFixed(2)} (target <= 1.5), inline ` +
+      `${(best.inline / best.static).toFixed(2)}, proxy to trivial upstreams ${(best.proxy / best.static).toFixed(2)}`,
   );
 }
 

@@ -84,8 +84,10 @@ async function main(): Promise<void> {
         const b = slowBursts(answers, p99);
         p99s[name].push(p99);
         rows.push(
-          `round ${round}  ${name.padEnd(17)}  p50 ${k6Percentile(d, 50).toFixed(3)}  p99 ${p99.toFixed(3)}  max ${d[d.length - 1].toFixed(1)} ms;  ` +
-            `${b.slow} slow answers in ${b.bursts} groups, largest ${b.largest}, ${(100 * b.inBurstsOf3).toFixed(0)} % in bursts of 3 or more`,
+          `round ${round}  ${name.padEnd(17)}  p50 ${k6Percentile(d, 50).toFixed(3)}  p99 ${p99.toFixed(3)}  max ` +
+            `${d[d.length - 1].toFixed(1)} ms;  ` +
+            `${b.slow} slow answers in ${b.bursts} groups, largest ${b.largest}, ` +
+            `${(100 * b.inBurstsOf3).toFixed(0)} % in bursts of 3 or more`,
         );
       }
     }
@@ -97,16 +99,20 @@ async function main(): Promise<void> {
     trivial.stop();
   }
   console.log(
-    `${users} VUs posting then sleeping 1 s, ${seconds} s per run, ${rounds} rounds; one native stack, ${limits ? 'under the compose limits' : 'no CPU limits'}; env ${JSON.stringify(appEnv)}`,
+    `${users} VUs posting then sleeping 1 s, ${seconds} s per run, ${rounds} rounds; one native stack, ` +
+      `${limits ? 'under the compose limits' : 'no CPU limits'}; env ${JSON.stringify(appEnv)}`,
   );
   console.log(
-    "static Nginx = Nginx answering 202 itself; trivial upstreams = nginx.conf in front of two upstreams answering 202 at once; via Nginx = the stack; direct = the stack's instances without Nginx",
+    'static Nginx = Nginx answering 202 itself; trivial upstreams = nginx.conf in front of two upstreams ' +
+      "answering 202 at once; via Nginx = the stack; direct = the stack's instances without Nginx",
   );
   for (const r of rows) console.log(r);
   const m = Object.fromEntries(PATHS.map((name) => [name, median(p99s[name])])) as Record<PathName, number>;
   console.log(`median p99 (ms): ${PATHS.map((name) => `${name} ${m[name].toFixed(3)}`).join(', ')}`);
   console.log(
-    `ratios: via Nginx / static Nginx ${(m['via Nginx'] / m['static Nginx']).toFixed(2)} (target <= 1.5), via Nginx / direct ${(m['via Nginx'] / m.direct).toFixed(2)}, trivial upstreams / static Nginx ${(m['trivial upstreams'] / m['static Nginx']).toFixed(2)}`,
+    `ratios: via Nginx / static Nginx ${(m['via Nginx'] / m['static Nginx']).toFixed(2)} (target <= 1.5), via ` +
+      `Nginx / direct ${(m['via Nginx'] / m.direct).toFixed(2)}, trivial upstreams / static Nginx ` +
+      `${(m['trivial upstreams'] / m['static Nginx']).toFixed(2)}`,
   );
 }
 

@@ -1,5 +1,5 @@
-// Nginx answering a static 202, and two trivial uWS upstreams (202 at once) on Unix sockets app1.sock and app2.sock (and on
-// TCP ports), in a process of their own, plus an Nginx started from a config: the
+// Nginx answering a static 202, and two trivial uWS upstreams (202 at once) on Unix sockets app1.sock and
+// app2.sock (and on TCP ports), in a process of their own, plus an Nginx started from a config: the
 // floor of the project's shape (Nginx in front of two instances) when the instances do nothing.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -8,19 +8,25 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 const UPSTREAMS = (dir: string) => `
 const uws = require(${JSON.stringify(require.resolve('@trufflesuite/uws-js-unofficial'))});
-const handler = (res) => { res.onAborted(() => {}); res.onData((c, last) => { if (last) res.cork(() => res.writeStatus('202 Accepted').end()); }); };
+const handler = (res) => {
+  res.onAborted(() => {});
+  res.onData((c, last) => { if (last) res.cork(() => res.writeStatus('202 Accepted').end()); });
+};
 const ports = [];
 for (const name of ['app1', 'app2']) {
   const app = uws.App().post('/*', handler);
   const sock = ${JSON.stringify(dir)} + '/' + name + '.sock';
   app.listen_unix(() => require('fs').chmodSync(sock, 0o666), sock);
-  app.listen('127.0.0.1', 0, (s) => { ports.push(uws.us_socket_local_port(s)); if (ports.length === 2) console.log(ports.join(',')); });
+  app.listen('127.0.0.1', 0, (s) => {
+    ports.push(uws.us_socket_local_port(s));
+    if (ports.length === 2) console.log(ports.join(','));
+  });
 }`;
 
 export async function startTrivialUpstreams(dir: string): Promise<{ ports: number[]; stop(): void }> {
   const child = spawn(process.execPath, ['-e', UPSTREAMS(dir)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const ports = await new Promise<number[]>((resolve) =>
-    child.stdout!.once('data', (d) => resolve(String(d).trim().split(',').map(Number))),
+    child.stdout.once('data', (d) => resolve(String(d).trim().split(',').map(Number))),
   );
   return { ports, stop: () => void child.kill() };
 }

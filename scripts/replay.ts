@@ -41,7 +41,7 @@ runReplay({
 }).then(
   (r) => process.exit(r.results.lag.lag === 0 && r.results.multa.composicao.num_inconsistencias === 0 ? 0 : 2),
   (err) => {
-    console.error(`replay failed: ${err.message}`);
+    console.error(`replay failed: ${(err as Error).message}`);
     process.exit(1);
   },
 );

@@ -36,11 +36,11 @@ if (require.main === module) {
   startSimulatorPair().then(
     (sims) => {
       for (const s of sims) console.log(`processor simulator ${s.name} listening on ${s.url}`);
-      const stop = () => Promise.all(sims.map((s) => s.close())).then(() => process.exit(0));
+      const stop = () => void Promise.all(sims.map((s) => s.close())).then(() => process.exit(0));
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     },
-    (err) => {
+    (err: Error) => {
       console.error(`cannot start the simulators: ${err.message}`);
       process.exit(1);
     },

@@ -1,7 +1,7 @@
 // `npm start`: the whole system natively. Settings (environment):
 //   PORT (9999)                      Nginx's port
 //   PROCESSOR_DEFAULT_URL / PROCESSOR_FALLBACK_URL   real processors; when both are unset,
-//                                    simulators start on SIMULATOR_DEFAULT_PORT (8001) and SIMULATOR_FALLBACK_PORT (8002)
+// simulators start on SIMULATOR_DEFAULT_PORT (8001) and SIMULATOR_FALLBACK_PORT (8002)
 //   DATABASE_URL, REDIS_URL, REDIS_PREFIX, DATABASE_SCHEMA   as for an app instance
 //   RUN_DIR (.run)                   sockets, Nginx config, pid and log
 //   COMPOSE_LIMITS=1 (or --compose-limits)   every part under the compose file's CPU and memory
@@ -32,7 +32,8 @@ startStack({
 }).then(
   (stack) => {
     console.log(
-      `ready: POST ${stack.url}/payments, GET ${stack.url}/payments-summary; per instance: ${stack.url}/instances/app1/actors.html, ${stack.url}/instances/app2/metrics`,
+      `ready: POST ${stack.url}/payments, GET ${stack.url}/payments-summary; per instance: ` +
+        `${stack.url}/instances/app1/actors.html, ${stack.url}/instances/app2/metrics`,
     );
     console.log('Ctrl-C stops everything');
     const startedAt = Date.now();
@@ -44,14 +45,15 @@ startStack({
       const usage = stack.usage();
       if (usage)
         console.log(
-          `what each part used, over ${((Date.now() - startedAt) / 1000).toFixed(0)} s:\n${usageTable(usage, (Date.now() - startedAt) / 1000)}`,
+          `what each part used, over ${((Date.now() - startedAt) / 1000).toFixed(0)} ` +
+            `s:\n${usageTable(usage, (Date.now() - startedAt) / 1000)}`,
         );
-      stack.stop().then(() => process.exit(0));
+      void stack.stop().then(() => process.exit(0));
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   },
-  (err) => {
+  (err: Error) => {
     console.error(`cannot start: ${err.message}`);
     process.exit(1);
   },

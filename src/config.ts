@@ -3,6 +3,8 @@
 // and is read once at start-up (loadConfig). The README's settings table lists
 // the same entries; `node dist/src/config.js` prints them.
 
+import { hostname } from 'node:os';
+
 type Kind = 'string' | 'int' | 'number' | 'bool';
 
 interface Setting<K extends Kind> {
@@ -73,13 +75,16 @@ export const settings = {
     'PROCESSOR_MAX_IN_FLIGHT',
     'int',
     512,
-    'Most payments in flight to one processor at once; more wait in the supervisor (keep it <= PROCESSOR_CONNECTIONS, so none waits for a connection).',
+    'Most payments in flight to one processor at once; more wait in the supervisor (keep it <= ' +
+      'PROCESSOR_CONNECTIONS, so none waits for a connection).',
   ),
   processorSendRate: setting(
     'PROCESSOR_SEND_RATE',
     'int',
     400,
-    'Most payments one instance sends to processors per second (0: no limit). Steady traffic stays below it; a backlog drains at this pace instead of in one burst that would use up the CPU quota and stall the HTTP thread too.',
+    'Most payments one instance sends to processors per second (0: no limit). Steady traffic stays below it; a ' +
+      'backlog drains at this pace instead of in one burst that would use up the CPU quota and stall the HTTP ' +
+      'thread too.',
   ),
   consistencyHorizonMs: setting(
     'CONSISTENCY_HORIZON_MS',
@@ -91,7 +96,8 @@ export const settings = {
     'SLOW_MARGIN_MS',
     'int',
     250,
-    "A payment unanswered this long beyond the processor's expected delay marks it slow (sooner than the horizon: payments sent meanwhile would land late).",
+    "A payment unanswered this long beyond the processor's expected delay marks it slow (sooner than the horizon: " +
+      'payments sent meanwhile would land late).',
   ),
   slowFloorMs: setting(
     'SLOW_FLOOR_MS',
@@ -141,7 +147,8 @@ export const settings = {
     'WRITER_FLUSH_MS',
     'int',
     50,
-    'Most time a processed payment waits before its writer flushes (a summary flushes every writer first, so this only sets how many rows share an INSERT).',
+    'Most time a processed payment waits before its writer flushes (a summary flushes every writer first, so this ' +
+      'only sets how many rows share an INSERT).',
   ),
   summaryBarrierMs: setting(
     'SUMMARY_BARRIER_MS',
@@ -160,7 +167,8 @@ export const settings = {
     'CORE_NICE',
     'int',
     10,
-    'Nice value of the core thread (0-19; 0 leaves it alone): the HTTP thread of the same instance then runs first when both are ready, so answers do not wait behind payment work.',
+    'Nice value of the core thread (0-19; 0 leaves it alone): the HTTP thread of the same instance then runs ' +
+      'first when both are ready, so answers do not wait behind payment work.',
   ),
   coreOldSpaceMb: setting('CORE_OLD_SPACE_MB', 'int', 48, 'Old-generation heap limit of the core thread, in MB.'),
   coreYoungSpaceMb: setting(
@@ -173,19 +181,22 @@ export const settings = {
     'WARM_UP_ROUNDS',
     'int',
     2000,
-    'Rounds of harmless work on the hot paths (Redis scripts on scratch keys, look-ups of unknown ids, parsing) before the instance listens, so that compiling them does not happen under the first requests (0: none).',
+    'Rounds of harmless work on the hot paths (Redis scripts on scratch keys, look-ups of unknown ids, parsing) ' +
+      'before the instance listens, so that compiling them does not happen under the first requests (0: none).',
   ),
   cpuProfileDir: setting(
     'CPU_PROFILE_DIR',
     'string',
     '',
-    'When set, each thread writes a CPU profile there when the instance stops: <instance>-http.cpuprofile and <instance>-core.cpuprofile (summarise with bench/profile-summary.js).',
+    'When set, each thread writes a CPU profile there when the instance stops: <instance>-http.cpuprofile and ' +
+      '<instance>-core.cpuprofile (summarise with bench/profile-summary.js).',
   ),
   eventLoopSampleMs: setting(
     'EVENT_LOOP_SAMPLE_MS',
     'int',
     10,
-    'How often each thread samples its event-loop delay for /metrics (1 shows delays shorter than 10 ms, at about 1.5 % of a CPU per thread).',
+    'How often each thread samples its event-loop delay for /metrics (1 shows delays shorter than 10 ms, at about ' +
+      '1.5 % of a CPU per thread).',
   ),
   adminToken: setting(
     'ADMIN_TOKEN',
@@ -232,7 +243,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     out[key] = raw === undefined || raw === '' ? s.default : parse(s, raw);
   }
   if ((out.coreNice as number) > 19) throw new ConfigError(`CORE_NICE must be at most 19, got "${env.CORE_NICE}"`);
-  if (!out.instanceId) out.instanceId = `${require('node:os').hostname()}-${process.pid}`;
+  if (!out.instanceId) out.instanceId = `${hostname()}-${process.pid}`;
   return Object.freeze({ ...(out as Config), ...overrides });
 }
 

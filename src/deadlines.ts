@@ -25,7 +25,9 @@ export class Deadlines {
     return this.running.size;
   }
 
-  /** A signal that aborts `timeoutMs` from now (up to checkEveryMs later); pass it to finish() when the request ends. */
+  /**
+   * A signal that aborts `timeoutMs` from now (up to checkEveryMs later); pass it to finish() when the request ends.
+   */
   start(timeoutMs: number): Deadline {
     const controller = new AbortController();
     const entry: Entry = { at: performance.now() + timeoutMs, controller, signal: controller.signal };

@@ -25,9 +25,13 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-main().catch((err) => {
-  process.stderr.write(
-    `${JSON.stringify({ time: new Date().toISOString(), level: 'error', event: 'start-failed', message: String(err?.message ?? err) })}\n`,
-  );
+main().catch((err: Error) => {
+  const line = {
+    time: new Date().toISOString(),
+    level: 'error',
+    event: 'start-failed',
+    message: String(err?.message ?? err),
+  };
+  process.stderr.write(`${JSON.stringify(line)}\n`);
   process.exit(1);
 });

@@ -100,7 +100,9 @@ export class Metrics {
     });
     this.activeConnections = new Gauge({
       name: 'active_connections',
-      help: 'Open connections to each processor (peer=default|fallback), and client requests in progress (peer=clients; uWS does not report idle client connections).',
+      help:
+        'Open connections to each processor (peer=default|fallback), and client requests in progress ' +
+        '(peer=clients; uWS does not report idle client connections).',
       labelNames: ['peer'],
       registers,
     });

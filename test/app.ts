@@ -298,7 +298,8 @@ t.test('two instances share one health check per interval through the Redis leas
   const maxCalls = Math.ceil(elapsed / 300) + 1;
   t.ok(
     calls.default > 0 && calls.default <= maxCalls,
-    `default health polled ${calls.default} times in ${elapsed} ms (at most ${maxCalls}: once per interval for both instances)`,
+    `default health polled ${calls.default} times in ${elapsed} ms (at most ${maxCalls}: once per interval for ` +
+      `both instances)`,
   );
   t.ok(
     calls.fallback > 0 && calls.fallback <= maxCalls,
@@ -451,18 +452,20 @@ t.test('a body that arrives slowly, in pieces, is read whole', async (t) => {
   const { connect } = await import('node:net');
   const body = JSON.stringify(newPayment(9.99));
   const answer = await new Promise<string>((resolve, reject) => {
-    const socket = connect(app.port, '127.0.0.1', async () => {
+    const trickle = async () => {
       socket.write(
-        `POST /payments HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+        'POST /payments HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+          `Content-Length: ${body.length}\r\n\r\n`,
       );
       for (let i = 0; i < body.length; i += 7) {
         socket.write(body.slice(i, i + 7));
         await sleep(20);
       }
-    });
+    };
+    const socket = connect(app.port, '127.0.0.1', () => void trickle().catch(reject));
     let text = '';
-    socket.on('data', (d) => {
-      text += d;
+    socket.on('data', (d: Buffer) => {
+      text += d.toString();
       if (text.includes('\r\n\r\n')) {
         socket.destroy();
         resolve(text);

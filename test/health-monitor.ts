@@ -44,7 +44,8 @@ t.test('two instances: one check per interval in total, the same health delivere
   const shared = seen.a.filter((h) => seen.b.some((x) => x.checkedAt === h.checkedAt && x.checkedBy === h.checkedBy));
   t.ok(
     shared.length >= Math.min(seen.a.length, seen.b.length) - 1,
-    `the same reports reach both (${shared.length} shared of ${seen.a.length}/${seen.b.length}; the last may differ at stop)`,
+    `the same reports reach both (${shared.length} shared of ${seen.a.length}/${seen.b.length}; the last may ` +
+      `differ at stop)`,
   );
   t.match(last(seen.a), { failing: false, minResponseTime: 7, checkedBy: /^(a|b)$/ });
   for (const xs of Object.values(seen))
@@ -77,7 +78,7 @@ t.test('rate-limited or unreachable checks are reported and do not overwrite the
   t.same(failed.sort(), ['default:rate-limited', 'fallback:unreachable', 'fallback:unreachable']);
   t.equal(heard.length, 1, 'only the real report was delivered');
   t.equal(
-    JSON.parse((await redis.get(`${prefix}2:health:default`))!).minResponseTime,
+    (JSON.parse((await redis.get(`${prefix}2:health:default`))!) as { minResponseTime: number }).minResponseTime,
     3,
     'the stored health is still the last real one',
   );

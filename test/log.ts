@@ -10,7 +10,7 @@ t.test('one JSON line per event, at or above the level', async (t) => {
   log.error('boom');
   t.equal(lines.length, 3);
   t.ok(lines.every((l) => l.endsWith('\n')));
-  const [info, warn] = lines.map((l) => JSON.parse(l));
+  const [info, warn] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
   t.match(info, { level: 'info', instance: 'app1', event: 'listening', port: 9999, time: /^\d{4}-/ });
   t.same(warn.err, { message: 'redis down', name: 'TypeError' }, 'errors are serialised');
   const quiet: string[] = [];

@@ -40,9 +40,13 @@ t.test('pay: the body sent, and outcomes of answers, hang-ups, time-outs and ref
     req.on('end', () => {
       seen.push(text);
       if (mode === 'ok') res.end('{"message":"payment processed successfully"}');
-      else if (mode === 'dup') ((res.statusCode = 422), res.end('{}'));
-      else if (mode === 'fail') ((res.statusCode = 500), res.end());
-      else if (mode === 'garbage') res.end('not json at all');
+      else if (mode === 'dup') {
+        res.statusCode = 422;
+        res.end('{}');
+      } else if (mode === 'fail') {
+        res.statusCode = 500;
+        res.end();
+      } else if (mode === 'garbage') res.end('not json at all');
       else if (mode === 'close') req.socket.destroy();
       // 'hang': never answer
     });

@@ -17,7 +17,8 @@ import { centsToAmount } from '../payment';
 import type { LookupResult, PaymentAttempt } from '../processor-client';
 import type { PendingPayment } from '../store/pending-payments';
 
-/** The part of ProcessorClient this actor needs. */
+/** The part of ProcessorClient this actor needs. Its calls settle every outcome as a value; should one
+ * reject all the same, the payment is treated as its outcome unknown (pinned here, never sent elsewhere). */
 export interface PaymentGateway {
   pay(body: ProcessorPaymentBody): Promise<PaymentAttempt>;
   lookup(correlationId: string): Promise<LookupResult>;
@@ -149,7 +150,14 @@ export function spawnProcessorActor(parent: unknown, options: ProcessorActorOpti
 
   const pay = (state: ProcessorState, payment: PendingPayment, pinned: boolean) => {
     state.status.onSend();
-    gateway.pay(bodyOf(payment)).then((attempt) => post(state, { kind: 'paid', payment, attempt, pinned }));
+    const started = performance.now();
+    gateway.pay(bodyOf(payment)).then(
+      (attempt) => post(state, { kind: 'paid', payment, attempt, pinned }),
+      () => {
+        const attempt = { outcome: 'unknown', status: null, latencyMs: performance.now() - started } as const;
+        post(state, { kind: 'paid', payment, attempt, pinned });
+      },
+    );
   };
 
   const pin = (state: ProcessorState, payment: PendingPayment, ambiguousSince: number) => {
@@ -268,7 +276,10 @@ export function spawnProcessorActor(parent: unknown, options: ProcessorActorOpti
       pinned.busy = true;
       if (t - pinned.ambiguousSince >= options.settleMs) {
         const payment = pinned.payment;
-        gateway.lookup(payment.correlationId).then((lookup) => post(state, { kind: 'looked-up', payment, lookup }));
+        gateway.lookup(payment.correlationId).then(
+          (lookup) => post(state, { kind: 'looked-up', payment, lookup }),
+          () => post(state, { kind: 'looked-up', payment, lookup: { found: 'unknown' } }),
+        );
       } else pay(state, pinned.payment, true);
     }
   };

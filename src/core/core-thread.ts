@@ -41,7 +41,7 @@ export function startCoreThread(config: Config, onDied: (err: Error) => void): P
   const call = <T>(method: CoreMethod, arg?: unknown) =>
     new Promise<T>((resolve, reject) => {
       const id = ++nextId;
-      waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      waiting.set(id, { resolve: resolve, reject });
       post({ type: 'call', id, method, arg });
     });
 

@@ -25,7 +25,7 @@ function serve(core: PaymentCore): void {
     if (m.method === 'close' && profile) call = call.then(() => profile.stop());
     call.then(
       (value) => send({ type: 'reply', id: m.id, ok: true, value }),
-      (err) => send({ type: 'reply', id: m.id, ok: false, message: String(err?.message ?? err) }),
+      (err: Error) => send({ type: 'reply', id: m.id, ok: false, message: String(err?.message ?? err) }),
     );
   });
 }
@@ -35,5 +35,5 @@ startPaymentCore(config, createLogger(config.instanceId, config.logLevel)).then(
     serve(core);
     send({ type: 'ready' });
   },
-  (err) => send({ type: 'start-failed', message: String(err?.message ?? err) }),
+  (err: Error) => send({ type: 'start-failed', message: String(err?.message ?? err) }),
 );

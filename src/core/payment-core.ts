@@ -26,7 +26,7 @@ export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
 /** What the HTTP front end needs of the core, whether it runs in this thread or another. */
 export interface PaymentCore {
   /** Payments already answered 202, in the order they were accepted. */
-  accept(payments: PendingPayment[]): void;
+  accept: (payments: PendingPayment[]) => void;
   /** Flushes every live instance's writers, then reads Postgres. */
   summary(window: SummaryWindow): Promise<PaymentsSummary>;
   purge(): Promise<void>;
@@ -186,7 +186,7 @@ export async function startPaymentCore(config: Config, log: Logger): Promise<Pay
   const leftovers = await pending.owned();
   if (leftovers.length > 0) tell(supervisor, { type: 'recovered', payments: leftovers });
   let sweeping = false;
-  const heartbeat = setInterval(async () => {
+  const sweep = async () => {
     if (sweeping) return;
     sweeping = true;
     try {
@@ -198,7 +198,8 @@ export async function startPaymentCore(config: Config, log: Logger): Promise<Pay
     } finally {
       sweeping = false;
     }
-  }, config.heartbeatMs);
+  };
+  const heartbeat = setInterval(() => void sweep(), config.heartbeatMs);
   heartbeat.unref();
 
   let closed = false;

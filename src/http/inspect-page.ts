@@ -15,20 +15,29 @@ function esc(s) { return String(s).replace(/[&<>"]/g, function (c) { return '&#'
 function render(data) {
   var s = data.supervisor;
   var html = '<div class="actor" id="supervisor"><div class="name">supervisor</div><table>' +
-    row('mailbox', s.mailbox) + row('waiting', s.waiting) + row('claiming', s.claiming) + row('oldest waiting', s.oldestWaitingMs + ' ms') +
+    row('mailbox', s.mailbox) + row('waiting', s.waiting) + row('claiming', s.claiming) +
+    row('oldest waiting', s.oldestWaitingMs + ' ms') +
     row('in flight', 'default ' + s.inFlight.default + ', fallback ' + s.inFlight.fallback) +
     row('accepted', s.accepted) + row('duplicates', s.duplicates) + '</table>';
   s.processors.forEach(function (p) {
-    var h = p.health ? (p.health.failing ? 'failing' : 'ok') + ', ' + p.health.minResponseTime + ' ms, by ' + esc(p.health.checkedBy) + ' at ' + new Date(p.health.checkedAt).toISOString() : 'not yet seen';
-    html += '<div class="actor processor" data-name="' + esc(p.name) + '"><div class="name">' + esc(p.name) + '</div><table>' +
-      row('breaker', '<span class="' + p.breaker.state + '">' + p.breaker.state + '</span>' + (p.unavailable ? ' (' + p.unavailable + ')' : '')) +
-      row('estimated delay', p.estimatedDelayMs + ' ms') + row('health', h) + row('in flight', p.inFlight) + row('pinned', p.pinned) +
-      row('mailbox', p.mailbox) + row('recorded', p.recordedTotal) + row('returned', p.returnedTotal) + '</table></div>';
+    var h = p.health
+      ? (p.health.failing ? 'failing' : 'ok') + ', ' + p.health.minResponseTime + ' ms, by ' +
+        esc(p.health.checkedBy) + ' at ' + new Date(p.health.checkedAt).toISOString()
+      : 'not yet seen';
+    var breaker = '<span class="' + p.breaker.state + '">' + p.breaker.state + '</span>' +
+      (p.unavailable ? ' (' + p.unavailable + ')' : '');
+    html += '<div class="actor processor" data-name="' + esc(p.name) + '">' +
+      '<div class="name">' + esc(p.name) + '</div><table>' +
+      row('breaker', breaker) + row('estimated delay', p.estimatedDelayMs + ' ms') + row('health', h) +
+      row('in flight', p.inFlight) + row('pinned', p.pinned) + row('mailbox', p.mailbox) +
+      row('recorded', p.recordedTotal) + row('returned', p.returnedTotal) + '</table></div>';
   });
   s.writers.forEach(function (w) {
-    html += '<div class="actor writer" data-name="' + esc(w.name) + '"><div class="name">' + esc(w.name) + '</div><table>' +
+    html += '<div class="actor writer" data-name="' + esc(w.name) + '">' +
+      '<div class="name">' + esc(w.name) + '</div><table>' +
       row('pending batch', w.buffered) + row('mailbox', w.mailbox) + row('rows written', w.rowsWritten) +
-      row('last batch', w.lastBatchSize + ' rows in ' + w.lastFlushMs.toFixed(2) + ' ms') + row('failed flushes', w.failedFlushes) + '</table></div>';
+      row('last batch', w.lastBatchSize + ' rows in ' + w.lastFlushMs.toFixed(2) + ' ms') +
+      row('failed flushes', w.failedFlushes) + '</table></div>';
   });
   document.getElementById('tree').innerHTML = html + '</div>';
   document.getElementById('instance').textContent = data.instance;
@@ -39,7 +48,8 @@ var token = new URLSearchParams(location.hash.slice(1)).get('token');
 function refresh() {
   fetch('actors' + location.search, token ? { headers: { authorization: 'Bearer ' + token } } : {})
     .then(function (r) {
-      if (r.status === 401) throw new Error('this instance needs its admin token: open this page as actors.html#token=<ADMIN_TOKEN>');
+      if (r.status === 401) throw new Error('this instance needs its admin token: open this page as ' +
+        'actors.html#token=<ADMIN_TOKEN>');
       return r.json();
     }).then(render)
     .catch(function (e) { document.getElementById('updated').textContent = 'refresh failed: ' + e.message; });

@@ -21,7 +21,7 @@ export interface HttpServices {
   inspectPage(): string;
   /** False once shutdown began: new payments get 503. */
   accepting(): boolean;
-  onRequestTimed?(route: string, seconds: number): void;
+  onRequestTimed?: (route: string, seconds: number) => void;
   /** A POST /payments refused for its input (the error code). */
   onPaymentRejected?(code: string): void;
 }

@@ -128,7 +128,7 @@ export class ResourceLimits {
         )
           .trim()
           .split('\n')
-          .map((l) => l.split(' ')),
+          .map((l) => l.split(' ') as [string, string]),
       );
       return {
         part,
@@ -182,7 +182,11 @@ export function usageTable(usage: PartUsage[], seconds: number): string {
   const rows = usage.map((u) => {
     const share = seconds > 0 ? u.cpuSeconds / seconds : 0;
     const peakMb = u.peakMemoryBytes / 1024 / 1024;
-    return `| ${u.part} | ${u.limit.cpus} | ${u.cpuSeconds.toFixed(1)} s | ${share.toFixed(3)} | ${u.throttledPeriods} / ${u.periods} | ${peakMb.toFixed(1)} MB | ${u.limit.memoryMb} MB | ${peakMb <= u.limit.memoryMb ? 'yes' : 'NO'} |`;
+    return (
+      `| ${u.part} | ${u.limit.cpus} | ${u.cpuSeconds.toFixed(1)} s | ${share.toFixed(3)} | ` +
+      `${u.throttledPeriods} / ${u.periods} | ${peakMb.toFixed(1)} MB | ${u.limit.memoryMb} MB | ` +
+      `${peakMb <= u.limit.memoryMb ? 'yes' : 'NO'} |`
+    );
   });
   return [
     '| part | CPU limit | CPU used | mean CPUs | throttled periods | peak memory | memory limit | within |',

@@ -60,14 +60,16 @@ export function postgresStartCommand(): string | null {
 }
 
 export const REDIS_START_COMMAND =
-  'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log';
+  'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis ' +
+  '--logfile /var/log/redis/ci.log';
 
 export async function ensurePostgres(url: string, log: (line: string) => void = console.log): Promise<void> {
   if (await postgresReachable(url)) return;
   const command = postgresStartCommand();
   if (!isLocal(new URL(url).hostname) || !command) {
     throw new ServiceUnavailableError(
-      `PostgreSQL is not reachable at ${url}. Start it (on Debian: apt-get install -y postgresql, then pg_ctlcluster <version> main start) or set DATABASE_URL.`,
+      `PostgreSQL is not reachable at ${url}. Start it (on Debian: apt-get install -y postgresql, then ` +
+        `pg_ctlcluster <version> main start) or set DATABASE_URL.`,
     );
   }
   log(`PostgreSQL is down; starting it: ${command}`);
@@ -82,7 +84,7 @@ export async function ensurePostgres(url: string, log: (line: string) => void = 
 
 export async function ensureRedis(url: string, log: (line: string) => void = console.log): Promise<void> {
   if (await redisReachable(url)) return;
-  let installed = false;
+  let installed: boolean;
   try {
     execSync('command -v redis-server', { stdio: 'ignore' });
     installed = true;
@@ -91,7 +93,8 @@ export async function ensureRedis(url: string, log: (line: string) => void = con
   }
   if (!isLocal(new URL(url).hostname) || !installed) {
     throw new ServiceUnavailableError(
-      `Redis is not reachable at ${url}. Start it (on Debian: apt-get install -y redis-server, then ${REDIS_START_COMMAND}) or set REDIS_URL.`,
+      `Redis is not reachable at ${url}. Start it (on Debian: apt-get install -y redis-server, then ` +
+        `${REDIS_START_COMMAND}) or set REDIS_URL.`,
     );
   }
   log(`Redis is down; starting it: ${REDIS_START_COMMAND}`);

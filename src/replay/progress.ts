@@ -20,7 +20,11 @@ export class Progress {
   ) {}
 
   line(s: ProgressState): string {
-    return `t=${s.t.toFixed(0).padStart(3)}/${s.durationS.toFixed(0)}s  vus=${String(s.vus).padStart(3)}  ${s.ratePerS.toFixed(0).padStart(4)} req/s  p99=${s.p99Ms.toFixed(2)}ms  errors=${s.errors}  inconsistencies=${s.inconsistencies}  stage: ${s.stage}`;
+    return (
+      `t=${s.t.toFixed(0).padStart(3)}/${s.durationS.toFixed(0)}s  vus=${String(s.vus).padStart(3)}  ` +
+      `${s.ratePerS.toFixed(0).padStart(4)} req/s  p99=${s.p99Ms.toFixed(2)}ms  errors=${s.errors}  ` +
+      `inconsistencies=${s.inconsistencies}  stage: ${s.stage}`
+    );
   }
 
   update(s: ProgressState): void {

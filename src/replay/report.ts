@@ -60,7 +60,8 @@ export function lineChart(
   const parts: string[] = [`<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${esc(title)}">`];
   for (const v of ticks)
     parts.push(
-      `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${fy(v)}" y2="${fy(v)}" class="grid"/><text x="${PAD.left - 6}" y="${fy(v) + 4}" class="tick" text-anchor="end">${v}</text>`,
+      `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${fy(v)}" y2="${fy(v)}" class="grid"/><text ` +
+        `x="${PAD.left - 6}" y="${fy(v) + 4}" class="tick" text-anchor="end">${v}</text>`,
     );
   for (const s of opts.stages)
     parts.push(`<line x1="${fx(s)}" x2="${fx(s)}" y1="${PAD.top}" y2="${H - PAD.bottom}" class="stage"/>`);
@@ -69,7 +70,8 @@ export function lineChart(
   for (const s of series) {
     if (s.points.length === 0) continue;
     parts.push(
-      `<polyline fill="none" stroke="${s.color}" stroke-width="1.5" points="${s.points.map(([x, y]) => `${fx(x).toFixed(1)},${fy(y).toFixed(1)}`).join(' ')}"/>`,
+      `<polyline fill="none" stroke="${s.color}" stroke-width="1.5" ` +
+        `points="${s.points.map(([x, y]) => `${fx(x).toFixed(1)},${fy(y).toFixed(1)}`).join(' ')}"/>`,
     );
   }
   parts.push(`<text x="${PAD.left}" y="${PAD.top - 2}" class="tick">${esc(opts.yLabel)}</text></svg>`);
@@ -110,6 +112,8 @@ export function renderReport(input: ReportInput): string {
     rates.push({ t: b.t, default: (b.default - a.default) / dt, fallback: (b.fallback - a.fallback) / dt });
   }
   const r = results;
+  const defaultSharePercent =
+    (100 * r.pagamentos_realizados_default.num_pagamentos) / Math.max(1, r.lag.num_pagamentos_total);
   const scoreRows: [string, string][] = [
     ['total_liquido (score)', r.total_liquido.toFixed(2)],
     ['total_bruto', r.total_bruto.toFixed(2)],
@@ -127,20 +131,27 @@ export function renderReport(input: ReportInput): string {
     ],
     [
       'share to default',
-      `${((r.pagamentos_realizados_default.num_pagamentos / Math.max(1, r.lag.num_pagamentos_total)) * 100).toFixed(1)}%${input.oracleDefaultShare === undefined ? '' : ` (an oracle knowing the stages: ${(input.oracleDefaultShare * 100).toFixed(1)}%)`}`,
+      `${defaultSharePercent.toFixed(1)}%` +
+        (input.oracleDefaultShare === undefined
+          ? ''
+          : ` (an oracle knowing the stages: ${(input.oracleDefaultShare * 100).toFixed(1)}%)`),
     ],
     ['failed POSTs', String(r.pagamentos_solicitados.qtd_falha)],
   ];
   const stageRows = scenario.stages
     .map(
       (s) =>
-        `<tr><td>${s.atS.toFixed(1)} s</td><td>${s.default.delay} ms${s.default.failure ? ', failing' : ''}</td><td>${s.fallback.delay} ms${s.fallback.failure ? ', failing' : ''}</td></tr>`,
+        `<tr><td>${s.atS.toFixed(1)} s</td><td>${s.default.delay} ` +
+        `ms${s.default.failure ? ', failing' : ''}</td><td>${s.fallback.delay} ` +
+        `ms${s.fallback.failure ? ', failing' : ''}</td></tr>`,
     )
     .join('');
   const checkRows = input.checks
     .map(
       (c) =>
-        `<tr class="${c.inconsistencies > 0 ? 'bad' : ''}"><td>${c.t.toFixed(1)} s</td><td>${c.ours.default} / ${c.theirs.default}</td><td>${c.ours.fallback} / ${c.theirs.fallback}</td><td>${c.inconsistencies}</td></tr>`,
+        `<tr class="${c.inconsistencies > 0 ? 'bad' : ''}"><td>${c.t.toFixed(1)} s</td><td>${c.ours.default} / ` +
+        `${c.theirs.default}</td><td>${c.ours.fallback} / ` +
+        `${c.theirs.fallback}</td><td>${c.inconsistencies}</td></tr>`,
     )
     .join('');
   return `<!doctype html>
@@ -148,7 +159,8 @@ export function renderReport(input: ReportInput): string {
 <style>
 body{font:14px system-ui,sans-serif;margin:2rem auto;max-width:960px;color:#222}
 h1{font-size:1.4rem}h2{font-size:1.05rem;margin:1.6rem 0 .3rem}
-table{border-collapse:collapse}td,th{padding:.2rem .8rem .2rem 0;text-align:left}tr.bad td{color:#b3261e;font-weight:600}
+table{border-collapse:collapse}td,th{padding:.2rem .8rem .2rem 0;text-align:left}
+tr.bad td{color:#b3261e;font-weight:600}
 .grid{stroke:#eee}.stage{stroke:#999;stroke-dasharray:4 3}.tick{font-size:11px;fill:#666}
 .legend span{margin-right:1rem;font-size:12px}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px}
 .score{font-size:1.6rem;font-weight:700}
@@ -165,7 +177,11 @@ ${lineChart(
   ],
   { xMax, yLabel: 'ms (log)', log: true, stages },
 )}
-${lineChart('Requests per second', [{ name: 'POST /payments answered 2xx', color: '#54a24b', points: secs.map((s) => [s.t, s.count]) }], { xMax, yLabel: 'req/s', stages })}
+${lineChart(
+  'Requests per second',
+  [{ name: 'POST /payments answered ' + '2xx', color: '#54a24b', points: secs.map((s) => [s.t, s.count]) }],
+  { xMax, yLabel: 'req/s', stages },
+)}
 ${lineChart(
   'Payments recorded per second, by processor',
   [
@@ -176,6 +192,7 @@ ${lineChart(
 )}
 <h2>Score</h2><table>${scoreRows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>
 <h2>Stages</h2><table><tr><th>at</th><th>default</th><th>fallback</th></tr>${stageRows}</table>
-<h2>Consistency checks (ours / processor)</h2><table><tr><th>at</th><th>default</th><th>fallback</th><th>inconsistencies</th></tr>${checkRows}</table>
+<h2>Consistency checks (ours / processor)</h2>
+<table><tr><th>at</th><th>default</th><th>fallback</th><th>inconsistencies</th></tr>${checkRows}</table>
 </body></html>`;
 }

@@ -108,7 +108,8 @@ export async function runReplay(overrides: Partial<ReplayOptions> = {}): Promise
         checks.push(check);
         if (check.inconsistencies > 0)
           o.progress.say(
-            `t=${t.toFixed(1)}s INCONSISTENT: default ours ${check.ours.default} vs ${check.theirs.default}, fallback ours ${check.ours.fallback} vs ${check.theirs.fallback}`,
+            `t=${t.toFixed(1)}s INCONSISTENT: default ours ${check.ours.default} vs ${check.theirs.default}, ` +
+              `fallback ours ${check.ours.fallback} vs ${check.theirs.fallback}`,
           );
         await sleep(scenario.checkEveryS * 1000);
       }
@@ -118,7 +119,7 @@ export async function runReplay(overrides: Partial<ReplayOptions> = {}): Promise
   // For the report: where payments went, once a second (not counted in the score).
   const timelineTimer = setInterval(() => {
     const t = (Date.now() - startedAt) / 1000;
-    Promise.all([admin.summary('default'), admin.summary('fallback')]).then(([d, f]) =>
+    void Promise.all([admin.summary('default'), admin.summary('fallback')]).then(([d, f]) =>
       timeline.push({ t, default: d.totalRequests, fallback: f.totalRequests }),
     );
   }, 1000);
@@ -185,13 +186,16 @@ export async function runReplay(overrides: Partial<ReplayOptions> = {}): Promise
     }),
   );
   o.progress.say(
-    `score ${results.total_liquido.toFixed(2)}: bruto ${results.total_bruto}, taxas ${results.total_taxas}, p99 ${results.p99.valor} (bonus ${results.p99.bonus}), ` +
-      `inconsistencies ${results.multa.composicao.num_inconsistencias}, lag ${results.lag.lag}, default ${d.totalRequests} / fallback ${f.totalRequests}`,
+    `score ${results.total_liquido.toFixed(2)}: bruto ${results.total_bruto}, taxas ${results.total_taxas}, p99 ` +
+      `${results.p99.valor} (bonus ${results.p99.bonus}), ` +
+      `inconsistencies ${results.multa.composicao.num_inconsistencias}, lag ${results.lag.lag}, default ` +
+      `${d.totalRequests} / fallback ${f.totalRequests}`,
   );
   const defaultShare = d.totalRequests / Math.max(1, d.totalRequests + f.totalRequests);
   const oracle = oracleDefaultShare(scenario, o.horizonMs);
   o.progress.say(
-    `default share ${(defaultShare * 100).toFixed(1)}%, oracle ${(oracle * 100).toFixed(1)}% (ratio ${(defaultShare / oracle).toFixed(3)})`,
+    `default share ${(defaultShare * 100).toFixed(1)}%, oracle ${(oracle * 100).toFixed(1)}% (ratio ` +
+      `${(defaultShare / oracle).toFixed(3)})`,
   );
   o.progress.say(`wrote ${resultsPath} and ${reportPath}`);
   return { results, checks, samples, reportPath, resultsPath, defaultShare, oracleDefaultShare: oracle };

@@ -41,7 +41,7 @@ export class SampleStore {
 
   /** The samples as objects, in the order they were pushed. */
   toArray(): Sample[] {
-    const out: Sample[] = new Array(this.size);
+    const out = new Array<Sample>(this.size);
     for (let i = 0; i < this.size; i++)
       out[i] = { t: this.t[i], ms: this.ms[i], kind: KINDS[this.flags[i] >> 1], ok: (this.flags[i] & 1) === 1 };
     return out;

@@ -52,7 +52,8 @@ export function finalResults(input: ScoreInput) {
     total_bruto: totalBruto,
     total_taxas: totalFee,
     descricao:
-      "'total_liquido' is the final score (the profit): total_liquido + (total_liquido * p99.bonus) - (total_liquido * multa.porcentagem)",
+      "'total_liquido' is the final score (the profit): total_liquido + (total_liquido * p99.bonus) - " +
+      '(total_liquido * multa.porcentagem)',
     p99: {
       valor: `${p99}ms`,
       bonus: `${round(bonus * 100, 6)}%`,

@@ -40,7 +40,7 @@ export class MemoryPaymentStore implements PaymentStore {
     let cents = 0;
     const all = fromMs === null || toMs === null;
     for (const p of this.payments.values()) {
-      if (all || (p.requestedAtMs >= fromMs! && p.requestedAtMs <= toMs!)) {
+      if (all || (p.requestedAtMs >= fromMs && p.requestedAtMs <= toMs)) {
         count++;
         cents += p.amountCents;
       }

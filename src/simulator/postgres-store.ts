@@ -48,8 +48,9 @@ export class PostgresPaymentStore implements PaymentStore {
   async summary(fromMs: number | null, toMs: number | null): Promise<StoreSummary> {
     const bounded = fromMs !== null && toMs !== null;
     const res = await this.pool.query<{ n: string; cents: string }>(
-      `SELECT count(*) AS n, coalesce(sum(amount_cents), 0) AS cents FROM ${this.table} ${bounded ? 'WHERE requested_at BETWEEN $1 AND $2' : ''}`,
-      bounded ? [new Date(fromMs!), new Date(toMs!)] : [],
+      `SELECT count(*) AS n, coalesce(sum(amount_cents), 0) AS cents FROM ${this.table} ` +
+        `${bounded ? 'WHERE requested_at BETWEEN $1 AND $2' : ''}`,
+      bounded ? [new Date(fromMs), new Date(toMs)] : [],
     );
     return { count: Number(res.rows[0].n), cents: Number(res.rows[0].cents) };
   }

@@ -53,8 +53,8 @@ function readBody(req: IncomingMessage): Promise<string | null> {
 function parseJson(text: string | null): Record<string, unknown> | null {
   if (text === null) return null;
   try {
-    const v = JSON.parse(text);
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? v : null;
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
   } catch {
     return null;
   }

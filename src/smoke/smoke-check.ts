@@ -181,12 +181,16 @@ export async function runSmokeCheck(options: Partial<SmokeCheckOptions> = {}): P
           cents(theirs.totalAmount) !== cents(ours[p].totalAmount)
         ) {
           differences.push(
-            `${p}: ours ${ours[p].totalRequests} / ${ours[p].totalAmount}, theirs ${theirs.totalRequests} / ${theirs.totalAmount}`,
+            `${p}: ours ${ours[p].totalRequests} / ${ours[p].totalAmount}, theirs ${theirs.totalRequests} / ` +
+              `${theirs.totalAmount}`,
           );
         }
       }
       if (differences.length > 0) throw new StepFailed(differences.join('; '));
-      return `default ${ours.default.totalRequests} / ${ours.default.totalAmount}, fallback ${ours.fallback.totalRequests} / ${ours.fallback.totalAmount} since ${startedAt}`;
+      return (
+        `default ${ours.default.totalRequests} / ${ours.default.totalAmount}, fallback ` +
+        `${ours.fallback.totalRequests} / ${ours.fallback.totalAmount} since ${startedAt}`
+      );
     });
   }
   return steps;

@@ -27,8 +27,7 @@ function setup(t: { teardown(fn: () => unknown): void }, o: Options) {
   const system = startActorSystem(`supervisor-test-${Math.random()}`);
   const sent: Record<ProcessorName, ProcessorPaymentBody[]> = { default: [], fallback: [] };
   const written: RecordedPayment[][] = [[], []];
-  let supervisor: ActorRef<SupervisorMsg>;
-  supervisor = spawnSupervisor(system, {
+  const supervisor: ActorRef<SupervisorMsg> = spawnSupervisor(system, {
     ledger: { claimFresh: o.claim ?? (async (ps) => ps) },
     maxInFlight: 100,
     sendRatePerS: o.sendRatePerS,

@@ -7,9 +7,19 @@ import { INSTANCE_NODE_FLAGS } from '../../src/launcher/stack';
 import { COMPOSE_LIMITS } from '../../src/launcher/resource-limits';
 
 const root = join(__dirname, '..', '..');
+/** The parts of a compose service these checks read (every field optional, as in a compose file). */
+interface ComposeService {
+  environment?: Record<string, string>;
+  networks?: string[];
+  ports?: string[];
+  privileged?: boolean;
+  network_mode?: string;
+  deploy?: { mode?: string; replicas?: number; resources?: { limits?: { cpus?: string; memory?: string } } };
+}
+
 const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
-  services: Record<string, Record<string, any>>;
-  networks: Record<string, any>;
+  services: Record<string, ComposeService>;
+  networks: Record<string, { driver?: string; external?: boolean } | null>;
 };
 const services = Object.entries(compose.services);
 
@@ -37,7 +47,10 @@ t.test('the native launcher limits each part as the compose file does (npm start
   const fromFile = Object.fromEntries(
     services.map(([name, s]) => [
       name,
-      { cpus: Number(s.deploy.resources.limits.cpus), memoryMb: megabytes(s.deploy.resources.limits.memory) },
+      {
+        cpus: Number(s.deploy?.resources?.limits?.cpus),
+        memoryMb: megabytes(s.deploy?.resources?.limits?.memory ?? ''),
+      },
     ]),
   );
   t.same(COMPOSE_LIMITS, fromFile);
@@ -61,20 +74,20 @@ t.test('two app instances (not replicas) behind a load balancer on port 9999', a
   t.same(compose.services.nginx.ports, ['9999:9999'], 'it publishes 9999');
   for (const [name, s] of apps) {
     t.equal(
-      s.environment.PROCESSOR_DEFAULT_URL,
+      s.environment?.PROCESSOR_DEFAULT_URL,
       'http://payment-processor-default:8080',
       `${name} uses the default processor's Docker address`,
     );
     t.equal(
-      s.environment.PROCESSOR_FALLBACK_URL,
+      s.environment?.PROCESSOR_FALLBACK_URL,
       'http://payment-processor-fallback:8080',
       `${name} uses the fallback processor's Docker address`,
     );
-    t.ok(s.networks.includes('payment-processor'), `${name} joins the processors' network`);
-    t.not(s.environment.INSTANCE_ID, undefined, `${name} has an INSTANCE_ID`);
+    t.ok(s.networks?.includes('payment-processor'), `${name} joins the processors' network`);
+    t.not(s.environment?.INSTANCE_ID, undefined, `${name} has an INSTANCE_ID`);
   }
-  t.not(apps[0][1].environment.INSTANCE_ID, apps[1][1].environment.INSTANCE_ID, 'the instances have different ids');
-  t.not(apps[0][1].environment.SOCKET_PATH, apps[1][1].environment.SOCKET_PATH, 'and different sockets');
+  t.not(apps[0][1].environment?.INSTANCE_ID, apps[1][1].environment?.INSTANCE_ID, 'the instances have different ids');
+  t.not(apps[0][1].environment?.SOCKET_PATH, apps[1][1].environment?.SOCKET_PATH, 'and different sockets');
 });
 
 t.test('networks: the external payment-processor network and a bridge of our own', async (t) => {
@@ -89,13 +102,13 @@ t.test("nginx.conf sends to both instances' sockets, as named in the compose fil
   for (const app of ['app1', 'app2'])
     t.match(
       conf,
-      new RegExp(`server unix:${compose.services[app].environment.SOCKET_PATH}`),
+      new RegExp(`server unix:${compose.services[app].environment?.SOCKET_PATH}`),
       `upstream includes ${app}'s socket`,
     );
 });
 
 t.test('info.json has the fields the submission needs', async (t) => {
-  const info = JSON.parse(readFileSync(join(root, 'info.json'), 'utf8'));
+  const info = JSON.parse(readFileSync(join(root, 'info.json'), 'utf8')) as Record<string, unknown>;
   for (const field of [
     'name',
     'social',

@@ -41,7 +41,7 @@ t.test('the image, replayed natively, listens, answers a payment with 202 and re
   const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
     services: Record<string, { environment: Record<string, string> }>;
   };
-  // Compose fills ${VAR:-default} from the shell; the test's shell sets none of them.
+  // Compose fills ${VAR:-default} from the shell: here, the test's own environment.
   const app1 = Object.fromEntries(
     Object.entries(compose.services.app1.environment).map(([k, v]) => [
       k,

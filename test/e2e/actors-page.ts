@@ -34,7 +34,7 @@ function renderedDom(url: string): Promise<string> {
   ];
   return new Promise((resolve, reject) =>
     execFile(CHROMIUM!, args, { timeout: 60_000, maxBuffer: 10 * 1024 * 1024 }, (err, stdout) =>
-      err ? reject(err) : resolve(stdout),
+      err ? reject(new Error(`chromium failed: ${err.message}`)) : resolve(stdout),
     ),
   );
 }

@@ -1,7 +1,7 @@
 // Faults injected for real: a processor that misbehaves in every way the network allows,
 // and Redis and Postgres restarted under load. Whatever happens, every payment answered
 // 2xx is recorded exactly once, by one processor, and our summary equals theirs.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { exec } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync, readdirSync } from 'node:fs';
@@ -36,7 +36,7 @@ async function faultyProxy(
       { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
       (r) => {
         const chunks: Buffer[] = [];
-        r.on('data', (c) => chunks.push(c));
+        r.on('data', (c: Buffer) => chunks.push(c));
         r.on('end', () => done(r.statusCode ?? 502, Buffer.concat(chunks).toString()));
       },
     );
@@ -44,7 +44,7 @@ async function faultyProxy(
   };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
-    req.on('data', (c) => chunks.push(c));
+    req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const isPayment = req.method === 'POST' && req.url === '/payments';
@@ -81,7 +81,7 @@ async function faultyProxy(
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
 }
 
-async function recordedExactlyOnce(t: Tap, processors: Processors, ids: string[]): Promise<void> {
+async function recordedExactlyOnce(t: Test, processors: Processors, ids: string[]): Promise<void> {
   let once = 0;
   for (const id of ids) {
     const found = [await processors.lookup('default', id), await processors.lookup('fallback', id)].filter(
@@ -92,8 +92,6 @@ async function recordedExactlyOnce(t: Tap, processors: Processors, ids: string[]
   }
   t.equal(once, ids.length, `all ${ids.length} payments recorded by exactly one processor`);
 }
-type Tap = { equal: (a: unknown, b: unknown, m?: string) => void; fail: (m: string) => void };
-
 t.test('a processor that hangs, closes connections, records but hangs up, answers garbage or 500', async (t) => {
   const processors = await startProcessors(t);
   const proxy = await faultyProxy(t, processors.url.default, [
@@ -139,7 +137,8 @@ const canRestart = process.getuid?.() === 0 && postgresVersion !== undefined && 
 // Asynchronous: the app runs in this process and must keep serving while the service restarts.
 const run = (command: string) => promisify(exec)(command).catch(() => undefined);
 const REDIS_START =
-  'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log';
+  'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis ' +
+  '--logfile /var/log/redis/ci.log';
 
 /** Posts payments for `ms`, one every 10 ms; returns the answered statuses and how long each took. */
 async function steadyLoad(url: string, ms: number): Promise<{ id: string; status: number | 'error'; took: number }[]> {

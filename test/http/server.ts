@@ -1,7 +1,10 @@
 import t from 'tap';
 import { connect } from 'node:net';
 import { startHttpServer, type HttpServices } from '../../src/http/server';
-import type { PaymentRequest } from '../../src/payment';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PaymentRequest, PaymentsSummary } from '../../src/payment';
 
 const ID = '4a7901b8-7d26-4d9d-aa19-4dc1c7cf60b3';
 
@@ -82,7 +85,7 @@ function postInTwoPieces(
       setTimeout(() => socket.write(body.subarray(cut)), 30);
     });
     socket.setEncoding('utf8');
-    socket.on('data', (d) => {
+    socket.on('data', (d: string) => {
       text += d;
       if (answerEnds(text)) {
         socket.destroy();
@@ -101,7 +104,7 @@ t.test('a body that arrives in several pieces is read whole, multi-byte characte
   );
   t.match(answer, /^HTTP\/1.1 400/);
   t.same(
-    JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).detail,
+    (JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { detail: string }).detail,
     'ação',
     'the whole body was read and decoded: its last field is named in the error',
   );
@@ -133,8 +136,11 @@ t.test('summary, purge, health, metrics, actors', async (t) => {
     fallback: { totalRequests: 0, totalAmount: 0 },
   });
   t.equal(
-    (await (await fetch(`${s.url}/payments-summary?from=2025-07-10T12:00:00.000Z&to=2025-07-10T13:00:00.000Z`)).json())
-      .default.totalRequests,
+    (
+      (await (
+        await fetch(`${s.url}/payments-summary?from=2025-07-10T12:00:00.000Z&to=2025-07-10T13:00:00.000Z`)
+      ).json()) as PaymentsSummary
+    ).default.totalRequests,
     1,
     'the window reaches the service',
   );
@@ -175,9 +181,6 @@ t.test('a failing store answers 503, a failing metrics or actors call 500', asyn
 });
 
 t.test('listens on a Unix socket when asked, writable by other users (Nginx)', async (t) => {
-  const { mkdtempSync, statSync } = await import('node:fs');
-  const { join } = await import('node:path');
-  const { tmpdir } = await import('node:os');
   const path = join(mkdtempSync(join(tmpdir(), 'uws-')), 'app.sock');
   const running = await startHttpServer({} as HttpServices, {
     port: 0,

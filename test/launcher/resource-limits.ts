@@ -43,6 +43,7 @@ t.test(
 t.test('the limits in one line', async (t) => {
   t.equal(
     describeLimits({ ...COMPOSE_LIMITS }),
-    'nginx 0.2 CPU / 20 MB, app1 0.45 CPU / 100 MB, app2 0.45 CPU / 100 MB, postgres 0.25 CPU / 100 MB, redis 0.15 CPU / 30 MB',
+    'nginx 0.2 CPU / 20 MB, app1 0.45 CPU / 100 MB, app2 0.45 CPU / 100 MB, postgres 0.25 CPU / 100 MB, redis ' +
+      '0.15 CPU / 30 MB',
   );
 });

@@ -1,10 +1,10 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TimedClient } from '../../src/replay/timed-client';
 
 // A real server: /ok answers 202, /fail 500, /slow never (the client's time-out answers for it).
-async function server(t: Tap.Test, onConnection: () => void = () => undefined): Promise<string> {
+async function server(t: Test, onConnection: () => void = () => undefined): Promise<string> {
   const s = createServer((req, res) => {
     req.resume();
     if (req.url === '/slow') return;

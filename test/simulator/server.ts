@@ -21,7 +21,9 @@ const pay = (s: RunningSimulator, body: unknown) =>
 const put = (s: RunningSimulator, what: string, body: unknown, headers: Record<string, string> = TOKEN) =>
   fetch(`${s.url}/admin/configurations/${what}`, { method: 'PUT', headers, body: JSON.stringify(body) });
 const summary = (s: RunningSimulator, q = '') =>
-  fetch(`${s.url}/admin/payments-summary${q}`, { headers: TOKEN }).then((r) => r.json());
+  fetch(`${s.url}/admin/payments-summary${q}`, { headers: TOKEN }).then(
+    (r) => r.json() as Promise<{ totalRequests: number; totalAmount: number }>,
+  );
 const payment = (amount = 20.05, requestedAt = new Date().toISOString()) => ({
   correlationId: randomUUID(),
   amount,
