@@ -15,9 +15,10 @@ const pay = (id: string, extra: Partial<PendingPayment> = {}): PendingPayment =>
 });
 
 interface Script {
-  outcomes: PaymentOutcome[];
+  /** 'throws': the gateway's promise rejects instead of settling with an outcome. */
+  outcomes: (PaymentOutcome | 'throws')[];
   latencyMs?: number;
-  lookup?: LookupResult;
+  lookup?: LookupResult | 'throws';
   owned?: (ps: PendingPayment[]) => PendingPayment[] | Promise<PendingPayment[]>;
 }
 
@@ -33,13 +34,18 @@ function setup(t: { teardown(fn: () => unknown): void }, script: Script, settleM
         sent.push(body);
         const outcome = script.outcomes.length > 1 ? script.outcomes.shift()! : script.outcomes[0];
         if (script.latencyMs) await sleep(script.latencyMs);
+        if (outcome === 'throws') throw new Error('socket hang up');
         return {
           outcome,
           status: outcome === 'recorded' ? 200 : outcome === 'rejected' ? 500 : null,
           latencyMs: script.latencyMs ?? 1,
         };
       },
-      lookup: async (id) => (lookups.push(id), script.lookup ?? { found: 'unknown' }),
+      lookup: async (id) => {
+        lookups.push(id);
+        if (script.lookup === 'throws') throw new Error('lookup failed');
+        return script.lookup ?? { found: 'unknown' };
+      },
     },
     ledger: { assign: async (ps) => (script.owned ? script.owned(ps) : ps) },
     report: (r) => reports.push(r),
@@ -98,6 +104,34 @@ t.test(
       a.sent.every((b) => b.requestedAt === a.sent[0].requestedAt),
       'every attempt carried the same requestedAt',
     );
+  },
+);
+
+t.test(
+  'a gateway call that rejects is an unknown outcome: the payment stays pinned here, never returned',
+  async (t) => {
+    const a = setup(t, { outcomes: ['throws', 'throws', 'recorded'] });
+    tell(a.actor.ref, { type: 'send', payments: [pay('r')] });
+    await sleep(20);
+    t.match(await a.inspect(), { pinned: 1 }, 'pinned after the first rejection');
+    await sleep(250);
+    t.same(a.returned(), [], 'never offered to another route');
+    t.same(a.recorded(), ['r'], 'recorded once the processor answers');
+    t.equal(a.sent.length, 3);
+    t.ok(
+      a.sent.every((b) => b.requestedAt === a.sent[0].requestedAt),
+      'sent again with the same body',
+    );
+
+    const looking = setup(t, { outcomes: ['throws', 'rejected'], lookup: 'throws' }, 60);
+    tell(looking.actor.ref, { type: 'send', payments: [pay('q')] });
+    await sleep(250);
+    t.ok(
+      looking.lookups.length > 1,
+      `a look-up that rejects decides nothing: it is asked again (${looking.lookups.length} look-ups)`,
+    );
+    t.same(looking.returned(), [], 'and the payment is not released');
+    t.same(looking.recorded(), []);
   },
 );
 
