@@ -22,6 +22,8 @@ export interface RunningSimulator {
   port: number;
   /** Payment calls received (for benchmarks and tests). */
   readonly stats: { payments: number; healthChecks: number; healthRejected: number };
+  /** POST /payments calls received for one correlationId since start or the last purge, whatever their answer. */
+  callsFor(correlationId: string): number;
   close(): Promise<void>;
 }
 
@@ -79,6 +81,7 @@ export async function startProcessorSimulator(overrides: Partial<SimulatorOption
   const limiter = new FixedWindowLimiter(options.healthWindowMs, options.healthQueueLimit);
   const config = { delay: 0, failure: false, token: options.token };
   const stats = { payments: 0, healthChecks: 0, healthRejected: 0 };
+  const callsById = new Map<string, number>();
 
   const pay = async (req: IncomingMessage, res: ServerResponse) => {
     stats.payments++;
@@ -86,6 +89,10 @@ export async function startProcessorSimulator(overrides: Partial<SimulatorOption
     const correlationId = body?.correlationId;
     const amount = body?.amount;
     const requestedAt = typeof body?.requestedAt === 'string' ? parseTime(body.requestedAt) : 'invalid';
+    if (typeof correlationId === 'string') {
+      const id = correlationId.toLowerCase();
+      callsById.set(id, (callsById.get(id) ?? 0) + 1);
+    }
     if (
       typeof correlationId !== 'string' ||
       !UUID.test(correlationId) ||
@@ -140,6 +147,7 @@ export async function startProcessorSimulator(overrides: Partial<SimulatorOption
     }
     if (route === 'POST /admin/purge-payments') {
       await store.purge();
+      callsById.clear();
       return reply(res, 200, { message: 'All payments purged.' });
     }
     const body = parseJson(await readBody(req));
@@ -197,6 +205,7 @@ export async function startProcessorSimulator(overrides: Partial<SimulatorOption
     url: `http://${options.host}:${port}`,
     port,
     stats,
+    callsFor: (correlationId) => callsById.get(correlationId.toLowerCase()) ?? 0,
     close: async () => {
       limiter.close();
       server.closeAllConnections();

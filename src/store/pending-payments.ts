@@ -106,7 +106,8 @@ export class PendingPayments {
     const fresh = new Set(
       (await CLAIM_FRESH.run(this.redis, [`${this.prefix}seen`, this.pendingKey()], args)) as string[],
     );
-    return payments.filter((p) => fresh.has(p.correlationId));
+    // Once each: a client's retry may sit in the same batch as its first post, and both carry a fresh id.
+    return payments.filter((p) => fresh.delete(p.correlationId));
   }
 
   /** Writes assignments before the payments are sent; returns those still owned by this instance. */

@@ -3,6 +3,9 @@ import { getPriority } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { currentThreadId, niceCurrentThread } from '../../src/core/thread-priority';
+import { assertBuildFresh } from '../fixtures/fresh-build';
+
+assertBuildFresh();
 
 // Runs niceCurrentThread in a worker thread and reports that thread's id, so the test can read
 // back the nice value of both threads from outside.

@@ -77,6 +77,22 @@ for (const store of ['memory', 'postgres'] as const) {
   );
 }
 
+t.test('counts every payment call per correlationId, whatever it answered; purge starts the count anew', async (t) => {
+  const s = await sim(t);
+  const p = payment();
+  const upper = { ...p, correlationId: p.correlationId.toUpperCase() };
+  t.equal(s.callsFor(p.correlationId), 0, 'never called');
+  t.equal((await pay(s, p)).status, 200);
+  t.equal((await pay(s, upper)).status, 422, 'the same id in capitals is the same payment');
+  await put(s, 'failure', { failure: true });
+  t.equal((await pay(s, p)).status, 500);
+  t.equal(s.callsFor(p.correlationId), 3, 'recorded, duplicate and failed calls all count');
+  t.equal(s.callsFor(upper.correlationId), 3, 'looked up in any case');
+  t.equal(s.callsFor(payment().correlationId), 0, 'another id: none');
+  await fetch(`${s.url}/admin/purge-payments`, { method: 'POST', headers: TOKEN });
+  t.equal(s.callsFor(p.correlationId), 0, 'purged');
+});
+
 t.test('the delay comes before the record, and a failure after the delay records nothing', async (t) => {
   const s = await sim(t);
   t.same(await (await put(s, 'delay', { delay: 300 })).json(), { config: 'delay', was: 0, is: 300 });

@@ -27,6 +27,21 @@ t.test('claimFresh keeps payments never seen by any instance, durable under thei
   t.same(await b.owned(), [payment('3')]);
 });
 
+t.test('an id posted twice in one batch (a client retrying at once) is claimed once', async (t) => {
+  const a = new PendingPayments(redis, prefix, 'a-twice');
+  t.same(
+    (await a.claimFresh([payment('t1'), payment('t2'), payment('t1', { amountCents: 1 }), payment('t1')])).map((p) => [
+      p.correlationId,
+      p.amountCents,
+    ]),
+    [
+      ['t1', 2005],
+      ['t2', 2005],
+    ],
+    'each fresh id once, as first posted',
+  );
+});
+
 t.test('assignments are written only while the payment is still owned', async (t) => {
   const a = new PendingPayments(redis, prefix, 'a');
   const assigned = { processor: 'default' as const, requestedAt: '2025-07-10T12:00:00.000Z' };
