@@ -3,6 +3,7 @@
 import t from 'tap';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Client } from 'undici';
 import {
   eventually,
   getSummary,
@@ -114,6 +115,12 @@ t.test('a correlationId posted again, to either instance, is processed and count
   const { ours, equal } = await summariesAgree(b.url, processors);
   t.ok(equal, 'summaries agree');
   t.same(ours.default, { totalRequests: 2, totalAmount: 15 }, 'the duplicate counted once');
+  // The processor's 422 and our primary key would hide a duplicate that reached a processor: count the calls.
+  t.same(
+    [processors.calls('default', payment.correlationId), processors.calls('fallback', payment.correlationId)],
+    [1, 0],
+    'the processors were called once for it: the other four never left our instances',
+  );
 });
 
 t.test('default failing: payments go to fallback once they waited DEFAULT_WAIT_MS', async (t) => {
@@ -220,6 +227,75 @@ t.test('time-outs where the processor did record: retried to the same processor,
   }
   t.ok((await summariesAgree(app.url, processors)).equal, 'summaries agree');
 });
+
+t.test(
+  'a payment whose answer was lost at default, after default recorded it, stays there when routing turns to fallback',
+  async (t) => {
+    const processors = await startProcessors(t);
+    // Default takes 700 ms, our calls give up after 300: default records each payment after our time-out.
+    await processors.setDelay('default', 700);
+    const app = await startTestApp(t, {
+      ...namespace(t),
+      defaultUrl: processors.url.default,
+      fallbackUrl: processors.url.fallback,
+      processorTimeoutMs: 300,
+      defaultWaitMs: 0,
+    });
+    const lost = Array.from({ length: 6 }, () => newPayment(4.44));
+    for (const p of lost) t.equal((await postPayment(app.url, p)).status, 202);
+    t.ok(
+      await eventually(async () => {
+        const s = await app.inspect();
+        return s.processors.find((p) => p.processor === 'default')!.pinned === lost.length;
+      }, 5000),
+      'every answer was lost: all pinned to default',
+    );
+    const later = Array.from({ length: 6 }, () => newPayment(5.55));
+    t.ok(
+      await eventually(async () => (await processors.summary('default')).totalRequests === lost.length, 5000),
+      'default recorded them all, after our calls gave up',
+    );
+    // Default now fails every call at once: its breaker opens, and with DEFAULT_WAIT_MS 0 waiting payments go
+    // to fallback. The pinned ones must not: default already holds them.
+    await processors.setDelay('default', 0);
+    await processors.setFailure('default', true);
+    for (const p of later) t.equal((await postPayment(app.url, p)).status, 202);
+
+    const all = [...lost, ...later];
+    t.ok(
+      await eventually(async () => {
+        const s = await getSummary(app.url);
+        return s.default.totalRequests + s.fallback.totalRequests === all.length;
+      }, 15_000),
+      'every payment recorded in our store',
+    );
+    for (const p of lost) {
+      const where = [
+        await processors.lookup('default', p.correlationId),
+        await processors.lookup('fallback', p.correlationId),
+      ];
+      t.same(where, [200, 404], `${p.correlationId.slice(0, 8)}: recorded by default only`);
+      t.equal(processors.calls('fallback', p.correlationId), 0, 'fallback was never even offered it');
+    }
+    for (const p of later) {
+      t.same(
+        [await processors.lookup('default', p.correlationId), await processors.lookup('fallback', p.correlationId)],
+        [404, 200],
+        `${p.correlationId.slice(0, 8)}: posted while default failed, recorded by fallback`,
+      );
+    }
+    const { ours, equal } = await summariesAgree(app.url, processors);
+    t.ok(equal, 'summaries agree');
+    t.same(
+      ours,
+      {
+        default: { totalRequests: 6, totalAmount: 26.64 },
+        fallback: { totalRequests: 6, totalAmount: 33.3 },
+      },
+      'the route to fallback existed and was used, for the later payments only',
+    );
+  },
+);
 
 t.test(
   'summary windows: inclusive bounds on the requestedAt sent, equal to the processors for any window',
@@ -334,21 +410,33 @@ t.test('graceful shutdown: health says so, new payments get 503, accepted ones a
   const settings = { ...namespace(t), defaultUrl: processors.url.default, fallbackUrl: processors.url.fallback };
   const app = await startTestApp(t, settings);
   for (let i = 0; i < 10; i++) await postPayment(app.url, newPayment(6));
+  // A client connected before the shutdown: its connection stays open while the instance drains, and what it
+  // asks then must be answered 503, not refused or accepted and lost. (New connections are refused: the
+  // listening socket closes first.)
+  const connected = new Client(app.url, { keepAliveTimeout: 60_000 });
+  t.teardown(() => connected.close());
+  const before = await connected.request({ path: '/health', method: 'GET' });
+  t.equal(before.statusCode, 200, 'connected before');
+  await before.body.dump();
   const closing = app.close();
-  // Connections already open (keep-alive) are still answered while it drains.
-  const health = await fetch(`${app.url}/health`).then(
-    (r) => r.status,
-    () => 'refused',
+  const health = await connected.request({ path: '/health', method: 'GET' });
+  t.equal(health.statusCode, 503, 'health says it is going');
+  t.match(await health.body.json(), { status: 'shutting-down' });
+  const late = await connected.request({
+    path: '/payments',
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(newPayment()),
+  });
+  t.equal(late.statusCode, 503, 'a payment posted during shutdown is refused with 503, not accepted and lost');
+  t.match(await late.body.json(), { error: 'SHUTTING_DOWN' });
+  const newcomer = new Client(app.url);
+  t.teardown(() => newcomer.close());
+  const refused = await newcomer.request({ path: '/health', method: 'GET' }).then(
+    () => 'answered',
+    (err: { code?: string }) => err.code,
   );
-  t.ok(health === 503 || health === 'refused', `health says it is going (${health})`);
-  const late = await postPayment(app.url, newPayment()).then(
-    (r) => r.status,
-    () => 'refused',
-  );
-  t.ok(
-    late === 503 || late === 'refused',
-    `a payment posted during shutdown is refused (${late}), not accepted and lost`,
-  );
+  t.equal(refused, 'ECONNREFUSED', 'a new connection is refused');
   await closing;
   t.equal((await processors.summary('default')).totalRequests, 10, 'payments in flight at shutdown were completed');
   const successor = await startTestApp(t, settings);

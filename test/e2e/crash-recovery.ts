@@ -150,8 +150,10 @@ t.test('SIGTERM: the instance stops accepting, flushes, and hands over what it s
   await processors.setFailure('default', true);
   await processors.setFailure('fallback', true);
   const ns = namespace(t);
-  // A long heartbeat: a hand-over that waited for it to expire would take 30 s.
-  const { child, url } = await startChild(t, childEnv('leaving-e', ns, processors, { HEARTBEAT_MS: '10000' }));
+  // A heartbeat of 10 min: a hand-over that waited for it to expire (3 beats) would take half an hour, so
+  // completing at all within the wait below shows the leaver handed over. How long the hand-over takes is
+  // a figure for a benchmark, not something to assert here.
+  const { child, url } = await startChild(t, childEnv('leaving-e', ns, processors, { HEARTBEAT_MS: '600000' }));
   const payments = Array.from({ length: 20 }, () => newPayment(4.4));
   for (const p of payments) t.equal((await postPayment(url, p)).status, 202);
   const survivor = await startTestApp(t, {
@@ -164,11 +166,9 @@ t.test('SIGTERM: the instance stops accepting, flushes, and hands over what it s
   child.kill('SIGTERM');
   t.equal(await exited, 0, 'exits cleanly');
   await processors.setFailure('default', false);
-  const started = Date.now();
   t.ok(
-    await eventually(async () => (await getSummary(survivor.url)).default.totalRequests === payments.length, 10_000),
-    'the survivor completed all 20',
+    await eventually(async () => (await getSummary(survivor.url)).default.totalRequests === payments.length, 30_000),
+    "the survivor completed all 20, without waiting for the leaver's heartbeat to expire",
   );
-  t.ok(Date.now() - started < 10_000, `without waiting for the heartbeat to expire (${Date.now() - started} ms)`);
   t.ok((await summariesAgree(survivor.url, processors)).equal, 'summaries agree');
 });
