@@ -18,7 +18,10 @@ export class Deadlines {
   private timer?: NodeJS.Timeout;
 
   /** `checkEveryMs`: how late past its time a request may be aborted, at most. */
-  constructor(private readonly checkEveryMs: number) {}
+  constructor(
+    private readonly checkEveryMs: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   /** Requests started and not yet finished. */
   get size(): number {
@@ -30,7 +33,7 @@ export class Deadlines {
    */
   start(timeoutMs: number): Deadline {
     const controller = new AbortController();
-    const entry: Entry = { at: performance.now() + timeoutMs, controller, signal: controller.signal };
+    const entry: Entry = { at: this.now() + timeoutMs, controller, signal: controller.signal };
     this.running.add(entry);
     // unref: a pending time-out is no reason for the process to stay up.
     this.timer ??= setInterval(this.abortLate, this.checkEveryMs).unref();
@@ -43,7 +46,7 @@ export class Deadlines {
   }
 
   private readonly abortLate = (): void => {
-    const now = performance.now();
+    const now = this.now();
     for (const entry of this.running) {
       if (entry.at > now) continue;
       this.running.delete(entry);

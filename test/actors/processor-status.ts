@@ -65,11 +65,18 @@ t.test('a payment unanswered well past the expected delay marks it slow before t
   t.equal(other.slowAfterMs(), 1500, 'never past the horizon');
 });
 
-t.test('successes keep a moving average of the delay', async (t) => {
+t.test('successes keep a moving average of the delay: one slow answer moves it, but not all the way', async (t) => {
   const { s } = make();
   s.onAttempt('recorded', 100);
+  t.equal(s.estimatedDelayMs(), 100, 'the first answer is the estimate');
   s.onAttempt('recorded', 200);
-  t.equal(s.estimatedDelayMs(), 130);
+  const moved = s.estimatedDelayMs();
+  t.ok(moved > 100 && moved < 200, `between the old estimate and the new answer (${moved})`);
+  for (let i = 0; i < 50; i++) s.onAttempt('recorded', 200);
+  t.ok(
+    Math.abs(s.estimatedDelayMs() - 200) < 1,
+    `answers that stay at 200 ms bring it there (${s.estimatedDelayMs()})`,
+  );
   s.onSend();
   t.equal(s.snapshot().breaker.state, 'closed');
 });

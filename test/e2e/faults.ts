@@ -191,7 +191,7 @@ async function summaryDuringOutage(url: string): Promise<{ status: number; error
 
 for (const service of ['redis', 'postgres'] as const) {
   t.test(
-    `${service} down for a second under load: every POST gets 202 at once, nothing accepted is lost`,
+    `${service} down for 3 s under load: every POST gets 202 at once, nothing accepted is lost`,
     { skip: canRestart ? false : 'needs root and local Postgres/Redis installed' },
     async (t) => {
       const outage = OUTAGES[service];
@@ -205,15 +205,17 @@ for (const service of ['redis', 'postgres'] as const) {
       t.teardown(async () => {
         if (await refused(outage.port)) await run(outage.start).catch(() => undefined);
       });
-      const load = steadyLoad(app.url, 4000);
+      // The outage lasts 3 s: an answer that waited for the service would take seconds, so the bounds below
+      // (2 s, 2.5 s) tell a hang from a busy machine without being tight.
+      const load = steadyLoad(app.url, 6000);
       await sleep(1000);
       await run(outage.stop);
       t.ok(await eventually(() => refused(outage.port), 5000), `${service} was really down: a connection refused`);
       const summary = await summaryDuringOutage(app.url);
-      await sleep(1000);
-      t.ok(await refused(outage.port), `${service} still down after a second`);
+      await sleep(3000);
+      t.ok(await refused(outage.port), `${service} still down 3 s later`);
       await run(outage.start);
-      t.notOk(await refused(outage.port), `${service} is back`);
+      t.ok(await eventually(async () => !(await refused(outage.port)), 10_000), `${service} is back`);
       const answers = await load;
 
       t.same(
@@ -222,8 +224,8 @@ for (const service of ['redis', 'postgres'] as const) {
         `every POST answered 202, the outage included (${answers.length} payments)`,
       );
       t.ok(
-        answers.every((a) => a.took < 1500),
-        `no answer took 1.5 s or more (slowest ${Math.max(...answers.map((a) => a.took))} ms)`,
+        answers.every((a) => a.took < 2000),
+        `no answer waited for the service (slowest ${Math.max(...answers.map((a) => a.took))} ms)`,
       );
       if (service === 'postgres') {
         t.match(summary, { status: 503, error: 'STORE_UNAVAILABLE' }, 'the summary says the store is unreachable');
