@@ -5,7 +5,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.tap/', '.run/', 'reports/', 'coverage/'] },
+  { ignores: ['dist/', 'node_modules/', '.tap/', '.run/', 'reports/', 'coverage/', '.stryker-tmp/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
