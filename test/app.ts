@@ -10,6 +10,7 @@ import {
   namespace,
   newPayment,
   postPayment,
+  recordsMatchProcessors,
   sleep,
   startProcessors,
   startTestApp,
@@ -166,13 +167,15 @@ t.test('both failing: payments wait, then complete when a processor comes back',
   const processors = await startProcessors(t);
   await processors.setFailure('default', true);
   await processors.setFailure('fallback', true);
+  const ns = namespace(t);
   const app = await startTestApp(t, {
-    ...namespace(t),
+    ...ns,
     defaultUrl: processors.url.default,
     fallbackUrl: processors.url.fallback,
     defaultWaitMs: 100,
   });
-  for (let i = 0; i < 15; i++) t.equal((await postPayment(app.url, newPayment(3))).status, 202);
+  const payments = Array.from({ length: 15 }, () => newPayment(3));
+  for (const p of payments) t.equal((await postPayment(app.url, p)).status, 202);
   await sleep(1000);
   t.same(await getSummary(app.url), EMPTY, 'nothing recorded while both fail');
   const waiting = await app.inspect();
@@ -190,13 +193,24 @@ t.test('both failing: payments wait, then complete when a processor comes back',
     'all 15 recorded once fallback is back',
   );
   t.ok((await summariesAgree(app.url, processors)).equal, 'summaries agree');
+  t.same(
+    await recordsMatchProcessors(
+      app.url,
+      processors,
+      ns.databaseSchema,
+      payments.map((p) => p.correlationId),
+    ),
+    [],
+    'each payment as the processor holds it: processor, amount, requestedAt; summaries over windows at those instants',
+  );
 });
 
 t.test('time-outs where the processor did record: retried to the same processor, recorded exactly once', async (t) => {
   const processors = await startProcessors(t);
   await processors.setDelay('default', 700);
+  const ns = namespace(t);
   const app = await startTestApp(t, {
-    ...namespace(t),
+    ...ns,
     defaultUrl: processors.url.default,
     fallbackUrl: processors.url.fallback,
     processorTimeoutMs: 300,
@@ -226,6 +240,16 @@ t.test('time-outs where the processor did record: retried to the same processor,
     t.equal(found.length, 1, `payment ${p.correlationId.slice(0, 8)} recorded by exactly one processor`);
   }
   t.ok((await summariesAgree(app.url, processors)).equal, 'summaries agree');
+  t.same(
+    await recordsMatchProcessors(
+      app.url,
+      processors,
+      ns.databaseSchema,
+      payments.map((p) => p.correlationId),
+    ),
+    [],
+    'each payment as the processor holds it: processor, amount, requestedAt; summaries over windows at those instants',
+  );
 });
 
 t.test(
@@ -234,8 +258,9 @@ t.test(
     const processors = await startProcessors(t);
     // Default takes 700 ms, our calls give up after 300: default records each payment after our time-out.
     await processors.setDelay('default', 700);
+    const ns = namespace(t);
     const app = await startTestApp(t, {
-      ...namespace(t),
+      ...ns,
       defaultUrl: processors.url.default,
       fallbackUrl: processors.url.fallback,
       processorTimeoutMs: 300,
@@ -286,6 +311,16 @@ t.test(
     }
     const { ours, equal } = await summariesAgree(app.url, processors);
     t.ok(equal, 'summaries agree');
+    t.same(
+      await recordsMatchProcessors(
+        app.url,
+        processors,
+        ns.databaseSchema,
+        all.map((p) => p.correlationId),
+      ),
+      [],
+      'each payment as the processor holds it: processor, amount, requestedAt; summaries over windows at those instants',
+    );
     t.same(
       ours,
       {

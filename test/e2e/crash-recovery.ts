@@ -12,6 +12,7 @@ import {
   namespace,
   newPayment,
   postPayment,
+  recordsMatchProcessors,
   sleep,
   startProcessors,
   startTestApp,
@@ -107,6 +108,16 @@ t.test('payments waiting in a killed instance are completed by another', async (
   await sleep(500);
   const { ours, equal } = await summariesAgree(survivor.url, processors);
   t.ok(equal, 'summaries agree');
+  t.same(
+    await recordsMatchProcessors(
+      survivor.url,
+      processors,
+      ns.databaseSchema,
+      payments.map((p) => p.correlationId),
+    ),
+    [],
+    'each payment as the processor holds it: processor, amount, requestedAt; summaries over windows at those instants',
+  );
   t.equal(ours.default.totalRequests + ours.fallback.totalRequests, 40, 'none counted twice');
 });
 
@@ -143,6 +154,16 @@ t.test("payments in a processor's hands when their instance died are recorded ex
     t.equal(found.length, 1, `payment ${p.correlationId.slice(0, 8)} recorded by exactly one processor`);
   }
   t.ok((await summariesAgree(survivor.url, processors)).equal, 'summaries agree');
+  t.same(
+    await recordsMatchProcessors(
+      survivor.url,
+      processors,
+      ns.databaseSchema,
+      payments.map((p) => p.correlationId),
+    ),
+    [],
+    'each payment as the processor holds it: processor, amount, requestedAt; summaries over windows at those instants',
+  );
 });
 
 t.test('SIGTERM: the instance stops accepting, flushes, and hands over what it still holds at once', async (t) => {
@@ -171,4 +192,14 @@ t.test('SIGTERM: the instance stops accepting, flushes, and hands over what it s
     "the survivor completed all 20, without waiting for the leaver's heartbeat to expire",
   );
   t.ok((await summariesAgree(survivor.url, processors)).equal, 'summaries agree');
+  t.same(
+    await recordsMatchProcessors(
+      survivor.url,
+      processors,
+      ns.databaseSchema,
+      payments.map((p) => p.correlationId),
+    ),
+    [],
+    'each payment as the processor holds it: processor, amount, requestedAt; summaries over windows at those instants',
+  );
 });

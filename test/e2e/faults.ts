@@ -13,6 +13,7 @@ import {
   namespace,
   newPayment,
   postPayment,
+  recordsMatchProcessors,
   sleep,
   startProcessors,
   startTestApp,
@@ -103,8 +104,9 @@ t.test('a processor that hangs, closes connections, records but hangs up, answer
     'pass',
     'pass',
   ]);
+  const ns = namespace(t);
   const app = await startTestApp(t, {
-    ...namespace(t),
+    ...ns,
     defaultUrl: proxy.url,
     fallbackUrl: processors.url.fallback,
     processorTimeoutMs: 400,
@@ -130,6 +132,16 @@ t.test('a processor that hangs, closes connections, records but hangs up, answer
     payments.map((p) => p.correlationId),
   );
   t.ok((await summariesAgree(app.url, processors)).equal, 'summaries agree');
+  t.same(
+    await recordsMatchProcessors(
+      app.url,
+      processors,
+      ns.databaseSchema,
+      payments.map((p) => p.correlationId),
+    ),
+    [],
+    'each payment as the processor holds it: processor, amount, requestedAt; summaries over windows at those instants',
+  );
 });
 
 const postgresVersion = existsSync('/etc/postgresql') ? readdirSync('/etc/postgresql')[0] : undefined;
@@ -196,8 +208,9 @@ for (const service of ['redis', 'postgres'] as const) {
     async (t) => {
       const outage = OUTAGES[service];
       const processors = await startProcessors(t);
+      const ns = namespace(t);
       const app = await startTestApp(t, {
-        ...namespace(t),
+        ...ns,
         defaultUrl: processors.url.default,
         fallbackUrl: processors.url.fallback,
       });
@@ -247,6 +260,16 @@ for (const service of ['redis', 'postgres'] as const) {
         answers.map((a) => a.id),
       );
       t.ok((await summariesAgree(app.url, processors)).equal, 'summaries agree');
+      t.same(
+        await recordsMatchProcessors(
+          app.url,
+          processors,
+          ns.databaseSchema,
+          answers.map((a) => a.id),
+        ),
+        [],
+        'each payment as the processor holds it: processor, amount, requestedAt; summaries over windows at those instants',
+      );
     },
   );
 }
