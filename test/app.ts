@@ -201,7 +201,7 @@ t.test('both failing: payments wait, then complete when a processor comes back',
       payments.map((p) => p.correlationId),
     ),
     [],
-    'each payment as the processor holds it: processor, amount, requestedAt; summaries over windows at those instants',
+    'each payment as its processor holds it (processor, amount, requestedAt), and windows at those times',
   );
 });
 
@@ -248,7 +248,7 @@ t.test('time-outs where the processor did record: retried to the same processor,
       payments.map((p) => p.correlationId),
     ),
     [],
-    'each payment as the processor holds it: processor, amount, requestedAt; summaries over windows at those instants',
+    'each payment as its processor holds it (processor, amount, requestedAt), and windows at those times',
   );
 });
 
@@ -319,7 +319,7 @@ t.test(
         all.map((p) => p.correlationId),
       ),
       [],
-      'each payment as the processor holds it: processor, amount, requestedAt; summaries over windows at those instants',
+      'each payment as its processor holds it (processor, amount, requestedAt), and windows at those times',
     );
     t.same(
       ours,

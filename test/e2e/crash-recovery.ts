@@ -116,7 +116,7 @@ t.test('payments waiting in a killed instance are completed by another', async (
       payments.map((p) => p.correlationId),
     ),
     [],
-    'each payment as the processor holds it: processor, amount, requestedAt; summaries over windows at those instants',
+    'each payment as its processor holds it (processor, amount, requestedAt), and windows at those times',
   );
   t.equal(ours.default.totalRequests + ours.fallback.totalRequests, 40, 'none counted twice');
 });
@@ -162,7 +162,7 @@ t.test("payments in a processor's hands when their instance died are recorded ex
       payments.map((p) => p.correlationId),
     ),
     [],
-    'each payment as the processor holds it: processor, amount, requestedAt; summaries over windows at those instants',
+    'each payment as its processor holds it (processor, amount, requestedAt), and windows at those times',
   );
 });
 
@@ -200,6 +200,6 @@ t.test('SIGTERM: the instance stops accepting, flushes, and hands over what it s
       payments.map((p) => p.correlationId),
     ),
     [],
-    'each payment as the processor holds it: processor, amount, requestedAt; summaries over windows at those instants',
+    'each payment as its processor holds it (processor, amount, requestedAt), and windows at those times',
   );
 });

@@ -140,7 +140,7 @@ t.test('a processor that hangs, closes connections, records but hangs up, answer
       payments.map((p) => p.correlationId),
     ),
     [],
-    'each payment as the processor holds it: processor, amount, requestedAt; summaries over windows at those instants',
+    'each payment as its processor holds it (processor, amount, requestedAt), and windows at those times',
   );
 });
 
@@ -268,7 +268,7 @@ for (const service of ['redis', 'postgres'] as const) {
           answers.map((a) => a.id),
         ),
         [],
-        'each payment as the processor holds it: processor, amount, requestedAt; summaries over windows at those instants',
+        'each payment as its processor holds it (processor, amount, requestedAt), and windows at those times',
       );
     },
   );
