@@ -4,6 +4,7 @@ import t from 'tap';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from 'undici';
+import { loadConfig } from '../src/config';
 import {
   eventually,
   getSummary,
@@ -203,6 +204,53 @@ t.test('both failing: payments wait, then complete when a processor comes back',
     [],
     'each payment as its processor holds it (processor, amount, requestedAt), and windows at those times',
   );
+});
+
+t.test("recovery under the processors' real health limit (1 check per 5 s) and our default settings", async (t) => {
+  // Every other test shortens the health window to 200 ms; here it is the official 5 s, and the instance
+  // keeps its default intervals, so recovery cannot lean on frequent health reports.
+  const processors = await startProcessors(t, { healthWindowMs: 5000 });
+  const ns = namespace(t);
+  const settings = { ...ns, defaultUrl: processors.url.default, fallbackUrl: processors.url.fallback };
+  const defaults = loadConfig({});
+  const a = await startTestApp(t, {
+    ...settings,
+    instanceId: 'real-a',
+    healthIntervalMs: defaults.healthIntervalMs,
+    heartbeatMs: defaults.heartbeatMs,
+    breakerCooldownMs: defaults.breakerCooldownMs,
+  });
+  const b = await startTestApp(t, {
+    ...settings,
+    instanceId: 'real-b',
+    healthIntervalMs: defaults.healthIntervalMs,
+    heartbeatMs: defaults.heartbeatMs,
+    breakerCooldownMs: defaults.breakerCooldownMs,
+  });
+  await processors.setFailure('default', true);
+  const payments = Array.from({ length: 20 }, (_, i) => newPayment(2 + i / 100));
+  for (const [i, p] of payments.entries()) t.equal((await postPayment((i % 2 ? a : b).url, p)).status, 202);
+  await sleep(2000);
+  t.same(await getSummary(a.url), EMPTY, 'while default fails (for less than DEFAULT_WAIT_MS), they wait for it');
+  await processors.setFailure('default', false);
+  t.ok(
+    await eventually(async () => (await getSummary(a.url)).default.totalRequests === payments.length, 15_000),
+    'default back: every payment recorded there',
+  );
+  t.same(
+    await recordsMatchProcessors(
+      a.url,
+      processors,
+      ns.databaseSchema,
+      payments.map((p) => p.correlationId),
+    ),
+    [],
+    'each payment as its processor holds it (processor, amount, requestedAt), and windows at those times',
+  );
+  t.same((await getSummary(b.url)).fallback, EMPTY.fallback, 'nothing paid the fallback fee');
+  for (const p of ['default', 'fallback'] as const) {
+    t.equal(processors.stats(p).healthRejected, 0, `no health check of ${p} refused: the two kept to the limit`);
+  }
 });
 
 t.test('time-outs where the processor did record: retried to the same processor, recorded exactly once', async (t) => {
