@@ -37,3 +37,27 @@ for (const policy of ['resume', 'reset', 'stop'] as const) {
     t.equal(ref.name, 'counter');
   });
 }
+
+t.test('the mailbox count falls as messages are handled; a stopped system handles nothing more', async (t) => {
+  const system = startActorSystem('actor-test-mailbox');
+  const ref = spawnActor<number, Msg>(system, {
+    name: 'counter',
+    initialState: () => 0,
+    onCrash: 'resume',
+    handle: (n, msg) => {
+      if (msg.type === 'add') return n + msg.n;
+      if (msg.type === 'get') msg.replyTo(n);
+      return n;
+    },
+  });
+  for (let i = 0; i < 5; i++) tell(ref, { type: 'add', n: 1 });
+  t.equal(ref.mailbox(), 5);
+  t.equal(await new Promise<number>((r) => tell(ref, { type: 'get', replyTo: r })), 5);
+  t.equal(ref.mailbox(), 0, 'all handled: none waiting');
+  stopActorSystem(system);
+  const answer = await Promise.race([
+    new Promise<number>((r) => tell(ref, { type: 'get', replyTo: r })),
+    sleep(200).then(() => 'no answer'),
+  ]);
+  t.equal(answer, 'no answer', 'stopped');
+});

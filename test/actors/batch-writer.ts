@@ -1,7 +1,7 @@
 import t from 'tap';
 import { startActorSystem, stopActorSystem, tell } from '../../src/actors/actor-system';
 import { spawnBatchWriter, type WriterSnapshot } from '../../src/actors/batch-writer';
-import { silentLogger } from '../../src/log';
+import { createLogger } from '../../src/log';
 import type { RecordedPayment } from '../../src/payment';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -14,7 +14,13 @@ const rec = (n: number): RecordedPayment => ({
 
 function setup(
   t: { teardown(fn: () => unknown): void },
-  options: { batchSize: number; flushMs: number; failFirst?: number },
+  options: {
+    batchSize: number;
+    flushMs: number;
+    failFirst?: number;
+    insertMs?: number;
+    releaseFails?: boolean;
+  },
 ) {
   const system = startActorSystem(`writer-test-${Math.random()}`);
   t.teardown(() => stopActorSystem(system));
@@ -22,10 +28,15 @@ function setup(
   const released: string[][] = [];
   let failures = options.failFirst ?? 0;
   const flushes: number[] = [];
+  const seconds: number[] = [];
+  // What an operator reads: the writer's warnings, as JSON lines.
+  const logged: { event: string; writer?: string; rows?: number }[] = [];
+  const log = createLogger('test', 'warn', (line) => logged.push(JSON.parse(line) as (typeof logged)[number]));
   const writer = spawnBatchWriter(system, {
     name: 'writer-0',
     sink: {
       insert: async (ps) => {
+        if (options.insertMs) await sleep(options.insertMs);
         if (failures > 0) {
           failures--;
           throw new Error('postgres is down');
@@ -33,15 +44,23 @@ function setup(
         inserts.push(ps.map((p) => p.correlationId));
       },
     },
-    pending: { complete: async (ids) => void released.push(ids) },
+    pending: {
+      complete: async (ids) => {
+        if (options.releaseFails) throw new Error('redis is down');
+        released.push(ids);
+      },
+    },
     batchSize: options.batchSize,
     flushMs: options.flushMs,
     retryMs: 30,
-    log: silentLogger,
-    onFlush: (rows) => flushes.push(rows),
+    log,
+    onFlush: (rows, s) => {
+      flushes.push(rows);
+      seconds.push(s);
+    },
   });
   const inspect = () => new Promise<WriterSnapshot>((r) => tell(writer, { type: 'inspect', replyTo: r }));
-  return { writer, inserts, released, flushes, inspect };
+  return { writer, inserts, released, flushes, seconds, logged, inspect };
 }
 
 t.test('batches by time: many writes, one INSERT', async (t) => {
@@ -92,4 +111,37 @@ t.test('flush with a reply: answers after the rows are written, false while Post
   const second = await new Promise<boolean>((r) => tell(w.writer, { type: 'flush', replyTo: r }));
   t.equal(second, true);
   t.same(w.inserts, [['id-7']]);
+});
+
+t.test('exactly batchSize rows are written at once, without waiting for the flush window', async (t) => {
+  const w = setup(t, { batchSize: 3, flushMs: 10_000 });
+  tell(w.writer, { type: 'write', payments: [0, 1, 2].map(rec) });
+  await sleep(60);
+  t.same(w.inserts, [['id-0', 'id-1', 'id-2']]);
+});
+
+t.test('a full batch that Postgres refused is retried after retryMs, not after the flush window', async (t) => {
+  const w = setup(t, { batchSize: 2, flushMs: 10_000, failFirst: 1 });
+  tell(w.writer, { type: 'write', payments: [rec(1), rec(2)] });
+  await sleep(150);
+  t.same(w.inserts, [['id-1', 'id-2']], 'written on the retry');
+  t.match(w.logged, [{ level: 'warn', event: 'writer-flush-failed', writer: 'writer-0', rows: 2 }], 'and said so');
+});
+
+t.test('each INSERT is reported with its rows and its time in seconds', async (t) => {
+  const w = setup(t, { batchSize: 100, flushMs: 10, insertMs: 20 });
+  tell(w.writer, { type: 'write', payments: [rec(1), rec(2), rec(3)] });
+  await sleep(150);
+  t.same(w.flushes, [3]);
+  t.ok(w.seconds[0] >= 0.015 && w.seconds[0] < 5, `about 0.02 s (${w.seconds[0]})`);
+});
+
+t.test('a failed release from Redis is logged, and the writer goes on', async (t) => {
+  const w = setup(t, { batchSize: 100, flushMs: 10, releaseFails: true });
+  tell(w.writer, { type: 'write', payments: [rec(1)] });
+  await sleep(60);
+  tell(w.writer, { type: 'write', payments: [rec(2)] });
+  await sleep(60);
+  t.same(w.inserts, [['id-1'], ['id-2']], 'both written');
+  t.match(w.logged, [{ event: 'pending-release-failed', writer: 'writer-0' }, { event: 'pending-release-failed' }]);
 });

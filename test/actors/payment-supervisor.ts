@@ -17,7 +17,11 @@ const pay = (id: string, extra: Partial<PendingPayment> = {}): PendingPayment =>
 });
 
 interface Options {
-  outcome: Record<ProcessorName, () => PaymentOutcome>;
+  /** Each call's outcome; 'held' keeps the call unanswered until the test releases it. */
+  outcome: Record<ProcessorName, () => PaymentOutcome | 'held'>;
+  maxInFlight?: number;
+  /** What each writer answers to a flush (all true when not given). */
+  writerFlushes?: boolean[];
   defaultWaitMs?: number;
   claim?: (ps: PendingPayment[]) => Promise<PendingPayment[]>;
   sendRatePerS?: number;
@@ -28,9 +32,14 @@ function setup(t: { teardown(fn: () => unknown): void }, o: Options) {
   const system = startActorSystem(`supervisor-test-${Math.random()}`);
   const sent: Record<ProcessorName, ProcessorPaymentBody[]> = { default: [], fallback: [] };
   const written: RecordedPayment[][] = [[], []];
+  // Calls left unanswered, in the order they came: release(p, n, outcome) answers the oldest n.
+  const heldCalls: Record<ProcessorName, ((outcome: PaymentOutcome) => void)[]> = { default: [], fallback: [] };
+  const release = (p: ProcessorName, n: number, outcome: PaymentOutcome) => {
+    for (const answer of heldCalls[p].splice(0, n)) answer(outcome);
+  };
   const supervisor: ActorRef<SupervisorMsg> = spawnSupervisor(system, {
     ledger: { claimFresh: o.claim ?? (async (ps) => ps) },
-    maxInFlight: 100,
+    maxInFlight: o.maxInFlight ?? 100,
     sendRatePerS: o.sendRatePerS,
     now: o.now,
     defaultWaitMs: o.defaultWaitMs ?? 60_000,
@@ -44,7 +53,9 @@ function setup(t: { teardown(fn: () => unknown): void }, o: Options) {
           gateway: {
             pay: async (body) => {
               sent[name].push(body);
-              const outcome = o.outcome[name]();
+              const planned = o.outcome[name]();
+              const outcome =
+                planned === 'held' ? await new Promise<PaymentOutcome>((r) => heldCalls[name].push(r)) : planned;
               return { outcome, status: outcome === 'recorded' ? 200 : 500, latencyMs: 1 };
             },
             lookup: async () => ({ found: 'unknown' }),
@@ -68,7 +79,7 @@ function setup(t: { teardown(fn: () => unknown): void }, o: Options) {
           onCrash: 'resume',
           handle: (state, msg) => {
             if (msg.type === 'write') written[i].push(...msg.payments);
-            if (msg.type === 'flush') msg.replyTo?.(true);
+            if (msg.type === 'flush') msg.replyTo?.(o.writerFlushes?.[i] ?? true);
             if (msg.type === 'inspect')
               msg.replyTo({
                 name: `writer-${i}`,
@@ -99,7 +110,7 @@ function setup(t: { teardown(fn: () => unknown): void }, o: Options) {
       .flat()
       .map((p) => p.correlationId)
       .sort();
-  return { supervisor, sent, written, writtenIds, inspect };
+  return { supervisor, sent, written, writtenIds, inspect, release, heldCalls };
 }
 
 t.test('claimed payments go to default and are written round-robin; duplicates are not routed', async (t) => {
@@ -211,4 +222,142 @@ t.test('claim failures are retried; flush answers once every writer answered; pu
     'purged, also when it was in flight and came back unrecorded',
   );
   t.equal((await s.inspect()).processors.length, 2);
+});
+
+const accept = (s: { supervisor: ActorRef<SupervisorMsg> }, ids: string[]) =>
+  tell(s.supervisor, { type: 'accepted', payments: ids.map((id) => pay(id)) });
+const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+
+t.test('at most PROCESSOR_MAX_IN_FLIGHT payments are out at a processor; the rest wait for answers', async (t) => {
+  const s = setup(t, { outcome: { default: () => 'held', fallback: () => 'recorded' }, maxInFlight: 5 });
+  accept(s, ids('m', 12));
+  await sleep(80);
+  t.equal(s.sent.default.length, 5, 'five sent');
+  t.match(await s.inspect(), { waiting: 7, inFlight: { default: 5, fallback: 0 } }, 'seven wait, none to fallback');
+  s.release('default', 3, 'recorded');
+  await sleep(80);
+  t.equal(s.sent.default.length, 8, 'three answers let three more go');
+  t.match(await s.inspect(), { waiting: 4, inFlight: { default: 5 } });
+  for (let i = 0; i < 4; i++) {
+    s.release('default', 5, 'recorded');
+    await sleep(60);
+  }
+  t.same(s.writtenIds(), ids('m', 12).sort(), 'all recorded, each once');
+  t.match(await s.inspect(), { waiting: 0, inFlight: { default: 0, fallback: 0 } }, 'nothing counted as out');
+});
+
+t.test('a processor whose breaker is half-open gets one probe at a time', async (t) => {
+  let calls = 0;
+  // The first call fails (threshold 1 opens the breaker); every later one is held.
+  const s = setup(t, { outcome: { default: () => (calls++ === 0 ? 'rejected' : 'held'), fallback: () => 'recorded' } });
+  accept(s, ['first']);
+  await sleep(150);
+  t.equal(s.sent.default.length, 2, 'the failed call, then after the cooldown one probe');
+  accept(s, ids('q', 5));
+  await sleep(150);
+  t.equal(s.sent.default.length, 2, 'while the probe is out, nothing else goes');
+  t.same(s.sent.fallback, [], 'and they wait for default (DEFAULT_WAIT_MS not reached)');
+  s.release('default', 1, 'recorded');
+  await sleep(100);
+  t.equal(s.sent.default.length, 7, 'the probe recorded: the breaker closes and the five go');
+  s.release('default', 5, 'recorded');
+  await sleep(60);
+  t.same(s.writtenIds(), ['first', ...ids('q', 5)].sort());
+});
+
+t.test("a processor's health report reaches its actor", async (t) => {
+  const s = setup(t, { outcome: { default: () => 'recorded', fallback: () => 'recorded' }, defaultWaitMs: 0 });
+  const checkedAt = Date.now();
+  tell(s.supervisor, {
+    type: 'health',
+    processor: 'default',
+    health: { failing: true, minResponseTime: 0, checkedAt, checkedBy: 'other' },
+  });
+  await sleep(30);
+  const snapshot = await s.inspect();
+  t.match(
+    snapshot.processors.find((p) => p.processor === 'default'),
+    {
+      unavailable: 'failing',
+      health: { failing: true, checkedBy: 'other', checkedAt },
+    },
+  );
+  accept(s, ['h']);
+  await sleep(60);
+  t.same(
+    s.sent.fallback.map((b) => b.correlationId),
+    ['h'],
+    'default known failing, no wait allowed: fallback at once',
+  );
+  t.same(s.sent.default, [], 'default not even tried');
+});
+
+t.test('the send rate counts what goes to both processors', async (t) => {
+  const clock = { ms: Date.now() };
+  const s = setup(t, {
+    outcome: { default: () => 'recorded', fallback: () => 'recorded' },
+    sendRatePerS: 1000,
+    now: () => clock.ms,
+    defaultWaitMs: 0,
+  });
+  tell(s.supervisor, {
+    type: 'health',
+    processor: 'default',
+    health: { failing: true, minResponseTime: 0, checkedAt: clock.ms, checkedBy: 'x' },
+  });
+  await sleep(30);
+  accept(s, ids('r', 100));
+  await sleep(100);
+  t.equal(s.sent.default.length + s.sent.fallback.length, 50, 'the burst (50 ms worth) and no more, all to fallback');
+});
+
+t.test('payments that come back unrecorded after a purge are forgotten; later ones are not', async (t) => {
+  const s = setup(t, { outcome: { default: () => 'held', fallback: () => 'recorded' } });
+  accept(s, ['old1', 'old2']);
+  await sleep(60);
+  t.equal(s.sent.default.length, 2);
+  await new Promise<void>((r) => tell(s.supervisor, { type: 'purge', replyTo: r }));
+  await sleep(5);
+  accept(s, ['new1']);
+  await sleep(60);
+  s.release('default', 3, 'rejected');
+  await sleep(100);
+  const resent = s.sent.default.slice(3).map((b) => b.correlationId);
+  t.notOk(resent.includes('old1') || resent.includes('old2'), `the purged ones are not sent again (${resent})`);
+  t.ok(
+    [...s.sent.default.slice(3), ...s.sent.fallback].some((b) => b.correlationId === 'new1'),
+    'the one accepted after the purge is routed again',
+  );
+});
+
+t.test('flush answers false when any writer could not flush', async (t) => {
+  const s = setup(t, {
+    outcome: { default: () => 'recorded', fallback: () => 'recorded' },
+    writerFlushes: [true, false],
+  });
+  t.equal(await new Promise<boolean>((r) => tell(s.supervisor, { type: 'flush', replyTo: r })), false);
+});
+
+t.test('inspect: how long the oldest waiting payment has waited', async (t) => {
+  const clock = { ms: 1_000_000 };
+  const s = setup(t, {
+    outcome: { default: () => 'held', fallback: () => 'held' },
+    maxInFlight: 1,
+    now: () => clock.ms,
+  });
+  t.equal((await s.inspect()).oldestWaitingMs, 0, 'nothing waiting: 0');
+  tell(s.supervisor, {
+    type: 'accepted',
+    payments: [
+      pay('a', { acceptedAt: clock.ms - 900 }),
+      pay('b', { acceptedAt: clock.ms - 700 }),
+      pay('c', { acceptedAt: clock.ms - 400 }),
+    ],
+  });
+  await sleep(60);
+  t.match(
+    await s.inspect(),
+    { waiting: 2, oldestWaitingMs: 700 },
+    'a is out (one at a time), b has waited 700 ms, c less',
+  );
 });

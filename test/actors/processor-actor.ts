@@ -15,8 +15,10 @@ const pay = (id: string, extra: Partial<PendingPayment> = {}): PendingPayment =>
 });
 
 interface Script {
-  /** 'throws': the gateway's promise rejects instead of settling with an outcome. */
-  outcomes: (PaymentOutcome | 'throws')[];
+  /** 'throws': the gateway's promise rejects instead of settling with an outcome; 'held': unanswered until released. */
+  outcomes: (PaymentOutcome | 'throws' | 'held')[];
+  /** The actor's clock (real time when not given). */
+  now?: () => number;
   latencyMs?: number;
   lookup?: LookupResult | 'throws';
   owned?: (ps: PendingPayment[]) => PendingPayment[] | Promise<PendingPayment[]>;
@@ -27,14 +29,17 @@ function setup(t: { teardown(fn: () => unknown): void }, script: Script, settleM
   const sent: ProcessorPaymentBody[] = [];
   const lookups: string[] = [];
   const reports: SettledReport[] = [];
+  const held: ((outcome: PaymentOutcome) => void)[] = [];
+  const release = (outcome: PaymentOutcome) => held.splice(0).forEach((answer) => answer(outcome));
   const actor = spawnProcessorActor(system, {
     processor: 'default',
     gateway: {
       pay: async (body): Promise<PaymentAttempt> => {
         sent.push(body);
-        const outcome = script.outcomes.length > 1 ? script.outcomes.shift()! : script.outcomes[0];
+        const planned = script.outcomes.length > 1 ? script.outcomes.shift()! : script.outcomes[0];
         if (script.latencyMs) await sleep(script.latencyMs);
-        if (outcome === 'throws') throw new Error('socket hang up');
+        if (planned === 'throws') throw new Error('socket hang up');
+        const outcome = planned === 'held' ? await new Promise<PaymentOutcome>((r) => held.push(r)) : planned;
         return {
           outcome,
           status: outcome === 'recorded' ? 200 : outcome === 'rejected' ? 500 : null,
@@ -58,6 +63,7 @@ function setup(t: { teardown(fn: () => unknown): void }, script: Script, settleM
     pinnedRetryMs: 30,
     watchMs: 10,
     log: silentLogger,
+    now: script.now,
   });
   t.teardown(() => {
     tell(actor.ref, { type: 'stop-watching' });
@@ -66,7 +72,7 @@ function setup(t: { teardown(fn: () => unknown): void }, script: Script, settleM
   const inspect = () => new Promise<ProcessorActorSnapshot>((r) => tell(actor.ref, { type: 'inspect', replyTo: r }));
   const recorded = () => reports.flatMap((r) => r.recorded.map((p) => p.correlationId));
   const returned = () => reports.flatMap((r) => r.returned.map((p) => p.correlationId));
-  return { actor, sent, lookups, reports, inspect, recorded, returned };
+  return { actor, sent, lookups, reports, inspect, recorded, returned, release };
 }
 
 t.test('recorded payments are reported with the requestedAt that was sent', async (t) => {
@@ -198,4 +204,52 @@ t.test('a payment unanswered past the expected delay marks the processor slow', 
   });
   await sleep(300);
   t.equal(a.actor.gauge.unavailable(), null, 'a fresh healthy report closes it');
+});
+
+t.test('a pinned payment is tried again every PINNED_RETRY_MS of its clock, one attempt at a time', async (t) => {
+  const clock = { ms: 1_000_000 };
+  const a = setup(t, { outcomes: ['unknown', 'held', 'unknown', 'recorded'], now: () => clock.ms }, 10_000);
+  tell(a.actor.ref, { type: 'send', payments: [pay('p')] });
+  await sleep(60);
+  t.equal(a.sent.length, 1, 'the lost answer pins it; with the clock standing still, no retry');
+  clock.ms += 29;
+  await sleep(40);
+  t.equal(a.sent.length, 1, 'not before 30 ms (pinnedRetryMs)');
+  clock.ms += 1;
+  await sleep(40);
+  t.equal(a.sent.length, 2, 'at 30 ms, sent again');
+  clock.ms += 500;
+  await sleep(60);
+  t.equal(a.sent.length, 2, 'while that attempt is unanswered, no other starts, however late it is');
+  a.release('unknown');
+  await sleep(40);
+  t.equal(a.sent.length, 2, 'answered (lost again): the next try waits its 30 ms');
+  clock.ms += 30;
+  await sleep(40);
+  t.equal(a.sent.length, 3);
+  clock.ms += 30;
+  await sleep(40);
+  t.same(a.recorded(), ['p'], 'recorded on the fourth attempt');
+  t.equal(a.sent.length, 4);
+});
+
+t.test('a payment offered again while pinned here is not sent a second time', async (t) => {
+  const clock = { ms: 1_000_000 };
+  const a = setup(t, { outcomes: ['unknown', 'recorded'], now: () => clock.ms });
+  tell(a.actor.ref, { type: 'send', payments: [pay('twice')] });
+  await sleep(40);
+  tell(a.actor.ref, { type: 'send', payments: [pay('twice'), pay('other')] });
+  await sleep(40);
+  t.same(
+    a.sent.map((b) => b.correlationId),
+    ['twice', 'other'],
+    'only the other one went out',
+  );
+});
+
+t.test('the snapshot counts what was recorded and what was returned', async (t) => {
+  const a = setup(t, { outcomes: ['recorded', 'rejected', 'rejected', 'recorded'] });
+  tell(a.actor.ref, { type: 'send', payments: [pay('a'), pay('b'), pay('c'), pay('d')] });
+  await sleep(60);
+  t.match(await a.inspect(), { recordedTotal: 2, returnedTotal: 2, inFlight: 0, pinned: 0 });
 });
