@@ -323,7 +323,10 @@ t.test('payments that come back unrecorded after a purge are forgotten; later on
   s.release('default', 3, 'rejected');
   await sleep(100);
   const resent = s.sent.default.slice(3).map((b) => b.correlationId);
-  t.notOk(resent.includes('old1') || resent.includes('old2'), `the purged ones are not sent again (${resent})`);
+  t.notOk(
+    resent.includes('old1') || resent.includes('old2'),
+    `the purged ones are not sent again (${resent.join(', ')})`,
+  );
   t.ok(
     [...s.sent.default.slice(3), ...s.sent.fallback].some((b) => b.correlationId === 'new1'),
     'the one accepted after the purge is routed again',
