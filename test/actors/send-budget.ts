@@ -19,16 +19,22 @@ t.test('a backlog of 1000 drains at the rate, not at once', async (t) => {
   let clock = 0;
   const budget = new SendBudget(400, () => clock);
   let backlog = 1000;
-  let sent = 0;
+  const sentAt: number[] = [];
   while (backlog > 0) {
     const n = Math.min(backlog, budget.available());
     budget.spend(n);
     backlog -= n;
-    sent += n;
+    for (let i = 0; i < n; i++) sentAt.push(clock);
     clock += 20; // the supervisor's tick
   }
-  t.ok(clock >= 2400 && clock <= 2600, `about 2.5 s (${clock} ms)`);
-  t.equal(sent, 1000, 'every payment sent');
+  // 400/s with a burst of 20: the first 20 at once, then 8 per 20 ms tick.
+  t.equal(sentAt[sentAt.length - 1], 2460, 'the last leaves at the first tick after (1000 - 20) / 400 s = 2.45 s');
+  for (let start = 0; start <= 2000; start += 100) {
+    const inSecond = sentAt.filter((at) => at >= start && at < start + 1000).length;
+    if (inSecond > 400 + 20)
+      t.fail(`${inSecond} sent in the second from ${start} ms: more than the rate and the burst`);
+  }
+  t.pass('no second of the drain carries more than 400 + the 20 of the burst');
 });
 
 t.test('rate 0: no limit', async (t) => {
