@@ -242,12 +242,12 @@ export function startHttpServer(services: HttpServices, options: HttpServerOptio
     '/actors.html': actorsPage,
   };
   const authorized = adminCheck(options.adminToken);
+  const refuse = (res: HttpResponse) =>
+    sendError(open(res, live), new ApiError('UNAUTHORIZED'), { 'www-authenticate': 'Bearer' });
   const guarded =
     (handler: Handler): Handler =>
-    (res, req) => {
-      if (authorized(req.getHeader('authorization'))) return handler(res, req);
-      sendError(open(res, live), new ApiError('UNAUTHORIZED'), { 'www-authenticate': 'Bearer' });
-    };
+    (res, req) =>
+      authorized(req.getHeader('authorization')) ? handler(res, req) : refuse(res);
   // Each route twice: as itself, and under /instances/<id> (how Nginx addresses one instance by name).
   const instancePrefix = `/instances/${options.instanceId}`;
   for (const [path, route] of Object.entries(ROUTES) as [keyof typeof ROUTES, Route][]) {
@@ -259,9 +259,7 @@ export function startHttpServer(services: HttpServices, options: HttpServerOptio
   app.any('/*', (res: HttpResponse, req: HttpRequest) => {
     let url = req.getUrl();
     if (url.startsWith(`${instancePrefix}/`)) {
-      if (!authorized(req.getHeader('authorization'))) {
-        return sendError(open(res, live), new ApiError('UNAUTHORIZED'), { 'www-authenticate': 'Bearer' });
-      }
+      if (!authorized(req.getHeader('authorization'))) return refuse(res);
       url = url.slice(instancePrefix.length);
     }
     const ex = open(res, live);
