@@ -7,24 +7,15 @@
 // Run: npm run build && node dist/bench/handover.js [--rounds 3] [--payments 200]
 import { parseArgs } from 'node:util';
 import { median } from './cli';
-import { startStack } from '../src/launcher/stack';
+import { startStack, until } from '../src/launcher/stack';
 import type { SupervisorSnapshot } from '../src/actors/payment-supervisor';
 import { PROCESSOR_NAMES } from '../src/payment';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 
 async function held(url: string, instance: string): Promise<number> {
   const res = await fetch(`${url}/instances/${instance}/actors`);
   const { supervisor: s } = (await res.json()) as { supervisor: SupervisorSnapshot };
   return s.waiting + s.claiming + s.inFlight.default + s.inFlight.fallback;
-}
-
-async function until(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
 }
 
 async function round(payments: number, n: number): Promise<{ handoverMs: number; exitMs: number }> {
@@ -63,6 +54,7 @@ async function round(payments: number, n: number): Promise<{ handoverMs: number;
       async () => (await held(stack.url, 'app1')) + (await held(stack.url, 'app2')) === payments,
       10_000,
       'both instances to hold every payment',
+      5,
     );
     const leaver = stack.instances[0];
     const started = performance.now();
@@ -82,6 +74,7 @@ async function round(payments: number, n: number): Promise<{ handoverMs: number;
       },
       60_000,
       'the survivor to hold every payment',
+      5,
     );
     const handoverMs = performance.now() - started;
     await setFailure(false);

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { settings } from '../config';
 import { nativeNginxConfig, repoRoot } from './nginx-config';
 import { describeLimits, ResourceLimits, type PartUsage } from './resource-limits';
 import { emptyStore } from './fresh-store';
@@ -72,11 +73,17 @@ const INSTANCES = ['app1', 'app2'];
  */
 export const INSTANCE_NODE_FLAGS = ['--max-old-space-size=56', '--max-semi-space-size=2'];
 
-async function until(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+/** Waits until `check` holds, looking every `everyMs`; throws, naming `what`, after `ms`. */
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  ms: number,
+  what: string,
+  everyMs = 50,
+): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
+    await sleep(everyMs);
   }
 }
 
@@ -215,7 +222,8 @@ export async function startStack(overrides: Partial<StackOptions> = {}): Promise
     started.once('exit', (code, signal) => o.log(`nginx exited (${signal ?? code})`));
 
     const url = `http://127.0.0.1:${o.port}`;
-    const adminToken = o.appEnv.ADMIN_TOKEN ?? process.env.ADMIN_TOKEN ?? '';
+    const tokenName = settings.adminToken.env;
+    const adminToken = o.appEnv[tokenName] ?? process.env[tokenName] ?? '';
     const adminHeaders: Record<string, string> = adminToken ? { authorization: `Bearer ${adminToken}` } : {};
     await until(
       async () => {
