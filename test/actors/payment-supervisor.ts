@@ -1,9 +1,9 @@
 import t from 'tap';
 import { spawnActor, startActorSystem, stopActorSystem, tell, type ActorRef } from '../../src/actors/actor-system';
-import type { WriterMsg } from '../../src/actors/batch-writer';
+import type { WriterMsg, WriterSnapshot } from '../../src/actors/batch-writer';
 import { spawnSupervisor, type SupervisorMsg, type SupervisorSnapshot } from '../../src/actors/payment-supervisor';
 import { spawnProcessorActor } from '../../src/actors/processor-actor';
-import { silentLogger } from '../../src/log';
+import { createLogger, silentLogger, type Logger } from '../../src/log';
 import type { ProcessorName, ProcessorPaymentBody, RecordedPayment } from '../../src/payment';
 import type { PaymentOutcome } from '../../src/processor-client';
 import type { PendingPayment } from '../../src/store/pending-payments';
@@ -26,6 +26,13 @@ interface Options {
   claim?: (ps: PendingPayment[]) => Promise<PendingPayment[]>;
   sendRatePerS?: number;
   now?: () => number;
+  /** The processor actors' breaker cool-down (50 ms when not given). */
+  cooldownMs?: number;
+  /** Writes assignments; returns those still owned here (all, at once, when not given). */
+  assign?: (ps: PendingPayment[]) => Promise<PendingPayment[]>;
+  log?: Logger;
+  /** writer-0 answers an inspect this much later than writer-1. */
+  writer0InspectDelayMs?: number;
 }
 
 function setup(t: { teardown(fn: () => unknown): void }, o: Options) {
@@ -45,7 +52,7 @@ function setup(t: { teardown(fn: () => unknown): void }, o: Options) {
     defaultWaitMs: o.defaultWaitMs ?? 60_000,
     tickMs: 10,
     claimRetryMs: 20,
-    log: silentLogger,
+    log: o.log ?? silentLogger,
     spawnChildren: (self) => {
       const processor = (name: ProcessorName) =>
         spawnProcessorActor(self.nactRef, {
@@ -60,10 +67,10 @@ function setup(t: { teardown(fn: () => unknown): void }, o: Options) {
             },
             lookup: async () => ({ found: 'unknown' }),
           },
-          ledger: { assign: async (ps) => ps },
+          ledger: { assign: o.assign ?? (async (ps) => ps) },
           report: (r) => tell(self, r),
           failureThreshold: 1,
-          cooldownMs: 50,
+          cooldownMs: o.cooldownMs ?? 50,
           horizonMs: 1500,
           slowMarginMs: 250,
           slowFloorMs: 400,
@@ -80,8 +87,9 @@ function setup(t: { teardown(fn: () => unknown): void }, o: Options) {
           handle: (state, msg) => {
             if (msg.type === 'write') written[i].push(...msg.payments);
             if (msg.type === 'flush') msg.replyTo?.(o.writerFlushes?.[i] ?? true);
+            const delay = i === 0 ? (o.writer0InspectDelayMs ?? 0) : 0;
             if (msg.type === 'inspect')
-              msg.replyTo({
+              setTimeout(msg.replyTo, delay, {
                 name: `writer-${i}`,
                 buffered: 0,
                 mailbox: 0,
@@ -90,7 +98,7 @@ function setup(t: { teardown(fn: () => unknown): void }, o: Options) {
                 lastBatchSize: 0,
                 lastFlushMs: 0,
                 failedFlushes: 0,
-              });
+              } satisfies WriterSnapshot);
             return state;
           },
         });
@@ -304,6 +312,7 @@ t.test('the send rate counts what goes to both processors', async (t) => {
     sendRatePerS: 1000,
     now: () => clock.ms,
     defaultWaitMs: 0,
+    cooldownMs: 60_000, // default stays unusable for the whole test
   });
   tell(s.supervisor, {
     type: 'health',
@@ -311,9 +320,112 @@ t.test('the send rate counts what goes to both processors', async (t) => {
     health: { failing: true, minResponseTime: 0, checkedAt: clock.ms, checkedBy: 'x' },
   });
   await sleep(30);
-  accept(s, ids('r', 100));
+  tell(s.supervisor, { type: 'accepted', payments: ids('r', 100).map((id) => pay(id, { acceptedAt: clock.ms - 1 })) });
+  // Fallback answers at once, and each answer routes again: only the budget holds the rest back.
+  await sleep(150);
+  t.equal(s.sent.default.length, 0, 'default failing');
+  t.equal(s.sent.fallback.length, 50, 'the burst (50 ms worth) and no more, all to fallback');
+  clock.ms += 10;
   await sleep(100);
-  t.equal(s.sent.default.length + s.sent.fallback.length, 50, 'the burst (50 ms worth) and no more, all to fallback');
+  t.equal(s.sent.fallback.length, 60, '10 ms later, 10 more');
+});
+
+t.test('a send rate of 20/s (a burst of one payment) sends them one at a time', async (t) => {
+  const clock = { ms: Date.now() };
+  const s = setup(t, {
+    outcome: { default: () => 'recorded', fallback: () => 'recorded' },
+    sendRatePerS: 20,
+    now: () => clock.ms,
+  });
+  accept(s, ids('o', 3));
+  await sleep(100);
+  t.same(
+    s.sent.default.map((b) => b.correlationId),
+    ['o0'],
+    'one, at once',
+  );
+  clock.ms += 50;
+  await sleep(100);
+  t.equal(s.sent.default.length, 2, '50 ms later, the next');
+  clock.ms += 100;
+  await sleep(100);
+  t.same(s.writtenIds(), ids('o', 3), 'then the last');
+});
+
+t.test('a payment another instance took over leaves nothing counted in flight here', async (t) => {
+  const s = setup(t, {
+    outcome: { default: () => 'recorded', fallback: () => 'recorded' },
+    maxInFlight: 2,
+    // 'taken' was claimed by another instance (its heartbeat was missed): it is no longer owned here.
+    assign: async (ps) => ps.filter((p) => p.correlationId !== 'taken'),
+  });
+  accept(s, ['taken', 'mine']);
+  await sleep(100);
+  t.match(await s.inspect(), { waiting: 0, inFlight: { default: 0, fallback: 0 } }, 'nothing in flight');
+  t.same(
+    s.sent.default.map((b) => b.correlationId),
+    ['mine'],
+    'the taken one is not sent',
+  );
+  accept(s, ['n1', 'n2']);
+  await sleep(100);
+  t.same(s.writtenIds(), ['mine', 'n1', 'n2'], 'the room it held is free again (MAX_IN_FLIGHT 2)');
+});
+
+t.test('a half-open processor gets one probe, also while the probe is still being assigned', async (t) => {
+  let calls = 0;
+  const s = setup(t, {
+    // The first call fails (the breaker opens); the probe is held.
+    outcome: { default: () => (calls++ === 0 ? 'rejected' : 'held'), fallback: () => 'recorded' },
+    // Writing an assignment to Redis takes a while: ticks and new payments arrive meanwhile.
+    assign: (ps) => sleep(100).then(() => ps),
+  });
+  accept(s, ['first']);
+  await sleep(160);
+  accept(s, ids('q', 3));
+  await sleep(300);
+  t.equal(s.sent.default.length, 2, 'the failed call, then one probe; nothing else while it is out');
+  s.release('default', 1, 'recorded');
+  await sleep(300);
+  s.release('default', 3, 'recorded');
+  await sleep(50);
+  t.same(s.writtenIds(), ['first', ...ids('q', 3)].sort(), 'the probe recorded, then the rest');
+});
+
+t.test('inspect lists the processors and writers by name, whatever order they answer in', async (t) => {
+  const s = setup(t, { outcome: { default: () => 'recorded', fallback: () => 'recorded' }, writer0InspectDelayMs: 50 });
+  const snapshot = await s.inspect();
+  t.same(
+    snapshot.writers.map((w) => w.name),
+    ['writer-0', 'writer-1'],
+  );
+  t.same(
+    snapshot.processors.map((p) => p.name),
+    ['processor-default', 'processor-fallback'],
+  );
+});
+
+t.test('operators see a claim that failed and payments recovered in the logs', async (t) => {
+  const logged: { level: string; event: string; count?: number }[] = [];
+  const log = createLogger('test', 'info', (line) => logged.push(JSON.parse(line) as (typeof logged)[number]));
+  let fail = 1;
+  const s = setup(t, {
+    outcome: { default: () => 'recorded', fallback: () => 'recorded' },
+    claim: async (ps) => (fail-- > 0 ? Promise.reject(new Error('redis down')) : ps),
+    log,
+  });
+  accept(s, ['l1', 'l2']);
+  tell(s.supervisor, { type: 'recovered', payments: [pay('r1'), pay('r2'), pay('r3')] });
+  await sleep(150);
+  t.match(
+    logged.find((l) => l.event === 'claim-failed'),
+    { level: 'warn', count: 2 },
+  );
+  t.match(
+    logged.find((l) => l.event === 'payments-recovered'),
+    { level: 'info', count: 3 },
+  );
+  t.same(s.writtenIds(), ['l1', 'l2', 'r1', 'r2', 'r3']);
 });
 
 t.test('payments that come back unrecorded after a purge are forgotten; later ones are not', async (t) => {
@@ -336,6 +448,21 @@ t.test('payments that come back unrecorded after a purge are forgotten; later on
     [...s.sent.default.slice(3), ...s.sent.fallback].some((b) => b.correlationId === 'new1'),
     'the one accepted after the purge is routed again',
   );
+});
+
+t.test('a payment accepted at the very instant of a purge is kept; one accepted before is forgotten', async (t) => {
+  const clock = { ms: 1_000_000 };
+  const s = setup(t, { outcome: { default: () => 'held', fallback: () => 'held' }, now: () => clock.ms });
+  tell(s.supervisor, {
+    type: 'accepted',
+    payments: [pay('before', { acceptedAt: clock.ms - 1 }), pay('same-ms', { acceptedAt: clock.ms })],
+  });
+  await sleep(60);
+  await new Promise<void>((r) => tell(s.supervisor, { type: 'purge', replyTo: r }));
+  s.release('default', 2, 'rejected');
+  await sleep(150);
+  const resent = s.sent.default.slice(2).map((b) => b.correlationId);
+  t.same(resent, ['same-ms'], 'only the one that may have come after the purge is sent again');
 });
 
 t.test('flush answers false when any writer could not flush', async (t) => {

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { startActorSystem, stopActorSystem, tell } from '../../src/actors/actor-system';
 import { spawnProcessorActor, type ProcessorActorSnapshot, type SettledReport } from '../../src/actors/processor-actor';
-import { silentLogger } from '../../src/log';
+import { createLogger, silentLogger, type Logger } from '../../src/log';
 import type { ProcessorPaymentBody } from '../../src/payment';
 import type { LookupResult, PaymentAttempt, PaymentOutcome } from '../../src/processor-client';
 import type { PendingPayment } from '../../src/store/pending-payments';
@@ -22,6 +22,7 @@ interface Script {
   latencyMs?: number;
   lookup?: LookupResult | 'throws';
   owned?: (ps: PendingPayment[]) => PendingPayment[] | Promise<PendingPayment[]>;
+  log?: Logger;
 }
 
 function setup(t: { teardown(fn: () => unknown): void }, script: Script, settleMs = 10_000) {
@@ -62,7 +63,7 @@ function setup(t: { teardown(fn: () => unknown): void }, script: Script, settleM
     settleMs,
     pinnedRetryMs: 30,
     watchMs: 10,
-    log: silentLogger,
+    log: script.log ?? silentLogger,
     now: script.now,
   });
   t.teardown(() => {
@@ -231,6 +232,56 @@ t.test('a pinned payment is tried again every PINNED_RETRY_MS of its clock, one 
   await sleep(40);
   t.same(a.recorded(), ['p'], 'recorded on the fourth attempt');
   t.equal(a.sent.length, 4);
+});
+
+t.test('a pinned payment that a later attempt finds rejected stays here and waits its turn', async (t) => {
+  const clock = { ms: 1_000_000 };
+  const a = setup(t, { outcomes: ['unknown', 'rejected', 'recorded'], now: () => clock.ms });
+  tell(a.actor.ref, { type: 'send', payments: [pay('p')] });
+  await sleep(40);
+  clock.ms += 30;
+  await sleep(40);
+  t.equal(a.sent.length, 2, 'tried again after 30 ms: rejected this time');
+  await sleep(60);
+  t.equal(a.sent.length, 2, 'the earlier attempt may still be recorded: no new try until 30 ms later');
+  t.same(a.returned(), [], 'and never given back for another processor');
+  clock.ms += 30;
+  await sleep(40);
+  t.same(a.recorded(), ['p']);
+});
+
+t.test('a look-up that cannot tell is asked again PINNED_RETRY_MS later, not at once', async (t) => {
+  const clock = { ms: 1_000_000 };
+  const a = setup(t, { outcomes: ['unknown'], lookup: { found: 'unknown' }, now: () => clock.ms }, 50);
+  tell(a.actor.ref, { type: 'send', payments: [pay('l')] });
+  await sleep(40);
+  clock.ms += 50;
+  await sleep(40);
+  t.same(a.lookups, ['l'], 'past settleMs it is looked up instead of sent');
+  await sleep(60);
+  t.equal(a.lookups.length, 1, 'unknown: with the clock standing still, not again');
+  clock.ms += 30;
+  await sleep(40);
+  t.equal(a.lookups.length, 2, '30 ms later, asked again');
+  t.equal(a.sent.length, 1, 'never sent again once it may be looked up');
+});
+
+t.test('operators see a failed assignment and a lost answer in the logs', async (t) => {
+  const logged: { level: string; event: string; processor?: string; count?: number; correlationId?: string }[] = [];
+  const log = createLogger('test', 'debug', (line) => logged.push(JSON.parse(line) as (typeof logged)[number]));
+  const a = setup(t, { outcomes: ['recorded'], owned: () => Promise.reject(new Error('redis down')), log });
+  tell(a.actor.ref, { type: 'send', payments: [pay('x1'), pay('x2')] });
+  const b = setup(t, { outcomes: ['unknown'], log });
+  tell(b.actor.ref, { type: 'send', payments: [pay('lost')] });
+  await sleep(60);
+  t.match(
+    logged.find((l) => l.event === 'assignment-failed'),
+    { level: 'warn', processor: 'default', count: 2 },
+  );
+  t.match(
+    logged.find((l) => l.event === 'payment-outcome-unknown'),
+    { level: 'debug', processor: 'default', correlationId: 'lost', status: null },
+  );
 });
 
 t.test('a payment offered again while pinned here is not sent a second time', async (t) => {
