@@ -1,15 +1,16 @@
 // The whole system on one machine, without Docker: processor simulators (unless real
 // processor URLs are given), two app instances on Unix sockets, and Nginx in front.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { settings } from '../config';
 import { nativeNginxConfig, repoRoot } from './nginx-config';
+import { pidsNamed } from './cpu-counters';
 import { describeLimits, ResourceLimits, type PartUsage } from './resource-limits';
 import { emptyStore } from './fresh-store';
 import { ensureNginx, ensurePortFree, ensurePostgres, ensureRedis, NGINX_PATHS } from './services';
 import { startProcessorSimulator, type RunningSimulator } from '../simulator/server';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, request } from 'undici';
 
 export interface StackOptions {
   /** Nginx's port. */
@@ -38,12 +39,19 @@ export interface StackOptions {
   nginxPaths: string[];
   /** Install Nginx from Debian's packages when it is missing and this user is root. */
   installNginx: boolean;
+  /**
+   * What each instance runs: this build's dist/src/main.js unless given (the cost benchmark runs an
+   * earlier build's, or a minimal implementation). It must serve GET /health on SOCKET_PATH.
+   */
+  instanceScript?: string;
 }
 
 export interface RunningStack {
   url: string;
   processors: { default: string; fallback: string };
   instances: { name: string; socket: string; pid: number | undefined }[];
+  /** Nginx's master process. */
+  nginxPid: number | undefined;
   /** What each part used so far, when it runs under the compose limits. */
   usage(): PartUsage[] | null;
   stop(): Promise<void>;
@@ -87,24 +95,24 @@ export async function until(
   }
 }
 
-/** Processes of the machine by command name (the services' own processes). */
-function pidsNamed(name: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === name) pids.push(Number(entry));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return pids;
-}
-
 function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null
     ? Promise.resolve()
     : new Promise((r) => child.once('exit', () => r()));
+}
+
+/** The status of a GET, or 0 when nothing answers. */
+async function healthStatus(url: string, socketPath?: string): Promise<number> {
+  const dispatcher = socketPath ? new Client('http://localhost', { socketPath }) : undefined;
+  try {
+    const res = await request(url, { dispatcher });
+    await res.body.dump();
+    return res.statusCode;
+  } catch {
+    return 0;
+  } finally {
+    await dispatcher?.close();
+  }
 }
 
 /** SIGTERM, then SIGKILL after a grace period. */
@@ -119,7 +127,7 @@ async function terminate(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'
 export async function startStack(overrides: Partial<StackOptions> = {}): Promise<RunningStack> {
   const o: StackOptions = { ...DEFAULT_STACK_OPTIONS, ...overrides };
   const root = repoRoot();
-  const main = join(root, 'dist', 'src', 'main.js');
+  const main = o.instanceScript ?? join(root, 'dist', 'src', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: run npm run build`);
   const runDir = resolve(root, o.runDir);
   mkdirSync(runDir, { recursive: true });
@@ -222,28 +230,22 @@ export async function startStack(overrides: Partial<StackOptions> = {}): Promise
     started.once('exit', (code, signal) => o.log(`nginx exited (${signal ?? code})`));
 
     const url = `http://127.0.0.1:${o.port}`;
-    const tokenName = settings.adminToken.env;
-    const adminToken = o.appEnv[tokenName] ?? process.env[tokenName] ?? '';
-    const adminHeaders: Record<string, string> = adminToken ? { authorization: `Bearer ${adminToken}` } : {};
+    // Each instance on its own socket (an open route, so any build or admin token will do), then Nginx.
     await until(
       async () => {
         if (started.exitCode !== null)
           throw new Error(`nginx exited with ${started.exitCode}: see ${join(runDir, 'nginx-error.log')}`);
-        const statuses = await Promise.all(
-          INSTANCES.map((name) =>
-            fetch(`${url}/instances/${name}/health`, { headers: adminHeaders }).then(
-              (r) => r.status,
-              () => 0,
-            ),
-          ),
-        );
+        const statuses = await Promise.all([
+          ...instances.map((i) => healthStatus('http://localhost/health', i.socket)),
+          healthStatus(`${url}/health`),
+        ]);
         return statuses.every((s) => s === 200);
       },
       20_000,
-      `both instances to answer through nginx on ${url}`,
+      `both instances to answer, and nginx on ${url}`,
     );
     o.log(`nginx on ${url} -> ${instances.map((i) => `${i.name} (${i.socket})`).join(', ')}`);
-    return { url, processors, instances, usage: () => limits?.usage() ?? null, stop };
+    return { url, processors, instances, nginxPid: started.pid, usage: () => limits?.usage() ?? null, stop };
   } catch (err) {
     await stop();
     throw err;
