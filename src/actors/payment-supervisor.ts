@@ -78,7 +78,9 @@ interface SupervisorState {
   claiming: number;
   accepted: number;
   duplicates: number;
+  /** The next tick, pending only while payments wait (an idle instance wakes for nothing). */
   timer: NodeJS.Timeout | null;
+  stopped: boolean;
   /** Payments accepted before this were purged: if one comes back unrecorded, it is forgotten. */
   purgedAt: number;
 }
@@ -108,19 +110,37 @@ export function spawnSupervisor(parent: unknown, options: SupervisorOptions): Ac
     );
   };
 
-  const sendTo = (state: SupervisorState, processor: ProcessorName, payments: PendingPayment[]) => {
+  const sendTo = (state: SupervisorState, processor: ProcessorName, payments: PendingPayment[], assigned = false) => {
     if (payments.length === 0) return;
     state.inFlight[processor] += payments.length;
-    tell(state.children.processors[processor].ref, { type: 'send', payments });
+    tell(state.children.processors[processor].ref, { type: 'send', payments, assigned });
     options.onRouted?.(processor, payments.length);
+  };
+
+  // When default is open and nothing waits, accepted payments will almost surely go to default at
+  // once: their assignment then travels with their claim (one Redis round trip instead of two).
+  // Should routing decide otherwise by the time the claim answers, the assignment is only dropped
+  // here: the next one written replaces it, and one that was never sent is harmless (recovery would
+  // send it to default with that requestedAt, where it was never recorded).
+  const preassign = (state: SupervisorState, payments: PendingPayment[]) => {
+    if (state.queue.length > 0 || state.children.processors.default.gauge.allowance() !== Number.POSITIVE_INFINITY)
+      return;
+    const requestedAt = new Date(now()).toISOString();
+    for (const p of payments) p.assignment = { processor: 'default', requestedAt };
+  };
+
+  /** Drops assignments made with the claim: these payments go elsewhere, or later, with a new one. */
+  const unassigned = (payments: PendingPayment[]) => {
+    for (const p of payments) p.assignment = undefined;
+    return payments;
   };
 
   const budget = new SendBudget(options.sendRatePerS ?? 0, now);
 
   const route = (state: SupervisorState) => {
-    if (state.queue.length === 0) return;
+    if (state.queue.length === 0 || state.stopped) return;
     const allowed = budget.available();
-    if (allowed < 1) return; // the tick comes back for them
+    if (allowed < 1) return tickLater(state); // the tick comes back for them
     // Only the oldest `allowed` are offered; the rest keep their place behind them.
     const offered = allowed >= state.queue.length ? state.queue : state.queue.slice(0, allowed);
     const held = offered === state.queue ? [] : state.queue.slice(allowed);
@@ -140,10 +160,35 @@ export function spawnSupervisor(parent: unknown, options: SupervisorOptions): Ac
       const batch = plan[p];
       if (batch.length === 0) continue;
       if (state.children.processors[p].gauge.allowance() !== Number.POSITIVE_INFINITY) state.probeOut[p] = true;
-      sendTo(state, p, batch);
+      if (p === 'default') {
+        sendTo(
+          state,
+          p,
+          batch.filter((x) => x.assignment),
+          true,
+        );
+        sendTo(
+          state,
+          p,
+          batch.filter((x) => !x.assignment),
+        );
+      } else sendTo(state, p, unassigned(batch));
     }
+    unassigned(plan.waiting);
+    unassigned(held);
     budget.spend(plan.default.length + plan.fallback.length);
     state.queue = held.length === 0 ? plan.waiting : plan.waiting.concat(held);
+    if (state.queue.length > 0) tickLater(state);
+  };
+
+  // What waits is looked at again every tickMs: a breaker half-opens, a wait runs out, the budget refills.
+  const tickLater = (state: SupervisorState) => {
+    if (state.timer || state.stopped) return;
+    state.timer = setTimeout(() => {
+      state.timer = null;
+      tell(self, { type: 'tick' });
+    }, options.tickMs);
+    state.timer.unref();
   };
 
   const write = (state: SupervisorState, report: SettledReport) => {
@@ -164,6 +209,7 @@ export function spawnSupervisor(parent: unknown, options: SupervisorOptions): Ac
     accepted: 0,
     duplicates: 0,
     timer: null,
+    stopped: false,
     purgedAt: 0,
   };
   self = spawnActor<SupervisorState, SupervisorMsg>(parent, {
@@ -176,6 +222,7 @@ export function spawnSupervisor(parent: unknown, options: SupervisorOptions): Ac
       switch (msg.type) {
         case 'accepted':
           state.claiming += msg.payments.length;
+          preassign(state, msg.payments);
           claim(msg.payments);
           break;
         case 'claimed':
@@ -257,7 +304,8 @@ export function spawnSupervisor(parent: unknown, options: SupervisorOptions): Ac
           break;
         }
         case 'stop':
-          if (state.timer) clearInterval(state.timer);
+          state.stopped = true;
+          if (state.timer) clearTimeout(state.timer);
           for (const p of Object.values(state.children.processors)) tell(p.ref, { type: 'stop-watching' });
           msg.replyTo();
           break;
@@ -268,9 +316,5 @@ export function spawnSupervisor(parent: unknown, options: SupervisorOptions): Ac
     },
   });
   shared.children = options.spawnChildren(self);
-  shared.timer = setInterval(() => {
-    if (shared.queue.length > 0) tell(self, { type: 'tick' });
-  }, options.tickMs);
-  shared.timer.unref();
   return self;
 }

@@ -55,7 +55,12 @@ type Result =
   | { kind: 'not-assigned'; payments: PendingPayment[]; owned: boolean };
 
 export type ProcessorMsg =
-  | { type: 'send'; payments: PendingPayment[] }
+  /**
+   * `assigned`: their assignment to this processor was made durable with their claim and they were
+   * never sent, so they go out at once. Otherwise a payment with an assignment was recovered (it may
+   * have reached the processor: it is pinned here), and one without is assigned first.
+   */
+  | { type: 'send'; payments: PendingPayment[]; assigned?: boolean }
   | { type: 'results'; results: Result[] }
   | { type: 'health'; health: SharedHealth }
   | { type: 'watch' }
@@ -94,7 +99,9 @@ class ProcessorState {
   returnedTotal = 0;
   results: Result[] = [];
   resultsScheduled = false;
+  /** The next look at ages and pinned payments, pending only while payments are in flight. */
   watchTimer: NodeJS.Timeout | null = null;
+  watching = true;
 
   constructor(options: ProcessorActorOptions) {
     this.status = new ProcessorStatus(options, options.now);
@@ -169,8 +176,15 @@ export function spawnProcessorActor(parent: unknown, options: ProcessorActorOpti
     });
   };
 
-  const send = (state: ProcessorState, payments: PendingPayment[]) => {
+  const send = (state: ProcessorState, payments: PendingPayment[], assigned: boolean) => {
     const t = now();
+    if (assigned) {
+      for (const p of payments) {
+        state.inFlight.set(p.correlationId, t);
+        pay(state, p, false);
+      }
+      return;
+    }
     for (const p of payments) {
       state.inFlight.set(p.correlationId, t);
       // A payment recovered with an assignment here may have reached the processor already.
@@ -261,6 +275,15 @@ export function spawnProcessorActor(parent: unknown, options: ProcessorActorOpti
     if (report.recorded.length + report.returned.length + report.dropped > 0) options.report(report);
   };
 
+  const watchLater = (state: ProcessorState) => {
+    if (state.watchTimer || !state.watching || state.inFlight.size === 0) return;
+    state.watchTimer = setTimeout(() => {
+      state.watchTimer = null;
+      tell(self, { type: 'watch' });
+    }, options.watchMs);
+    state.watchTimer.unref();
+  };
+
   const watch = (state: ProcessorState) => {
     const t = now();
     // The oldest payment still unanswered (pinned ones excepted) bounds the processor's delay from below.
@@ -294,7 +317,8 @@ export function spawnProcessorActor(parent: unknown, options: ProcessorActorOpti
     handle: (state, msg) => {
       switch (msg.type) {
         case 'send':
-          send(state, msg.payments);
+          send(state, msg.payments, msg.assigned === true);
+          watchLater(state);
           break;
         case 'results':
           handleResults(state, msg.results);
@@ -304,6 +328,7 @@ export function spawnProcessorActor(parent: unknown, options: ProcessorActorOpti
           break;
         case 'watch':
           watch(state);
+          watchLater(state);
           break;
         case 'inspect':
           msg.replyTo({
@@ -318,7 +343,8 @@ export function spawnProcessorActor(parent: unknown, options: ProcessorActorOpti
           });
           break;
         case 'stop-watching':
-          if (state.watchTimer) clearInterval(state.watchTimer);
+          state.watching = false;
+          if (state.watchTimer) clearTimeout(state.watchTimer);
           state.watchTimer = null;
           break;
         default:
@@ -327,8 +353,6 @@ export function spawnProcessorActor(parent: unknown, options: ProcessorActorOpti
       return state;
     },
   });
-  shared.watchTimer = setInterval(() => tell(self, { type: 'watch' }), options.watchMs);
-  shared.watchTimer.unref();
   return { ref: self, gauge: shared.status };
 }
 

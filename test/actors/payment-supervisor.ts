@@ -354,22 +354,30 @@ t.test('a send rate of 20/s (a burst of one payment) sends them one at a time', 
 
 t.test('a payment another instance took over leaves nothing counted in flight here', async (t) => {
   const s = setup(t, {
-    outcome: { default: () => 'recorded', fallback: () => 'recorded' },
-    maxInFlight: 2,
+    outcome: { default: () => 'held', fallback: () => 'held' },
+    maxInFlight: 1,
     // 'taken' was claimed by another instance (its heartbeat was missed): it is no longer owned here.
     assign: async (ps) => ps.filter((p) => p.correlationId !== 'taken'),
   });
-  accept(s, ['taken', 'mine']);
+  accept(s, ['first']);
+  await sleep(50);
+  accept(s, ['taken', 'mine']); // they wait behind 'first' (MAX_IN_FLIGHT 1), then are assigned when they go
+  await sleep(50);
+  s.release('default', 1, 'recorded');
   await sleep(100);
-  t.match(await s.inspect(), { waiting: 0, inFlight: { default: 0, fallback: 0 } }, 'nothing in flight');
+  t.match(await s.inspect(), { waiting: 0, inFlight: { default: 1, fallback: 0 } }, "only 'mine' in flight");
   t.same(
     s.sent.default.map((b) => b.correlationId),
-    ['mine'],
+    ['first', 'mine'],
     'the taken one is not sent',
   );
-  accept(s, ['n1', 'n2']);
+  s.release('default', 1, 'recorded');
+  accept(s, ['next']);
   await sleep(100);
-  t.same(s.writtenIds(), ['mine', 'n1', 'n2'], 'the room it held is free again (MAX_IN_FLIGHT 2)');
+  s.release('default', 1, 'recorded');
+  await sleep(50);
+  t.same(s.writtenIds(), ['first', 'mine', 'next'], 'the room it held is free again');
+  t.match(await s.inspect(), { inFlight: { default: 0, fallback: 0 } });
 });
 
 t.test('a half-open processor gets one probe, also while the probe is still being assigned', async (t) => {
@@ -495,4 +503,87 @@ t.test('inspect: how long the oldest waiting payment has waited', async (t) => {
     { waiting: 2, oldestWaitingMs: 700 },
     'a is out (one at a time), b has waited 700 ms, c less',
   );
+});
+
+t.test(
+  "with default open, a payment's assignment travels with its claim: no second write before it is sent",
+  async (t) => {
+    const claimed: (PendingPayment['assignment'] | undefined)[] = [];
+    let assignCalls = 0;
+    const s = setup(t, {
+      outcome: { default: () => 'recorded', fallback: () => 'recorded' },
+      claim: async (ps) => {
+        for (const p of ps) claimed.push(p.assignment && { ...p.assignment });
+        return ps;
+      },
+      assign: async (ps) => (assignCalls++, ps),
+    });
+    accept(s, ['a1', 'a2']);
+    await sleep(100);
+    t.match(claimed, [{ processor: 'default' }, { processor: 'default' }], 'claimed with an assignment to default');
+    t.same(
+      s.sent.default.map((b) => b.requestedAt),
+      claimed.map((a) => a!.requestedAt),
+      'sent with the requestedAt that was made durable',
+    );
+    t.equal(assignCalls, 0, 'no separate assignment');
+    t.same(s.writtenIds(), ['a1', 'a2']);
+  },
+);
+
+t.test('a payment claimed with an assignment to default that fallback takes instead is assigned anew', async (t) => {
+  const claimed: (PendingPayment['assignment'] | undefined)[] = [];
+  const assigned: PendingPayment['assignment'][] = [];
+  const s = setup(t, {
+    outcome: { default: () => 'recorded', fallback: () => 'recorded' },
+    defaultWaitMs: 0,
+    cooldownMs: 60_000,
+    // The claim answers late: default fails meanwhile.
+    claim: async (ps) => {
+      for (const p of ps) claimed.push(p.assignment && { ...p.assignment });
+      await sleep(80);
+      return ps;
+    },
+    assign: async (ps) => {
+      for (const p of ps) assigned.push({ ...p.assignment! });
+      return ps;
+    },
+  });
+  accept(s, ['moved']);
+  await sleep(20);
+  tell(s.supervisor, {
+    type: 'health',
+    processor: 'default',
+    health: { failing: true, minResponseTime: 0, checkedAt: Date.now(), checkedBy: 'x' },
+  });
+  await sleep(200);
+  t.match(claimed, [{ processor: 'default' }], 'claimed while default was open');
+  t.same(s.sent.default, [], 'default never called');
+  t.match(assigned, [{ processor: 'fallback' }], 'its assignment rewritten to fallback before it was sent');
+  t.same(
+    s.sent.fallback.map((b) => [b.correlationId, b.requestedAt]),
+    [['moved', assigned[0]!.requestedAt]],
+  );
+});
+
+t.test('with default failing, payments are claimed without an assignment', async (t) => {
+  const claimed: (PendingPayment['assignment'] | undefined)[] = [];
+  const s = setup(t, {
+    outcome: { default: () => 'recorded', fallback: () => 'recorded' },
+    cooldownMs: 60_000,
+    claim: async (ps) => {
+      for (const p of ps) claimed.push(p.assignment);
+      return ps;
+    },
+  });
+  tell(s.supervisor, {
+    type: 'health',
+    processor: 'default',
+    health: { failing: true, minResponseTime: 0, checkedAt: Date.now(), checkedBy: 'x' },
+  });
+  await sleep(30);
+  accept(s, ['w']);
+  await sleep(60);
+  t.same(claimed, [undefined]);
+  t.match(await s.inspect(), { waiting: 1 }, 'it waits for default (DEFAULT_WAIT_MS 60 s)');
 });

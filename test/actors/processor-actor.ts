@@ -284,6 +284,24 @@ t.test('operators see a failed assignment and a lost answer in the logs', async 
   );
 });
 
+t.test('payments whose assignment was made durable with their claim are sent at once, as assigned', async (t) => {
+  let assignCalls = 0;
+  const a = setup(t, { outcomes: ['recorded'], owned: (ps) => (assignCalls++, ps) });
+  const requestedAt = '2025-07-10T12:00:00.000Z';
+  tell(a.actor.ref, {
+    type: 'send',
+    assigned: true,
+    payments: [pay('c1', { assignment: { processor: 'default', requestedAt } })],
+  });
+  await sleep(50);
+  t.same(
+    a.sent.map((b) => [b.correlationId, b.requestedAt]),
+    [['c1', requestedAt]],
+  );
+  t.equal(assignCalls, 0, 'not written again');
+  t.match(await a.inspect(), { pinned: 0, recordedTotal: 1 }, 'not pinned: it was never sent before');
+});
+
 t.test('a payment offered again while pinned here is not sent a second time', async (t) => {
   const clock = { ms: 1_000_000 };
   const a = setup(t, { outcomes: ['unknown', 'recorded'], now: () => clock.ms });
