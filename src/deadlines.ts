@@ -8,9 +8,16 @@ export interface Deadline {
   readonly signal: AbortSignal;
 }
 
-interface Entry extends Deadline {
+interface Entry {
   at: number;
-  controller: AbortController;
+  late: () => void;
+}
+
+interface SignalEntry extends Entry, Deadline {}
+
+/** A time-out held by a callback instead of a signal (no AbortController per request). */
+export interface Tracked {
+  readonly at: number;
 }
 
 export class Deadlines {
@@ -33,16 +40,31 @@ export class Deadlines {
    */
   start(timeoutMs: number): Deadline {
     const controller = new AbortController();
-    const entry: Entry = { at: this.now() + timeoutMs, controller, signal: controller.signal };
-    this.running.add(entry);
-    // unref: a pending time-out is no reason for the process to stay up.
-    this.timer ??= setInterval(this.abortLate, this.checkEveryMs).unref();
+    const entry: SignalEntry = {
+      at: this.now() + timeoutMs,
+      signal: controller.signal,
+      late: () => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+    };
+    this.add(entry);
     return entry;
   }
 
-  finish(deadline: Deadline): void {
+  /** Calls `late` once `timeoutMs` have passed (up to checkEveryMs later), unless finish() came first. */
+  track(timeoutMs: number, late: () => void): Tracked {
+    const entry: Entry = { at: this.now() + timeoutMs, late };
+    this.add(entry);
+    return entry;
+  }
+
+  finish(deadline: Deadline | Tracked): void {
     this.running.delete(deadline as Entry);
     if (this.running.size === 0) this.stop();
+  }
+
+  private add(entry: Entry): void {
+    this.running.add(entry);
+    // unref: a pending time-out is no reason for the process to stay up.
+    this.timer ??= setInterval(this.abortLate, this.checkEveryMs).unref();
   }
 
   private readonly abortLate = (): void => {
@@ -50,7 +72,7 @@ export class Deadlines {
     for (const entry of this.running) {
       if (entry.at > now) continue;
       this.running.delete(entry);
-      entry.controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+      entry.late();
     }
     if (this.running.size === 0) this.stop();
   };

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { classifyPaymentStatus, neverReachedProcessor, ProcessorClient } from '../src/processor-client';
@@ -72,6 +73,22 @@ t.test('pay: the body sent, and outcomes of answers, hang-ups, time-outs and ref
   const refused = new ProcessorClient('http://127.0.0.1:1', { connections: 1, timeoutMs: 300 });
   t.teardown(() => refused.close());
   t.equal((await refused.pay(body)).outcome, 'rejected', 'connection refused: it never reached a processor');
+});
+
+t.test('pay: a call given up while it waited for a connection never goes out', async (t) => {
+  let received = 0;
+  const url = await processor(t, (req) => {
+    received++;
+    req.resume(); // never answered
+  });
+  // One connection: the second call waits behind the first, which hangs.
+  const client = new ProcessorClient(url, { connections: 1, timeoutMs: 200 });
+  t.teardown(() => client.close());
+  const [first, second] = await Promise.all([client.pay(body), client.pay({ ...body, correlationId: 'second' })]);
+  t.equal(first.outcome, 'unknown');
+  t.equal(second.outcome, 'unknown', 'its time ran out too: maybe recorded, as far as the caller knows');
+  await sleep(300);
+  t.equal(received, 1, 'only the first reached the processor');
 });
 
 t.test('lookup and health', async (t) => {
