@@ -6,11 +6,16 @@
 //   RUN_DIR (.run)                   sockets, Nginx config, pid and log
 //   COMPOSE_LIMITS=1 (or --compose-limits)   every part under the compose file's CPU and memory
 //                                    limits (Linux cgroup v1, as root); usage per part printed on stop
+//   INSTANCES=N (or --instances N)   app instances behind Nginx (default 2, as in the compose file)
 // Every other app setting (README, Settings) is passed to both instances as it is.
+import { parseArgs } from 'node:util';
 import { DEFAULT_STACK_OPTIONS, startStack } from '../src/launcher/stack';
 import { usageTable } from '../src/launcher/resource-limits';
 
 const env = process.env;
+const { values: args } = parseArgs({
+  options: { 'compose-limits': { type: 'boolean' }, instances: { type: 'string' } },
+});
 const processorUrls =
   env.PROCESSOR_DEFAULT_URL && env.PROCESSOR_FALLBACK_URL
     ? { default: env.PROCESSOR_DEFAULT_URL, fallback: env.PROCESSOR_FALLBACK_URL }
@@ -18,6 +23,7 @@ const processorUrls =
 
 startStack({
   port: Number(env.PORT ?? 9999),
+  instances: Number(args.instances ?? env.INSTANCES ?? 2),
   processorUrls,
   simulatorPorts: {
     default: Number(env.SIMULATOR_DEFAULT_PORT ?? 8001),
@@ -28,12 +34,13 @@ startStack({
   redisPrefix: env.REDIS_PREFIX ?? DEFAULT_STACK_OPTIONS.redisPrefix,
   databaseSchema: env.DATABASE_SCHEMA ?? DEFAULT_STACK_OPTIONS.databaseSchema,
   runDir: env.RUN_DIR ?? DEFAULT_STACK_OPTIONS.runDir,
-  composeLimits: process.argv.includes('--compose-limits') || /^(1|true|yes)$/i.test(env.COMPOSE_LIMITS ?? ''),
+  composeLimits: args['compose-limits'] === true || /^(1|true|yes)$/i.test(env.COMPOSE_LIMITS ?? ''),
 }).then(
   (stack) => {
     console.log(
       `ready: POST ${stack.url}/payments, GET ${stack.url}/payments-summary; per instance: ` +
-        `${stack.url}/instances/app1/actors.html, ${stack.url}/instances/app2/metrics`,
+        stack.instances.map((i) => `${stack.url}/instances/${i.name}/`).join(', ') +
+        ' (actors.html, metrics, health)',
     );
     console.log('Ctrl-C stops everything');
     const startedAt = Date.now();

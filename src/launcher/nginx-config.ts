@@ -11,18 +11,35 @@ export function repoRoot(from = __dirname): string {
   }
 }
 
-export function renderNginxConfig(
-  template: string,
-  options: { port: number; socketDir: string; errorLog: string },
-): string {
+export interface NginxOptions {
+  port: number;
+  socketDir: string;
+  errorLog: string;
+  /** The instances behind it (app1, app2 when not given): the upstream and the per-instance routes list them. */
+  instances?: string[];
+}
+
+const UPSTREAM_SERVERS = /^( *)server unix:\/run\/sockets\/app1\.sock;\n *server unix:\/run\/sockets\/app2\.sock;\n/m;
+const INSTANCE_ROUTE = '^/instances/(app1|app2)/';
+
+export function renderNginxConfig(template: string, options: NginxOptions): string {
   if (!template.includes('listen 9999') || !template.includes('/run/sockets/'))
     throw new Error('nginx.conf no longer has the "listen 9999" and "/run/sockets/" this renderer replaces');
+  const instances = options.instances ?? ['app1', 'app2'];
+  if (!UPSTREAM_SERVERS.test(template) || !template.includes(INSTANCE_ROUTE))
+    throw new Error('nginx.conf no longer lists app1 and app2 as this renderer expects (upstream and /instances/)');
+  for (const name of instances)
+    if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`instance name "${name}": use lower-case letters, digits and -`);
   return template
+    .replace(UPSTREAM_SERVERS, (_, indent: string) =>
+      instances.map((name) => `${indent}server unix:/run/sockets/${name}.sock;\n`).join(''),
+    )
+    .replace(INSTANCE_ROUTE, `^/instances/(${instances.join('|')})/`)
     .replace(/listen 9999/g, `listen ${options.port}`)
     .replace(/\/run\/sockets\//g, `${options.socketDir.replace(/\/$/, '')}/`)
     .replace(/error_log \/dev\/stderr/g, `error_log ${options.errorLog}`);
 }
 
-export function nativeNginxConfig(options: { port: number; socketDir: string; errorLog: string }): string {
+export function nativeNginxConfig(options: NginxOptions): string {
   return renderNginxConfig(readFileSync(join(repoRoot(), 'nginx.conf'), 'utf8'), options);
 }

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { nativeNginxConfig, repoRoot } from './nginx-config';
 import { pidsNamed } from './cpu-counters';
-import { describeLimits, ResourceLimits, type PartUsage } from './resource-limits';
+import { COMPOSE_LIMITS, describeLimits, ResourceLimits, type PartName, type PartUsage } from './resource-limits';
 import { emptyStore } from './fresh-store';
 import { ensureNginx, ensurePortFree, ensurePostgres, ensureRedis, NGINX_PATHS } from './services';
 import { startProcessorSimulator, type RunningSimulator } from '../simulator/server';
@@ -15,6 +15,8 @@ import { Client, request } from 'undici';
 export interface StackOptions {
   /** Nginx's port. */
   port: number;
+  /** How many app instances (app1 … appN) run behind Nginx; the compose file's deployment has two. */
+  instances: number;
   /** Real processors; when absent, simulators are started on simulatorPorts. */
   processorUrls?: { default: string; fallback: string };
   simulatorPorts: { default: number; fallback: number };
@@ -35,6 +37,8 @@ export interface StackOptions {
    * the stack runs and moved back when it stops.
    */
   composeLimits: boolean;
+  /** With composeLimits: every part's CPU limit times this (the saturation benchmark runs at a quarter). */
+  cpuScale: number;
   /** Where to look for the nginx binary (tests point it elsewhere to see a machine without it). */
   nginxPaths: string[];
   /** Install Nginx from Debian's packages when it is missing and this user is root. */
@@ -59,6 +63,7 @@ export interface RunningStack {
 
 export const DEFAULT_STACK_OPTIONS: StackOptions = {
   port: 9999,
+  instances: 2,
   simulatorPorts: { default: 8001, fallback: 8002 },
   databaseUrl: 'postgres://postgres@127.0.0.1:5432/test',
   redisUrl: 'redis://127.0.0.1:6379',
@@ -69,11 +74,11 @@ export const DEFAULT_STACK_OPTIONS: StackOptions = {
   output: 'inherit',
   log: (line) => console.log(line),
   composeLimits: false,
+  cpuScale: 1,
   nginxPaths: NGINX_PATHS,
   installNginx: true,
 };
 
-const INSTANCES = ['app1', 'app2'];
 /**
  * Node's memory flags for an instance, the same as the Dockerfile's CMD (a test keeps them equal):
  * the heap is small (about 20 MB used under load), and V8's default young generation alone would
@@ -143,7 +148,7 @@ export async function startStack(overrides: Partial<StackOptions> = {}): Promise
     await Promise.all(simulators.map((s) => s.close()));
     limits?.remove();
   };
-  const limited = (part: 'nginx' | 'app1' | 'app2', command: string, args: string[]): [string, string[]] =>
+  const limited = (part: PartName, command: string, args: string[]): [string, string[]] =>
     limits ? limits.wrap(part, command, args) : [command, args];
 
   try {
@@ -156,15 +161,24 @@ export async function startStack(overrides: Partial<StackOptions> = {}): Promise
     }
     await ensurePostgres(o.databaseUrl, o.log);
     await ensureRedis(o.redisUrl, o.log);
+    if (!Number.isInteger(o.instances) || o.instances < 1)
+      throw new Error(`instances: ${o.instances} is not 1 or more`);
+    // The compose file's limits are for its deployment: two instances sharing 1.5 CPU with the rest.
+    if (o.composeLimits && o.instances !== 2)
+      throw new Error(`the compose limits are for two instances, not ${o.instances}: run without them`);
     if (o.composeLimits) {
-      const created = ResourceLimits.create();
+      const scaled = Object.fromEntries(
+        Object.entries(COMPOSE_LIMITS).map(([part, l]) => [part, { ...l, cpus: l.cpus * o.cpuScale }]),
+      ) as typeof COMPOSE_LIMITS;
+      const created = ResourceLimits.create(scaled);
       if (typeof created === 'string') o.log(`compose limits NOT applied: ${created}`);
       else {
         limits = created;
         limits.adopt('postgres', pidsNamed('postgres'));
         limits.adopt('redis', pidsNamed('redis-server'));
         o.log(
-          `compose limits applied (cgroups): ${describeLimits()} (Postgres and Redis: CPU limited, memory measured)`,
+          `compose limits applied (cgroups): ${describeLimits(scaled)} ` +
+            '(Postgres and Redis: CPU limited, memory measured)',
         );
       }
     }
@@ -180,17 +194,15 @@ export async function startStack(overrides: Partial<StackOptions> = {}): Promise
       o.log(`processor simulators: default ${processors.default}, fallback ${processors.fallback}`);
     }
 
-    const instances = INSTANCES.map((name) => ({
+    const names = Array.from({ length: o.instances }, (_, i) => `app${i + 1}`);
+    const instances = names.map((name) => ({
       name,
       socket: join(runDir, `${name}.sock`),
       pid: undefined as number | undefined,
     }));
     for (const instance of instances) {
       rmSync(instance.socket, { force: true });
-      const [command, args] = limited(instance.name as 'app1' | 'app2', process.execPath, [
-        ...INSTANCE_NODE_FLAGS,
-        main,
-      ]);
+      const [command, args] = limited(instance.name as PartName, process.execPath, [...INSTANCE_NODE_FLAGS, main]);
       const child = spawn(command, args, {
         env: {
           ...process.env,
@@ -210,12 +222,17 @@ export async function startStack(overrides: Partial<StackOptions> = {}): Promise
       instance.pid = child.pid;
       child.once('exit', (code, signal) => o.log(`${instance.name} exited (${signal ?? code})`));
     }
-    await until(() => instances.every((i) => existsSync(i.socket)), 20_000, 'both app instances to listen');
+    await until(() => instances.every((i) => existsSync(i.socket)), 20_000, 'every app instance to listen');
 
     const nginxConf = join(runDir, 'nginx.conf');
     writeFileSync(
       nginxConf,
-      nativeNginxConfig({ port: o.port, socketDir: runDir, errorLog: join(runDir, 'nginx-error.log') }),
+      nativeNginxConfig({
+        port: o.port,
+        socketDir: runDir,
+        errorLog: join(runDir, 'nginx-error.log'),
+        instances: names,
+      }),
     );
     const [command, args] = limited('nginx', nginxPath, [
       '-p',
@@ -242,7 +259,7 @@ export async function startStack(overrides: Partial<StackOptions> = {}): Promise
         return statuses.every((s) => s === 200);
       },
       20_000,
-      `both instances to answer, and nginx on ${url}`,
+      `every instance to answer, and nginx on ${url}`,
     );
     o.log(`nginx on ${url} -> ${instances.map((i) => `${i.name} (${i.socket})`).join(', ')}`);
     return { url, processors, instances, nginxPid: started.pid, usage: () => limits?.usage() ?? null, stop };
