@@ -2,7 +2,8 @@
 // least any implementation of the contract must do, alternating on the same machine under the
 // same load so that the machine's noise falls on all three:
 //   new      this build (dist/src/main.js)
-//   old      an earlier commit (--old, default 16943f5), built from git into a cache directory
+//   <commit> each earlier commit of --old (comma-separated, default 16943f5), built from git into a cache
+//   <name>   each --variant name:K=V[,K=V]: this build with those settings (to price a setting)
 //   minimal  bench/minimal-instance.ts: parse, 202, one undici POST to the processor, nothing else
 // Each runs as a native stack (our nginx.conf, two instances, the same simulator process).
 // CPU comes from the processes' own counters (/proc), per part and per thread of the instances
@@ -10,7 +11,10 @@
 // stacks, so their figures include the idle stacks' background (the idle table shows how little).
 // Then: the capacity the compose limits give each part (limit / CPU per payment), as a multiple of
 // the official peak; and, with --idle S, what each part uses over S seconds without traffic.
-// Run: npm run build && node dist/bench/cost.js [--old 16943f5] [--rounds 3] [--users 600] [--seconds 15] [--idle 60]
+// Ratios are new / the first of --old, and new / minimal; with several --old commits, each change's
+// before and after are sides of the same run.
+// Run: npm run build && node dist/bench/cost.js [--old 16943f5[,sha...]] [--rounds 3] [--users 600] [--seconds 15]
+//        [--idle 60] [--variant name:K=V[,K=V] ...]
 import { execFileSync, execSync } from 'node:child_process';
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import Redis from 'ioredis';
-import { median } from './cli';
+import { envPairs, median } from './cli';
 import { vuPatternSamples } from './load';
 import { startSimulatorProcess, type SimulatorProcess } from './simulator-process';
 import { childrenOf, groupCpu, instanceCpu, pidsNamed, processCpu } from '../src/launcher/cpu-counters';
@@ -33,7 +37,8 @@ const PARTS = ['nginx', 'http thread', 'core thread', 'other threads', 'postgres
 type Part = (typeof PARTS)[number];
 type Reading = Record<Part, number>;
 
-type SideName = 'new' | 'old' | 'minimal';
+/** 'new', 'minimal' or an earlier commit. */
+type SideName = string;
 interface Side {
   name: SideName;
   stack: RunningStack;
@@ -113,42 +118,57 @@ async function main(): Promise<void> {
       users: { type: 'string' },
       seconds: { type: 'string' },
       idle: { type: 'string' },
+      variant: { type: 'string', multiple: true },
     },
   });
-  const oldCommit = values.old ?? '16943f5';
+  const oldCommits = (values.old ?? '16943f5').split(',').filter(Boolean);
   const rounds = Number(values.rounds ?? 3);
   const users = Number(values.users ?? 600);
   const seconds = Number(values.seconds ?? 15);
   const idleSeconds = Number(values.idle ?? 0);
-  const scripts: Record<SideName, string> = {
-    new: join(repoRoot(), 'dist', 'src', 'main.js'),
-    old: buildCommit(oldCommit),
-    minimal: join(__dirname, 'minimal-instance.js'),
-  };
+  const thisBuild = join(repoRoot(), 'dist', 'src', 'main.js');
+  const scripts: Record<SideName, string> = { new: thisBuild };
+  const envs: Record<SideName, Record<string, string>> = {};
+  for (const commit of oldCommits) scripts[commit] = buildCommit(commit);
+  for (const v of values.variant ?? []) {
+    const colon = v.indexOf(':');
+    if (colon < 1) throw new Error(`--variant name:K=V[,K=V], got "${v}"`);
+    scripts[v.slice(0, colon)] = thisBuild;
+    envs[v.slice(0, colon)] = envPairs(
+      v
+        .slice(colon + 1)
+        .split(',')
+        .filter(Boolean),
+    );
+  }
+  scripts.minimal = join(__dirname, 'minimal-instance.js');
+  const names = Object.keys(scripts);
+  const oldName = oldCommits[0];
+  const bySide = <T>(): Record<SideName, T[]> => Object.fromEntries(names.map((n) => [n, [] as T[]]));
   const dir = join(tmpdir(), `cost-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   let simulators: SimulatorProcess | undefined;
   const sides: Side[] = [];
   // Per side, per round: CPU per payment (ms) of each part, and the payments answered.
-  const perPayment: Record<SideName, Reading[]> = { new: [], old: [], minimal: [] };
-  const simulatorMs: Record<SideName, number[]> = { new: [], old: [], minimal: [] };
-  const redisPerPayment: Record<SideName, number[]> = { new: [], old: [], minimal: [] };
+  const perPayment = bySide<Reading>();
+  const simulatorMs = bySide<number>();
+  const redisPerPayment = bySide<number>();
   const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true });
   const rows: string[] = [];
   let idle: { side: SideName; reading: Reading; instances: number[] }[] = [];
   let idleServices = { postgres: 0, redis: 0 };
   try {
     simulators = await startSimulatorProcess({ default: 18381, fallback: 18382 });
-    for (const [i, name] of (['new', 'old', 'minimal'] as const).entries()) {
+    for (const [i, name] of names.entries()) {
       const stack = await startStack({
         port: 18390 + i,
         processorUrls: simulators.urls,
-        redisPrefix: `cost:${process.pid}:${name}:`,
-        databaseSchema: `cost_${process.pid}_${name}`,
+        redisPrefix: `cost:${process.pid}:${i}:`,
+        databaseSchema: `cost_${process.pid}_${i}`,
         runDir: join(dir, name),
         output: 'ignore',
         log: () => undefined,
-        appEnv: { LOG_LEVEL: 'warn' },
+        appEnv: { LOG_LEVEL: 'warn', ...envs[name] },
         instanceScript: scripts[name],
       });
       sides.push({ name, stack });
@@ -172,7 +192,7 @@ async function main(): Promise<void> {
         // Less the two INFO calls themselves.
         redisPerPayment[side.name].push(((await redisCommands(redis)) - commandsBefore - 1) / payments);
         rows.push(
-          `round ${round}  ${side.name.padEnd(7)}  ${payments} payments${failed ? ` (${failed} failed)` : ''}  ` +
+          `round ${round}  ${side.name.padEnd(8)}  ${payments} payments${failed ? ` (${failed} failed)` : ''}  ` +
             `stack ${ms(total(used), payments).toFixed(3)} ms/payment  apps ${ms(apps(used), payments).toFixed(3)}`,
         );
       }
@@ -199,32 +219,26 @@ async function main(): Promise<void> {
   const med = (name: SideName, f: (r: Reading) => number) => median(perPayment[name].map(f));
   console.log(
     `CPU per payment, ms (median of ${rounds} rounds, lowest-highest): ${users} VUs posting then sleeping 1 s, ` +
-      `${seconds} s per round, sides alternating; old = ${oldCommit}; native stacks, no limits`,
+      `${seconds} s per round, sides alternating; earlier builds: ${oldCommits.join(', ')}; native stacks, no limits`,
   );
   for (const r of rows) console.log(r);
   console.log(
-    ['part'.padEnd(15), ...['new', 'old', 'minimal'].map((s) => s.padEnd(24)), 'new/old  new/minimal'].join(''),
+    ['part'.padEnd(15), ...names.map((s) => s.padEnd(24)), `new/${oldName}`.padEnd(17), 'new/minimal'].join(''),
   );
   const line = (label: string, f: (r: Reading) => number) => {
-    const [n, o, m] = (['new', 'old', 'minimal'] as const).map((s) => med(s, f));
+    const [n, o, m] = ['new', oldName, 'minimal'].map((s) => med(s, f));
     console.log(
       label.padEnd(15) +
-        (['new', 'old', 'minimal'] as const).map((s) => spread(perPayment[s].map(f)).padEnd(24)).join('') +
-        `${(n / o).toFixed(2).padEnd(9)}${(n / m).toFixed(2)}`,
+        names.map((s) => spread(perPayment[s].map(f)).padEnd(24)).join('') +
+        `${(n / o).toFixed(2).padEnd(17)}${(n / m).toFixed(2)}`,
     );
   };
   for (const p of PARTS) line(p, (r) => r[p]);
   line('apps', apps);
   line('whole stack', total);
-  console.log(
-    `simulators (outside the stack): ` +
-      (['new', 'old', 'minimal'] as const).map((s) => `${s} ${spread(simulatorMs[s])}`).join(', '),
-  );
+  console.log(`simulators (outside the stack): ` + names.map((s) => `${s} ${spread(simulatorMs[s])}`).join(', '));
 
-  console.log(
-    `Redis commands per payment: ` +
-      (['new', 'old', 'minimal'] as const).map((s) => `${s} ${spread(redisPerPayment[s], 2)}`).join(', '),
-  );
+  console.log(`Redis commands per payment: ` + names.map((s) => `${s} ${spread(redisPerPayment[s], 2)}`).join(', '));
 
   // Capacity: the payments per second each part's compose CPU limit carries at this cost.
   const limitOf: Record<string, { cpus: number; cost: (r: Reading) => number }> = {
@@ -233,7 +247,7 @@ async function main(): Promise<void> {
     postgres: { cpus: COMPOSE_LIMITS.postgres.cpus, cost: (r) => r.postgres },
     redis: { cpus: COMPOSE_LIMITS.redis.cpus, cost: (r) => r.redis },
   };
-  for (const name of ['new', 'old'] as const) {
+  for (const name of names.filter((n) => n !== 'minimal')) {
     const capacities = Object.entries(limitOf).map(([part, l]) => ({
       part,
       perSecond: l.cpus / (med(name, l.cost) / 1000),
@@ -252,7 +266,7 @@ async function main(): Promise<void> {
     for (const s of idle) {
       const pct = (x: number) => ((x / idleSeconds) * 100).toFixed(2);
       console.log(
-        `  ${s.side.padEnd(7)} nginx ${pct(s.reading.nginx)}  instances ${s.instances.map(pct).join(' + ')} ` +
+        `  ${s.side.padEnd(8)} nginx ${pct(s.reading.nginx)}  instances ${s.instances.map(pct).join(' + ')} ` +
           `(http ${pct(s.reading['http thread'])}, core ${pct(s.reading['core thread'])}, ` +
           `other ${pct(s.reading['other threads'])})`,
       );
