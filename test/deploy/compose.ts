@@ -128,3 +128,33 @@ t.test('the image runs an instance with the same Node flags as the native launch
   t.ok(cmd, 'Dockerfile has an exec-form CMD');
   t.same(JSON.parse(cmd![1]), ['node', ...INSTANCE_NODE_FLAGS, 'dist/src/main.js']);
 });
+
+t.test('the durable variant: Postgres syncs every commit, Redis appends every command; limits unchanged', async (t) => {
+  const durable = parse(readFileSync(join(root, 'docker-compose.durable.yml'), 'utf8')) as {
+    services: Record<string, ComposeService & { command?: string; volumes?: string[] }>;
+    volumes?: Record<string, unknown>;
+  };
+  const settings = (command: string) =>
+    Object.fromEntries([...command.matchAll(/-c (\w+)=(\S+)/g)].map((m) => [m[1], m[2]]));
+  const postgres = settings(durable.services.postgres?.command ?? '');
+  t.match(postgres, { fsync: 'on', synchronous_commit: 'on', full_page_writes: 'on' }, 'Postgres durable');
+  t.notOk('autovacuum' in postgres && postgres.autovacuum === 'off', 'autovacuum not turned off');
+  const redis = durable.services.redis?.command ?? '';
+  t.match(redis, /--appendonly yes/, 'Redis appends every command to its file');
+  t.match(redis, /--appendfsync everysec/, 'synced once a second');
+  t.notMatch(redis, /--save ""/, 'and nothing turns persistence off');
+  for (const [name, path] of [
+    ['postgres', '/var/lib/postgresql/data'],
+    ['redis', '/data'],
+  ]) {
+    const volume = durable.services[name]?.volumes?.find((v) => v.endsWith(`:${path}`));
+    t.ok(volume, `${name} keeps its data in a volume at ${path}`);
+    t.ok(durable.volumes && volume!.split(':')[0] in durable.volumes, `${name}'s volume is declared`);
+  }
+  t.same(
+    Object.values(durable.services).filter((s) => s.deploy),
+    [],
+    "no service's limits changed: the base file's 1.5 CPU and 350 MB hold",
+  );
+  t.same(Object.keys(durable.services).sort(), ['postgres', 'redis'], 'only the stores change');
+});
