@@ -154,3 +154,45 @@ t.test('two of four instances killed at once under load: the others finish every
     accepted.filter((id) => !missing.includes(id)),
   );
 });
+
+t.test('an instance that hangs (SIGSTOP): the others answer summaries in time and finish its payments', async (t) => {
+  const processors = await startProcessors(t, { healthWindowMs: 5000 });
+  const ns = namespace(t);
+  const barrierMs = 500;
+  const stack = await startStack({
+    port: await freePort(),
+    instances: 4,
+    processorUrls: processors.url,
+    ...ns,
+    runDir: '.run/e2e-cluster-3',
+    output: 'ignore',
+    log: () => undefined,
+    appEnv: { LOG_LEVEL: 'warn', HEARTBEAT_MS: '300', SUMMARY_BARRIER_MS: String(barrierMs) },
+  });
+  const hung = stack.instances[0];
+  t.teardown(async () => {
+    process.kill(hung.pid!, 'SIGCONT');
+    await stack.stop();
+  });
+  // Payments in every instance's hands: the processor takes 1.5 s to answer.
+  await processors.setDelay('default', 1500);
+  const accepted = await post(stack.url, 80, 20);
+  t.equal(accepted.length, 80);
+  await sleep(300);
+  process.kill(hung.pid!, 'SIGSTOP');
+  // Asked of a live instance by name (Nginx would also send some requests to the hung one, where they wait).
+  const other = `${stack.url}/instances/${stack.instances[1].name}`;
+  const started = Date.now();
+  const summary = await fetch(`${other}/payments-summary`);
+  const waited = Date.now() - started;
+  t.equal(summary.status, 200);
+  t.ok(waited < barrierMs + 2000, `answered in ${waited} ms, though one of the four never acknowledges`);
+  t.ok(
+    await eventually(async () => (await recordedTotal(other)) === 80, 30_000),
+    `the hung instance's payments claimed and finished by the others (${await recordedTotal(other)} of 80)`,
+  );
+  // It wakes up: what it still held was taken over, and nothing is recorded twice.
+  process.kill(hung.pid!, 'SIGCONT');
+  await sleep(3000);
+  await assertMatchesProcessors(t, other, processors, ns.databaseSchema, accepted);
+});
