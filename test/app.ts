@@ -3,11 +3,13 @@
 import t from 'tap';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import Redis from 'ioredis';
 import { Client } from 'undici';
 import { loadConfig } from '../src/config';
 import {
   eventually,
   getSummary,
+  REDIS_URL,
   namespace,
   newPayment,
   postPayment,
@@ -124,6 +126,48 @@ t.test('a correlationId posted again, to either instance, is processed and count
     [1, 0],
     'the processors were called once for it: the other four never left our instances',
   );
+});
+
+t.test('Redis loses everything: ids recorded before, or still in flight, are not processed again', async (t) => {
+  const processors = await startProcessors(t);
+  const ns = namespace(t);
+  const settings = { ...ns, defaultUrl: processors.url.default, fallbackUrl: processors.url.fallback };
+  const a = await startTestApp(t, { ...settings, instanceId: 'lost-a' });
+  const b = await startTestApp(t, { ...settings, instanceId: 'lost-b' });
+  const recorded = Array.from({ length: 10 }, () => newPayment(3));
+  for (const [i, p] of recorded.entries()) await postPayment([a, b][i % 2].url, p);
+  t.ok(await eventually(async () => (await recordedTotal(a.url)) === 10), 'ten recorded');
+  // Ten more in the processor's hands (1 s delay) when Redis loses its data.
+  await processors.setDelay('default', 1000);
+  const inFlight = Array.from({ length: 10 }, () => newPayment(4));
+  for (const [i, p] of inFlight.entries()) await postPayment([a, b][i % 2].url, p);
+  await sleep(200);
+  const redis = new Redis(REDIS_URL);
+  t.teardown(() => redis.disconnect());
+  const keys = await redis.keys(`${ns.redisPrefix}*`);
+  t.ok(keys.includes(`${ns.redisPrefix}epoch`), 'the marker was there');
+  await redis.del(...keys); // as a restart without persistence, for this deployment's keys
+  // Every id posted again, to the other instance this time.
+  const again = [...recorded, ...inFlight];
+  const answers = await Promise.all(again.map((p, i) => postPayment([b, a][i % 2].url, p)));
+  t.ok(
+    answers.every((r) => r.status === 202),
+    'answered 202 as duplicates are',
+  );
+  const fresh = newPayment(5);
+  await postPayment(a.url, fresh);
+  await processors.setDelay('default', 0);
+  t.ok(await eventually(async () => (await recordedTotal(a.url)) === 21, 15_000), 'twenty-one payments, each once');
+  await sleep(300);
+  t.same(
+    again.map((p) => processors.calls('default', p.correlationId) + processors.calls('fallback', p.correlationId)),
+    again.map(() => 1),
+    'the processors were called once for each id: the second post never left our instances',
+  );
+  await assertMatchesProcessors(t, a.url, processors, ns.databaseSchema, [
+    ...again.map((p) => p.correlationId),
+    fresh.correlationId,
+  ]);
 });
 
 t.test('default failing: payments go to fallback once they waited DEFAULT_WAIT_MS', async (t) => {

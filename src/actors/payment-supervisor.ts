@@ -46,6 +46,8 @@ export type SupervisorMsg =
   | { type: 'flush'; replyTo: (ok: boolean) => void }
   | { type: 'purge'; replyTo: () => void }
   | { type: 'inspect'; replyTo: (snapshot: SupervisorSnapshot) => void }
+  /** Every payment this instance holds and has not seen recorded (waiting or in flight), with its assignment. */
+  | { type: 'held'; replyTo: (payments: PendingPayment[]) => void }
   | { type: 'stop'; replyTo: () => void };
 
 export interface SupervisorChildren {
@@ -83,6 +85,8 @@ interface SupervisorState {
   stopped: boolean;
   /** Payments accepted before this were purged: if one comes back unrecorded, it is forgotten. */
   purgedAt: number;
+  /** Claimed (or recovered) here and not yet recorded, by correlationId: what Redis must hold for this instance. */
+  held: Map<string, PendingPayment>;
 }
 
 function gather<T>(count: number, ask: (reply: (value: T) => void) => void, done: (values: T[]) => void): void {
@@ -210,6 +214,7 @@ export function spawnSupervisor(parent: unknown, options: SupervisorOptions): Ac
     duplicates: 0,
     timer: null,
     stopped: false,
+    held: new Map(),
     purgedAt: 0,
   };
   self = spawnActor<SupervisorState, SupervisorMsg>(parent, {
@@ -229,13 +234,17 @@ export function spawnSupervisor(parent: unknown, options: SupervisorOptions): Ac
           state.claiming -= msg.offered;
           state.accepted += msg.payments.length;
           state.duplicates += msg.offered - msg.payments.length;
-          for (const p of msg.payments) state.queue.push(p);
+          for (const p of msg.payments) {
+            state.queue.push(p);
+            state.held.set(p.correlationId, p);
+          }
           route(state);
           break;
         case 'recovered': {
           log.info('payments-recovered', { count: msg.payments.length });
           const byProcessor: Record<ProcessorName, PendingPayment[]> = { default: [], fallback: [] };
           for (const p of msg.payments) {
+            state.held.set(p.correlationId, p);
             // Already sent somewhere: it stays with that processor until it answers.
             if (p.assignment) byProcessor[p.assignment.processor].push(p);
             else state.queue.push(p);
@@ -246,12 +255,18 @@ export function spawnSupervisor(parent: unknown, options: SupervisorOptions): Ac
           break;
         }
         case 'settled':
-          state.inFlight[msg.processor] -= msg.recorded.length + msg.returned.length + msg.dropped;
+          state.inFlight[msg.processor] -= msg.recorded.length + msg.returned.length + msg.dropped.length;
           state.probeOut[msg.processor] = false;
           write(state, msg);
+          for (const p of msg.recorded) state.held.delete(p.correlationId);
+          for (const id of msg.dropped) state.held.delete(id);
           // Unrecorded payments go back to the front: they are the oldest.
-          if (msg.returned.length > 0)
-            state.queue = msg.returned.filter((p) => p.acceptedAt >= state.purgedAt).concat(state.queue);
+          if (msg.returned.length > 0) {
+            const kept = msg.returned.filter((p) => p.acceptedAt >= state.purgedAt);
+            if (kept.length < msg.returned.length)
+              for (const p of msg.returned) if (p.acceptedAt < state.purgedAt) state.held.delete(p.correlationId);
+            state.queue = kept.concat(state.queue);
+          }
           route(state);
           break;
         case 'health':
@@ -269,8 +284,12 @@ export function spawnSupervisor(parent: unknown, options: SupervisorOptions): Ac
           );
           break;
         }
+        case 'held':
+          msg.replyTo([...state.held.values()]);
+          break;
         case 'purge':
           state.queue = [];
+          state.held.clear();
           state.purgedAt = now();
           msg.replyTo();
           break;

@@ -35,8 +35,8 @@ export interface SettledReport {
   recorded: RecordedPayment[];
   /** Definitely not recorded by this processor: may go anywhere. */
   returned: PendingPayment[];
-  /** Taken over by another instance: no longer ours to count. */
-  dropped: number;
+  /** Taken over by another instance: no longer ours to count (their ids). */
+  dropped: string[];
 }
 
 export interface ProcessorActorSnapshot extends ProcessorStatusSnapshot {
@@ -212,7 +212,7 @@ export function spawnProcessorActor(parent: unknown, options: ProcessorActorOpti
   };
 
   const handleResults = (state: ProcessorState, results: Result[]) => {
-    const report: SettledReport = { type: 'settled', processor, recorded: [], returned: [], dropped: 0 };
+    const report: SettledReport = { type: 'settled', processor, recorded: [], returned: [], dropped: [] };
     const done = (p: PendingPayment) => {
       state.inFlight.delete(p.correlationId);
       state.pinned.delete(p.correlationId);
@@ -230,7 +230,7 @@ export function spawnProcessorActor(parent: unknown, options: ProcessorActorOpti
             if (r.owned) giveBack(p);
             else {
               done(p);
-              report.dropped++;
+              report.dropped.push(p.correlationId);
             }
           }
           break;
@@ -272,7 +272,7 @@ export function spawnProcessorActor(parent: unknown, options: ProcessorActorOpti
     }
     state.recordedTotal += report.recorded.length;
     state.returnedTotal += report.returned.length;
-    if (report.recorded.length + report.returned.length + report.dropped > 0) options.report(report);
+    if (report.recorded.length + report.returned.length + report.dropped.length > 0) options.report(report);
   };
 
   const watchLater = (state: ProcessorState) => {

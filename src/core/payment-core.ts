@@ -8,7 +8,12 @@ import Redis from 'ioredis';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import { startActorSystem, stopActorSystem, tell, type ActorRef } from '../actors/actor-system';
 import { spawnBatchWriter } from '../actors/batch-writer';
-import { spawnSupervisor, type SupervisorMsg, type SupervisorSnapshot } from '../actors/payment-supervisor';
+import {
+  spawnSupervisor,
+  type IntakeLedger,
+  type SupervisorMsg,
+  type SupervisorSnapshot,
+} from '../actors/payment-supervisor';
 import { spawnProcessorActor } from '../actors/processor-actor';
 import type { Config } from '../config';
 import { HealthMonitor } from '../health-monitor';
@@ -16,7 +21,8 @@ import type { Logger } from '../log';
 import { Metrics } from '../metrics';
 import type { PaymentsSummary, ProcessorName } from '../payment';
 import { ProcessorClient } from '../processor-client';
-import { PendingPayments, type PendingPayment } from '../store/pending-payments';
+import { DedupeGuard } from '../store/dedupe-guard';
+import { DedupeLostError, PendingPayments, type PendingPayment } from '../store/pending-payments';
 import { PaymentsTable, type SummaryWindow } from '../store/payments-table';
 import { SummaryBarrier } from '../summary-barrier';
 import { warmUpCore } from './warm-up';
@@ -95,8 +101,18 @@ export async function startPaymentCore(config: Config, log: Logger): Promise<Pay
   }
 
   const system = startActorSystem(`payments-${config.instanceId}`);
+  // A claim refused because Redis lost the dedupe memory starts its rebuild (the claim is retried meanwhile).
+  let guard: DedupeGuard | undefined;
+  const ledger: IntakeLedger = {
+    claimFresh: (payments) =>
+      pending.claimFresh(payments).catch((err: unknown) => {
+        if (err instanceof DedupeLostError)
+          guard?.ensure().catch((e: unknown) => log.warn('dedupe-rebuild-failed', { err: e }));
+        throw err;
+      }),
+  };
   const supervisor = spawnSupervisor(system, {
-    ledger: pending,
+    ledger,
     maxInFlight: config.processorMaxInFlight,
     sendRatePerS: config.processorSendRate,
     defaultWaitMs: config.defaultWaitMs,
@@ -166,6 +182,18 @@ export async function startPaymentCore(config: Config, log: Logger): Promise<Pay
     log,
   });
   await barrier.start();
+  guard = new DedupeGuard({
+    redis,
+    subscriber,
+    prefix: config.redisPrefix,
+    instanceId: config.instanceId,
+    pending,
+    recordedIds: () => table.allIds(),
+    held: () => ask<PendingPayment[]>(supervisor, (replyTo) => ({ type: 'held', replyTo }), 2000),
+    timeoutMs: config.summaryBarrierMs,
+    log,
+  });
+  await guard.start();
 
   const health = new HealthMonitor({
     redis,

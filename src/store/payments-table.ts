@@ -100,6 +100,24 @@ export class PaymentsTable {
     await this.pool.query(`TRUNCATE ${this.table}`);
   }
 
+  /** Every correlationId recorded, `chunk` at a time in key order (rebuilding Redis' dedupe memory). */
+  async *allIds(chunk = 5000): AsyncGenerator<string[]> {
+    let after = '00000000-0000-0000-0000-000000000000';
+    let first = true;
+    for (;;) {
+      const res = await this.pool.query<{ correlation_id: string }>(
+        `SELECT correlation_id FROM ${this.table} WHERE correlation_id ${first ? '>=' : '>'} $1
+         ORDER BY correlation_id LIMIT $2`,
+        [after, chunk],
+      );
+      first = false;
+      if (res.rows.length === 0) return;
+      yield res.rows.map((r) => r.correlation_id);
+      if (res.rows.length < chunk) return;
+      after = res.rows[res.rows.length - 1].correlation_id;
+    }
+  }
+
   close(): Promise<void> {
     return this.pool.end();
   }

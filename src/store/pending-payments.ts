@@ -5,6 +5,8 @@
 //   <prefix>pending:<instance> HASH correlationId -> JSON of the PendingPayment, owned by one instance
 //   <prefix>instances          SET of instances that may own pending payments
 //   <prefix>alive:<instance>   heartbeat with a TTL; when it expires the instance's pending hash may be claimed
+//   <prefix>epoch              a marker written once `seen` holds every id that matters (dedupe-guard.ts): its
+//                              absence means Redis lost its data, and claims stop until `seen` is rebuilt
 //
 // A payment's assignment (processor and requestedAt) is written here BEFORE it is sent,
 // so whoever recovers it sends it again to the same processor with the same requestedAt:
@@ -43,9 +45,12 @@ function decode(correlationId: string, json: string): PendingPayment {
 }
 
 // Adds each payment not seen before to `seen` and to the owner's pending hash; returns the fresh ids.
+// ARGV[1] is the epoch this instance knows ('' before it knows one): when the marker differs, Redis has
+// lost (or rebuilt) the dedupe memory since, and nothing is claimed.
 const CLAIM_FRESH = new LuaScript(`
+if ARGV[1] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[1] then return redis.error_reply('EPOCH') end
 local fresh = {}
-for i = 1, #ARGV, 2 do
+for i = 2, #ARGV, 2 do
   if redis.call('SADD', KEYS[1], ARGV[i]) == 1 then
     redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
     fresh[#fresh + 1] = ARGV[i]
@@ -83,7 +88,18 @@ redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[4], ARGV[1])
 return all`);
 
+/** Redis no longer holds the dedupe marker this instance knew: claims wait until it is rebuilt. */
+export class DedupeLostError extends Error {
+  constructor() {
+    super('the dedupe memory in Redis was lost (its marker is gone): claims wait until it is rebuilt');
+    this.name = 'DedupeLostError';
+  }
+}
+
 export class PendingPayments {
+  /** The marker's value once the dedupe memory is known complete (null: not checked yet). */
+  epoch: string | null = null;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
@@ -98,14 +114,40 @@ export class PendingPayments {
     return `${this.prefix}alive:${instance}`;
   }
 
+  epochKey(): string {
+    return `${this.prefix}epoch`;
+  }
+
+  /** Puts payments this instance holds back into Redis (seen, and its pending hash): after Redis lost them. */
+  async restore(payments: PendingPayment[]): Promise<void> {
+    if (payments.length === 0) return;
+    const pending: string[] = [];
+    for (const p of payments) pending.push(p.correlationId, encode(p));
+    await this.redis
+      .multi()
+      .sadd(`${this.prefix}seen`, ...payments.map((p) => p.correlationId))
+      .hset(this.pendingKey(), ...pending)
+      .exec();
+  }
+
+  /** Marks ids as seen (the dedupe memory rebuilt from Postgres). */
+  async markSeen(correlationIds: string[]): Promise<void> {
+    if (correlationIds.length > 0) await this.redis.sadd(`${this.prefix}seen`, ...correlationIds);
+  }
+
   /** Keeps only payments never seen before (by any instance) and makes them durable. */
   async claimFresh(payments: PendingPayment[]): Promise<PendingPayment[]> {
     if (payments.length === 0) return [];
-    const args: string[] = [];
+    const args: string[] = [this.epoch ?? ''];
     for (const p of payments) args.push(p.correlationId, encode(p));
-    const fresh = new Set(
-      (await CLAIM_FRESH.run(this.redis, [`${this.prefix}seen`, this.pendingKey()], args)) as string[],
-    );
+    const claimed = await CLAIM_FRESH.run(
+      this.redis,
+      [`${this.prefix}seen`, this.pendingKey(), this.epochKey()],
+      args,
+    ).catch((err: unknown) => {
+      throw /\bEPOCH\b/.test(String((err as Error)?.message)) ? new DedupeLostError() : err;
+    });
+    const fresh = new Set(claimed as string[]);
     // Once each: a client's retry may sit in the same batch as its first post, and both carry a fresh id.
     return payments.filter((p) => fresh.delete(p.correlationId));
   }

@@ -9,6 +9,15 @@ import type { PaymentOutcome } from '../../src/processor-client';
 import type { PendingPayment } from '../../src/store/pending-payments';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** Whether `check` holds within 3 s (the actors run on a real, maybe busy, event loop). */
+async function eventually(check: () => Promise<boolean>): Promise<boolean> {
+  for (let waited = 0; waited < 3000; waited += 10) {
+    if (await check()) return true;
+    await sleep(10);
+  }
+  return false;
+}
+
 const pay = (id: string, extra: Partial<PendingPayment> = {}): PendingPayment => ({
   correlationId: id,
   amountCents: 100,
@@ -382,22 +391,32 @@ t.test('a payment another instance took over leaves nothing counted in flight he
 
 t.test('a half-open processor gets one probe, also while the probe is still being assigned', async (t) => {
   let calls = 0;
+  // Writing an assignment to Redis is held until the test lets it finish: meanwhile ticks and new payments arrive.
+  const assigning: { payments: PendingPayment[]; done: () => void }[] = [];
   const s = setup(t, {
     // The first call fails (the breaker opens); the probe is held.
     outcome: { default: () => (calls++ === 0 ? 'rejected' : 'held'), fallback: () => 'recorded' },
-    // Writing an assignment to Redis takes a while: ticks and new payments arrive meanwhile.
-    assign: (ps) => sleep(100).then(() => ps),
+    assign: (ps) => new Promise((resolve) => assigning.push({ payments: ps, done: () => resolve(ps) })),
   });
   accept(s, ['first']);
-  await sleep(160);
+  t.ok(await eventually(async () => assigning.length === 1), 'after the cool-down, one probe is being assigned');
   accept(s, ids('q', 3));
-  await sleep(300);
-  t.equal(s.sent.default.length, 2, 'the failed call, then one probe; nothing else while it is out');
+  await sleep(200);
+  t.same(
+    assigning.map((a) => a.payments.map((p) => p.correlationId)),
+    [['first']],
+    'nothing else is prepared while the probe is on its way',
+  );
+  assigning.splice(0).forEach((a) => a.done());
+  await sleep(100);
+  t.equal(s.sent.default.length, 2, 'the failed call, then the probe; the rest wait for its answer');
   s.release('default', 1, 'recorded');
-  await sleep(300);
+  t.ok(await eventually(async () => assigning.length > 0), 'the probe recorded: the rest are assigned');
+  assigning.splice(0).forEach((a) => a.done());
+  await sleep(100);
   s.release('default', 3, 'recorded');
   await sleep(50);
-  t.same(s.writtenIds(), ['first', ...ids('q', 3)].sort(), 'the probe recorded, then the rest');
+  t.same(s.writtenIds(), ['first', ...ids('q', 3)].sort(), 'then recorded');
 });
 
 t.test('inspect lists the processors and writers by name, whatever order they answer in', async (t) => {
@@ -587,3 +606,74 @@ t.test('with default failing, payments are claimed without an assignment', async
   t.same(claimed, [undefined]);
   t.match(await s.inspect(), { waiting: 1 }, 'it waits for default (DEFAULT_WAIT_MS 60 s)');
 });
+
+t.test('once stopped, the supervisor sends nothing more: what waits is left for another instance', async (t) => {
+  const s = setup(t, { outcome: { default: () => 'held', fallback: () => 'held' }, maxInFlight: 1 });
+  accept(s, ['out', 'w1', 'w2']);
+  await sleep(60);
+  t.equal(s.sent.default.length, 1, 'one out, two waiting (MAX_IN_FLIGHT 1)');
+  await new Promise<void>((r) => tell(s.supervisor, { type: 'stop', replyTo: r }));
+  s.release('default', 1, 'recorded'); // room again: a running supervisor would send the next one now
+  accept(s, ['late']);
+  await sleep(150);
+  t.same(
+    s.sent.default.map((b) => b.correlationId),
+    ['out'],
+    'nothing sent after stop',
+  );
+  t.same(s.writtenIds(), ['out'], 'the answer that came back is still written');
+});
+
+t.test(
+  'held: every payment claimed here and not yet recorded, waiting or in flight, with its assignment',
+  async (t) => {
+    const s = setup(t, {
+      outcome: { default: () => 'held', fallback: () => 'held' },
+      maxInFlight: 2,
+      assign: async (ps) => ps.filter((p) => p.correlationId !== 'taken'),
+    });
+    const held = () =>
+      new Promise<PendingPayment[]>((r) => tell(s.supervisor, { type: 'held', replyTo: r })).then((ps) =>
+        ps.map((p) => [p.correlationId, p.assignment?.processor ?? null]).sort(),
+      );
+    accept(s, ['a', 'b', 'c']);
+    await sleep(60);
+    t.same(
+      await held(),
+      [
+        ['a', 'default'],
+        ['b', 'default'],
+        ['c', null],
+      ],
+      'two in flight (assigned), one waiting',
+    );
+    s.release('default', 1, 'recorded');
+    await sleep(60);
+    t.same(
+      (await held()).map(([id]) => id),
+      ['b', 'c'],
+      'a recorded: no longer held',
+    );
+    s.release('default', 1, 'rejected'); // b comes back unrecorded: held still, waiting
+    await sleep(60);
+    t.ok(
+      (await held()).some(([id]) => id === 'b'),
+      'returned: still held',
+    );
+    await new Promise<void>((r) => tell(s.supervisor, { type: 'purge', replyTo: r }));
+    t.same(await held(), [], 'purged: nothing held');
+
+    // A payment another instance took over (its assignment found it in that instance's hands) is not held here.
+    const other = setup(t, {
+      outcome: { default: () => 'recorded', fallback: () => 'recorded' },
+      assign: async (ps) => ps.filter((p) => p.correlationId !== 'taken'),
+    });
+    tell(other.supervisor, { type: 'recovered', payments: [pay('taken')] });
+    await sleep(60);
+    t.same(
+      await new Promise<PendingPayment[]>((r) => tell(other.supervisor, { type: 'held', replyTo: r })),
+      [],
+      'taken by another instance: not held here',
+    );
+  },
+);

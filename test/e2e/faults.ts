@@ -255,6 +255,20 @@ for (const service of ['redis', 'postgres'] as const) {
         ns.databaseSchema,
         answers.map((a) => a.id),
       );
+      if (service === 'redis') {
+        // Redis came back empty (it keeps nothing on disk here): every id posted again is still a duplicate.
+        const ids = answers.map((a) => a.id);
+        const calls = () => ids.map((id) => processors.calls('default', id) + processors.calls('fallback', id));
+        const before = calls();
+        const again = await Promise.all(ids.map((id) => postPayment(app.url, { correlationId: id, amount: 1.11 })));
+        t.ok(
+          again.every((r) => r.status === 202),
+          'posted again: 202',
+        );
+        await sleep(1500);
+        t.same(calls(), before, 'no processor was called again for any of them');
+        t.equal(await recordedTotal(app.url), answers.length, 'and our summary counts each once');
+      }
     },
   );
 }

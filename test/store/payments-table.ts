@@ -61,3 +61,25 @@ t.test('batch inserts, no double count, exact cents, inclusive bounds', async (t
 t.test('schema names are checked', async (t) => {
   t.throws(() => new PaymentsTable({} as never, 'x; DROP TABLE y'));
 });
+
+t.test('allIds: every recorded id once, in chunks', async (t) => {
+  await table.purge();
+  const ids = [0, 1, 2, 3, 4, 5, 6].map(id);
+  await table.insert(
+    ids.map((correlationId) => ({ correlationId, amountCents: 1, requestedAt: at(0), processor: 'default' as const })),
+  );
+  const chunks: string[][] = [];
+  for await (const chunk of table.allIds(3)) chunks.push(chunk);
+  t.same(
+    chunks.map((c) => c.length),
+    [3, 3, 1],
+  );
+  t.same(chunks.flat(), ids, 'each once, in order');
+  const exact: string[][] = [];
+  for await (const chunk of table.allIds(7)) exact.push(chunk);
+  t.same(exact, [ids], 'a last chunk that is full ends it too');
+  await table.purge();
+  const none: string[][] = [];
+  for await (const chunk of table.allIds(3)) none.push(chunk);
+  t.same(none, [], 'an empty table: nothing');
+});

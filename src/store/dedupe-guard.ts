@@ -1,0 +1,119 @@
+// Keeps "never processed twice" across a Redis that lost its data (a restart without
+// persistence, a fail-over to an empty replica, a FLUSHALL). The dedupe memory (`seen`)
+// lives in Redis; a marker key (`epoch`) is written only once `seen` is known complete,
+// and every claim checks it inside its script (no extra round trip). When the marker is
+// gone, claims fail and the payments wait in memory, as during an outage, while one
+// instance rebuilds:
+//   1. every live instance puts the payments it holds (waiting, in flight, with their
+//      assignments) back into `seen` and its pending hash (a pub/sub request, like the
+//      summary barrier: PUBLISH says how many listen, each acknowledges);
+//   2. every id Postgres holds is added to `seen`;
+//   3. a new marker is written; claims go on.
+// An id recorded before, or still in some instance's hands, is then a duplicate again,
+// whenever it is re-posted. Left open: an instance that does not answer in time (hung)
+// has its in-memory payments left out, as its pending hash was lost with Redis.
+import { randomUUID } from 'node:crypto';
+import type Redis from 'ioredis';
+import type { Logger } from '../log';
+import type { PendingPayment, PendingPayments } from './pending-payments';
+
+export interface DedupeGuardOptions {
+  redis: Redis;
+  /** A connection used only for subscriptions (the summary barrier's may be shared). */
+  subscriber: Redis;
+  prefix: string;
+  instanceId: string;
+  pending: PendingPayments;
+  /** Every correlationId Postgres holds, in chunks. */
+  recordedIds: () => AsyncIterable<string[]>;
+  /** The payments this instance holds and has not yet seen recorded. */
+  held: () => Promise<PendingPayment[]>;
+  /** Most time the rebuild waits for the other instances' answers. */
+  timeoutMs: number;
+  log: Logger;
+}
+
+export class DedupeGuard {
+  private readonly requestChannel: string;
+  private readonly ackChannel: string;
+  private readonly waiting = new Map<string, { acks: number; expected: number; done: () => void }>();
+  private rebuilding: Promise<void> | null = null;
+
+  constructor(private readonly options: DedupeGuardOptions) {
+    this.requestChannel = `${options.prefix}restore`;
+    this.ackChannel = `${options.prefix}restore-ack`;
+  }
+
+  /** Answers other instances' restore requests, then makes sure the marker is there (rebuilding if not). */
+  async start(): Promise<void> {
+    const { subscriber, redis, pending, log } = this.options;
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel === this.requestChannel) {
+        this.options
+          .held()
+          .then((held) => pending.restore(held))
+          .then(
+            () => redis.publish(this.ackChannel, message).catch(() => undefined),
+            (err) => log.warn('dedupe-restore-failed', { err }),
+          );
+      } else if (channel === this.ackChannel) {
+        const w = this.waiting.get(message);
+        if (w && ++w.acks >= w.expected) w.done();
+      }
+    });
+    await subscriber.subscribe(this.requestChannel, this.ackChannel);
+    await this.ensure();
+  }
+
+  /** Adopts the marker, or rebuilds the dedupe memory when it is gone; one rebuild at a time per instance. */
+  ensure(): Promise<void> {
+    this.rebuilding ??= this.check().finally(() => (this.rebuilding = null));
+    return this.rebuilding;
+  }
+
+  private async check(): Promise<void> {
+    const { redis, pending, log } = this.options;
+    const key = pending.epochKey();
+    const current = await redis.get(key);
+    if (current !== null) {
+      // Rebuilt by another instance since: what this one holds goes back too, in case its request came
+      // before this instance had subscribed again (after a Redis restart every connection reconnects).
+      if (pending.epoch !== null && current !== pending.epoch) await pending.restore(await this.options.held());
+      pending.epoch = current;
+      return;
+    }
+    const started = Date.now();
+    const answered = await this.askEveryInstance();
+    let ids = 0;
+    for await (const chunk of this.options.recordedIds()) {
+      await pending.markSeen(chunk);
+      ids += chunk.length;
+    }
+    await redis.set(key, randomUUID(), 'NX');
+    pending.epoch = await redis.get(key);
+    log.warn('dedupe-memory-rebuilt', { recordedIds: ids, instancesAnswered: answered, ms: Date.now() - started });
+  }
+
+  /** Every live instance (this one too) puts what it holds back; resolves with whether all answered in time. */
+  private askEveryInstance(): Promise<boolean> {
+    const nonce = `${this.options.instanceId}:${randomUUID()}`;
+    return new Promise<boolean>((resolve) => {
+      const finish = (ok: boolean) => {
+        clearTimeout(timer);
+        this.waiting.delete(nonce);
+        resolve(ok);
+      };
+      const timer = setTimeout(() => finish(false), this.options.timeoutMs);
+      this.waiting.set(nonce, { acks: 0, expected: Number.POSITIVE_INFINITY, done: () => finish(true) });
+      this.options.redis.publish(this.requestChannel, nonce).then(
+        (listeners) => {
+          const w = this.waiting.get(nonce);
+          if (!w) return;
+          w.expected = listeners;
+          if (w.acks >= w.expected) finish(true);
+        },
+        () => finish(false),
+      );
+    });
+  }
+}
