@@ -142,7 +142,8 @@ async function main(): Promise<void> {
     );
   }
   scripts.minimal = join(__dirname, 'minimal-instance.js');
-  const names = Object.keys(scripts);
+  // In the order given (Object.keys would put a commit that looks like a number first).
+  const names = ['new', ...oldCommits, ...(values.variant ?? []).map((v) => v.slice(0, v.indexOf(':'))), 'minimal'];
   const oldName = oldCommits[0];
   const bySide = <T>(): Record<SideName, T[]> => Object.fromEntries(names.map((n) => [n, [] as T[]]));
   const dir = join(tmpdir(), `cost-${process.pid}`);
