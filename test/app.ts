@@ -170,6 +170,32 @@ t.test('Redis loses everything: ids recorded before, or still in flight, are not
   ]);
 });
 
+t.test('an instance that joins late is in the summary barrier from its first payment', async (t) => {
+  const processors = await startProcessors(t);
+  const ns = namespace(t);
+  const settings = { ...ns, defaultUrl: processors.url.default, fallbackUrl: processors.url.fallback };
+  const a = await startTestApp(t, { ...settings, instanceId: 'early-a' });
+  const b = await startTestApp(t, { ...settings, instanceId: 'early-b' });
+  await postPayment(a.url, newPayment(1));
+  await postPayment(b.url, newPayment(2));
+  t.ok(await eventually(async () => (await recordedTotal(a.url)) === 2), 'two recorded before it joins');
+  // It joins with a writer that would keep its rows for a minute: only the barrier can bring them to Postgres.
+  const late = await startTestApp(t, { ...settings, instanceId: 'late-c', writerFlushMs: 60_000 });
+  const ids = Array.from({ length: 5 }, () => newPayment(3));
+  for (const p of ids) t.equal((await postPayment(late.url, p)).status, 202);
+  t.ok(
+    await eventually(async () => ids.every((p) => processors.calls('default', p.correlationId) === 1)),
+    'it takes payments at once',
+  );
+  await sleep(100);
+  t.same(
+    (await getSummary(a.url)).default,
+    { totalRequests: 7, totalAmount: 18 },
+    "a summary asked of an early instance counts the late one's payments: it flushed for the barrier",
+  );
+  t.ok((await summariesAgree(b.url, processors)).equal, 'equal to the processors');
+});
+
 t.test('default failing: payments go to fallback once they waited DEFAULT_WAIT_MS', async (t) => {
   const processors = await startProcessors(t);
   await processors.setFailure('default', true);
