@@ -1,0 +1,95 @@
+// The official replay against 2, 3, 4 ... instances behind one Nginx, no limits: what more instances
+// cost in coordination (they share one Redis and one Postgres) and whether every promise holds.
+// On a two-core machine this is about correctness and cost, not speed. For each count: the replay's
+// p99, inconsistencies, lag and failed POSTs; CPU per payment of the instances, Nginx, Postgres and
+// Redis from /proc; Redis commands per payment.
+// Run: npm run build && node dist/bench/cluster-replay.js [--instances 2,3,4] [--scale 0.34]
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { parseArgs } from 'node:util';
+import Redis from 'ioredis';
+import { startSimulatorProcess } from './simulator-process';
+import { childrenOf, groupCpu, pidsNamed, processCpu } from '../src/launcher/cpu-counters';
+import { startStack, type RunningStack } from '../src/launcher/stack';
+import { runReplay } from '../src/replay/run';
+
+interface Reading {
+  instances: number;
+  nginx: number;
+  postgres: number;
+  redis: number;
+  commands: number;
+}
+
+async function read(stack: RunningStack, redis: Redis): Promise<Reading> {
+  const stats = await redis.info('stats');
+  return {
+    instances: stack.instances.reduce((s, i) => s + (i.pid ? processCpu(i.pid) : 0), 0),
+    nginx: stack.nginxPid ? groupCpu([stack.nginxPid, ...childrenOf(stack.nginxPid)]) : 0,
+    postgres: groupCpu(pidsNamed('postgres')),
+    redis: groupCpu(pidsNamed('redis-server')),
+    commands: Number(/total_commands_processed:(\d+)/.exec(stats)?.[1] ?? NaN),
+  };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { instances: { type: 'string' }, scale: { type: 'string' } } });
+  const counts = (values.instances ?? '2,3,4').split(',').map(Number);
+  const scale = Number(values.scale ?? 0.34);
+  const dir = join(tmpdir(), `cluster-replay-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  const redis = new Redis('redis://127.0.0.1:6379');
+  const rows: string[] = [];
+  try {
+    for (const n of counts) {
+      const simulators = await startSimulatorProcess({ default: 18681, fallback: 18682 });
+      const stack = await startStack({
+        port: 18690,
+        instances: n,
+        processorUrls: simulators.urls,
+        redisPrefix: `cluster-replay:${process.pid}:${n}:`,
+        databaseSchema: `cluster_replay_${process.pid}_${n}`,
+        runDir: join(dir, String(n)),
+        output: 'ignore',
+        log: () => undefined,
+        appEnv: { LOG_LEVEL: 'warn' },
+      });
+      try {
+        const before = await read(stack, redis);
+        const replay = await runReplay({
+          backendUrl: stack.url,
+          processorUrls: simulators.urls,
+          scale,
+          outDir: join(dir, `report-${n}`),
+          participant: `cluster-${n}`,
+        });
+        const after = await read(stack, redis);
+        const r = replay.results;
+        const payments =
+          r.pagamentos_realizados_default.num_pagamentos + r.pagamentos_realizados_fallback.num_pagamentos;
+        const ms = (k: keyof Reading) => (((after[k] - before[k]) * 1000) / payments).toFixed(3);
+        rows.push(
+          `${n} instances: ${payments} payments, p99 ${r.p99.valor}, inconsistencies ` +
+            `${r.multa.composicao.num_inconsistencias}, lag ${r.lag.lag}, failed POSTs ` +
+            `${r.pagamentos_solicitados.qtd_falha}; ms CPU per payment: instances ${ms('instances')}, nginx ` +
+            `${ms('nginx')}, postgres ${ms('postgres')}, redis ${ms('redis')}; Redis commands per payment ` +
+            `${((after.commands - before.commands) / payments).toFixed(2)}`,
+        );
+        console.log(rows[rows.length - 1]);
+      } finally {
+        await stack.stop();
+        simulators.stop();
+      }
+    }
+  } finally {
+    redis.disconnect();
+  }
+  console.log(`\nthe replay at scale ${scale}, no limits, one run per count, in that order:`);
+  for (const row of rows) console.log(row);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
