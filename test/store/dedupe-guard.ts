@@ -1,6 +1,7 @@
 import t from 'tap';
 import Redis from 'ioredis';
-import { silentLogger } from '../../src/log';
+import { createLogger, silentLogger, type Logger } from '../../src/log';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DedupeGuard } from '../../src/store/dedupe-guard';
 import { PendingPayments, type PendingPayment } from '../../src/store/pending-payments';
 
@@ -27,7 +28,8 @@ function guardOf(
   prefix: string,
   id: string,
   recorded: string[],
-  held: PendingPayment[],
+  held: PendingPayment[] | (() => Promise<PendingPayment[]>),
+  log: Logger = silentLogger,
 ) {
   const subscriber = new Redis(REDIS_URL);
   t.teardown(() => subscriber.disconnect());
@@ -41,9 +43,9 @@ function guardOf(
     recordedIds: async function* () {
       yield* [recorded];
     },
-    held: async () => held,
+    held: typeof held === 'function' ? held : async () => held,
     timeoutMs: 1000,
-    log: silentLogger,
+    log,
   });
   return { pending, guard };
 }
@@ -112,3 +114,76 @@ t.test(
     );
   },
 );
+
+t.test('a rebuild waits until every instance has put its payments back', async (t) => {
+  const prefix = `${base}3:`;
+  const a = guardOf(t, prefix, 'a', [], []);
+  // b takes a while to say what it holds.
+  const b = guardOf(t, prefix, 'b', [], () => sleep(300).then(() => [payment('slow-b')]));
+  await a.guard.start();
+  await b.guard.start();
+  await lose(prefix);
+  await a.guard.ensure();
+  t.equal(await redis.sismember(`${prefix}seen`, 'slow-b'), 1, "b's payment is seen by the time the marker is back");
+});
+
+t.test('an instance that never answers: the rebuild goes on after the time limit, and says so', async (t) => {
+  const prefix = `${base}4:`;
+  const logged: { event: string; recordedIds?: number; instancesAnswered?: boolean }[] = [];
+  const log = createLogger('a', 'warn', (line) => logged.push(JSON.parse(line) as (typeof logged)[number]));
+  const a = guardOf(t, prefix, 'a', ['r1', 'r2', 'r3'], [payment('mine')], log);
+  const hung = guardOf(t, prefix, 'hung', [], () => new Promise<PendingPayment[]>(() => undefined));
+  await a.guard.start();
+  await hung.guard.start().catch(() => undefined);
+  logged.length = 0;
+  await lose(prefix);
+  const started = Date.now();
+  await a.guard.ensure();
+  t.ok(Date.now() - started >= 900, 'it waited for the time limit (1 s)');
+  t.not(await redis.get(`${prefix}epoch`), null, 'then wrote the marker');
+  t.same((await redis.smembers(`${prefix}seen`)).sort(), ['mine', 'r1', 'r2', 'r3']);
+  t.match(logged, [{ event: 'dedupe-memory-rebuilt', recordedIds: 3, instancesAnswered: false }]);
+});
+
+t.test('rebuilds asked at once on one instance run once', async (t) => {
+  const prefix = `${base}5:`;
+  const logged: { event: string; instancesAnswered?: boolean }[] = [];
+  const log = createLogger('a', 'warn', (line) => logged.push(JSON.parse(line) as (typeof logged)[number]));
+  const a = guardOf(t, prefix, 'a', ['r1'], [], log);
+  await a.guard.start();
+  logged.length = 0;
+  await lose(prefix);
+  await Promise.all([a.guard.ensure(), a.guard.ensure(), a.guard.ensure()]);
+  t.equal(logged.filter((l) => l.event === 'dedupe-memory-rebuilt').length, 1, 'one rebuild');
+  t.match(logged[0], { event: 'dedupe-memory-rebuilt', instancesAnswered: true }, 'every instance answered');
+});
+
+t.test('an instance that finds a new marker puts back what it holds before it adopts it', async (t) => {
+  const prefix = `${base}6:`;
+  const heldByB: PendingPayment[] = [];
+  const a = guardOf(t, prefix, 'a', [], []);
+  const b = guardOf(t, prefix, 'b', [], async () => heldByB);
+  await a.guard.start();
+  await b.guard.start();
+  await lose(prefix);
+  await a.guard.ensure();
+  // Taken by b after a's request (or while b was reconnecting, so that it never heard it).
+  heldByB.push(payment('late-b'));
+  await b.guard.ensure();
+  t.equal(await redis.sismember(`${prefix}seen`, 'late-b'), 1);
+  t.match(await b.pending.owned(), [{ correlationId: 'late-b' }]);
+});
+
+t.test('an instance that cannot say what it holds logs it', async (t) => {
+  const prefix = `${base}7:`;
+  const logged: { event: string; err?: { message: string } }[] = [];
+  const log = createLogger('b', 'warn', (line) => logged.push(JSON.parse(line) as (typeof logged)[number]));
+  const a = guardOf(t, prefix, 'a', [], []);
+  const b = guardOf(t, prefix, 'b', [], () => Promise.reject(new Error('actor did not answer')), log);
+  await a.guard.start();
+  await b.guard.start().catch(() => undefined);
+  logged.length = 0;
+  await lose(prefix);
+  await a.guard.ensure();
+  t.match(logged, [{ event: 'dedupe-restore-failed', err: { message: 'actor did not answer' } }]);
+});
