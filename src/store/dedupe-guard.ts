@@ -15,6 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { Logger } from '../log';
+import { PubSubRound } from '../pubsub-round';
 import type { PendingPayment, PendingPayments } from './pending-payments';
 
 export interface DedupeGuardOptions {
@@ -34,34 +35,25 @@ export interface DedupeGuardOptions {
 }
 
 export class DedupeGuard {
-  private readonly requestChannel: string;
-  private readonly ackChannel: string;
-  private readonly waiting = new Map<string, { acks: number; expected: number; done: () => void }>();
+  private readonly round: PubSubRound;
   private rebuilding: Promise<void> | null = null;
 
   constructor(private readonly options: DedupeGuardOptions) {
-    this.requestChannel = `${options.prefix}restore`;
-    this.ackChannel = `${options.prefix}restore-ack`;
+    this.round = new PubSubRound({
+      redis: options.redis,
+      subscriber: options.subscriber,
+      requestChannel: `${options.prefix}restore`,
+      ackChannel: `${options.prefix}restore-ack`,
+      instanceId: options.instanceId,
+      timeoutMs: options.timeoutMs,
+      answer: async () => options.pending.restore(await options.held()),
+      onAnswerFailed: (err) => options.log.warn('dedupe-restore-failed', { err }),
+    });
   }
 
   /** Answers other instances' restore requests, then makes sure the marker is there (rebuilding if not). */
   async start(): Promise<void> {
-    const { subscriber, redis, pending, log } = this.options;
-    subscriber.on('message', (channel: string, message: string) => {
-      if (channel === this.requestChannel) {
-        this.options
-          .held()
-          .then((held) => pending.restore(held))
-          .then(
-            () => redis.publish(this.ackChannel, message).catch(() => undefined),
-            (err) => log.warn('dedupe-restore-failed', { err }),
-          );
-      } else if (channel === this.ackChannel) {
-        const w = this.waiting.get(message);
-        if (w && ++w.acks >= w.expected) w.done();
-      }
-    });
-    await subscriber.subscribe(this.requestChannel, this.ackChannel);
+    await this.round.start();
     await this.ensure();
   }
 
@@ -83,7 +75,8 @@ export class DedupeGuard {
       return;
     }
     const started = Date.now();
-    const answered = await this.askEveryInstance();
+    // Every live instance (this one too) puts what it holds back; false when one did not answer in time.
+    const answered = await this.round.ask();
     let ids = 0;
     for await (const chunk of this.options.recordedIds()) {
       await pending.markSeen(chunk);
@@ -92,28 +85,5 @@ export class DedupeGuard {
     await redis.set(key, randomUUID(), 'NX');
     pending.epoch = await redis.get(key);
     log.warn('dedupe-memory-rebuilt', { recordedIds: ids, instancesAnswered: answered, ms: Date.now() - started });
-  }
-
-  /** Every live instance (this one too) puts what it holds back; resolves with whether all answered in time. */
-  private askEveryInstance(): Promise<boolean> {
-    const nonce = `${this.options.instanceId}:${randomUUID()}`;
-    return new Promise<boolean>((resolve) => {
-      const finish = (ok: boolean) => {
-        clearTimeout(timer);
-        this.waiting.delete(nonce);
-        resolve(ok);
-      };
-      const timer = setTimeout(() => finish(false), this.options.timeoutMs);
-      this.waiting.set(nonce, { acks: 0, expected: Number.POSITIVE_INFINITY, done: () => finish(true) });
-      this.options.redis.publish(this.requestChannel, nonce).then(
-        (listeners) => {
-          const w = this.waiting.get(nonce);
-          if (!w) return;
-          w.expected = listeners;
-          if (w.acks >= w.expected) finish(true);
-        },
-        () => finish(false),
-      );
-    });
   }
 }
