@@ -261,12 +261,9 @@ export function spawnSupervisor(parent: unknown, options: SupervisorOptions): Ac
           for (const p of msg.recorded) state.held.delete(p.correlationId);
           for (const id of msg.dropped) state.held.delete(id);
           // Unrecorded payments go back to the front: they are the oldest.
-          if (msg.returned.length > 0) {
-            const kept = msg.returned.filter((p) => p.acceptedAt >= state.purgedAt);
-            if (kept.length < msg.returned.length)
-              for (const p of msg.returned) if (p.acceptedAt < state.purgedAt) state.held.delete(p.correlationId);
-            state.queue = kept.concat(state.queue);
-          }
+          // (One accepted before a purge was no longer held: the purge emptied `held`.)
+          if (msg.returned.length > 0)
+            state.queue = msg.returned.filter((p) => p.acceptedAt >= state.purgedAt).concat(state.queue);
           route(state);
           break;
         case 'health':
