@@ -2,13 +2,16 @@
 // least any implementation of the contract must do, alternating on the same machine under the
 // same load so that the machine's noise falls on all three:
 //   new      this build (dist/src/main.js)
-//   <commit> each earlier commit of --old (comma-separated, default 16943f5), built from git into a cache
+//   <commit> each earlier commit of --old (comma-separated, default 16943f5; `none` for no earlier build),
+//            built from git into a cache
 //   <name>   each --variant name:K=V[,K=V]: this build with those settings (to price a setting)
 //   minimal  bench/minimal-instance.ts: parse, 202, one undici POST to the processor, nothing else
 // Each runs as a native stack (our nginx.conf, two instances, the same simulator process).
 // CPU comes from the processes' own counters (/proc), per part and per thread of the instances
 // (HTTP thread, core thread, the rest); Postgres and Redis are the machine's, shared by the three
 // stacks, so their figures include the idle stacks' background (the idle table shows how little).
+// Every redis-server process on the machine counts as Redis, so a variant may point REDIS_URL at a
+// second server (one with an append-only file, say); its commands are read from that server.
 // Then: the capacity the compose limits give each part (limit / CPU per payment), as a multiple of
 // the official peak; and, with --idle S, what each part uses over S seconds without traffic.
 // Ratios are new / the first of --old, and new / minimal; with several --old commits, each change's
@@ -28,7 +31,7 @@ import { startSimulatorProcess, type SimulatorProcess } from './simulator-proces
 import { childrenOf, groupCpu, instanceCpu, pidsNamed, processCpu } from '../src/launcher/cpu-counters';
 import { repoRoot } from '../src/launcher/nginx-config';
 import { COMPOSE_LIMITS } from '../src/launcher/resource-limits';
-import { startStack, type RunningStack } from '../src/launcher/stack';
+import { DEFAULT_STACK_OPTIONS, startStack, type RunningStack } from '../src/launcher/stack';
 
 /** The official test's peak arrival rate (payments per second), which capacity is a multiple of. */
 const OFFICIAL_PEAK_PER_S = 600;
@@ -121,7 +124,7 @@ async function main(): Promise<void> {
       variant: { type: 'string', multiple: true },
     },
   });
-  const oldCommits = (values.old ?? '16943f5').split(',').filter(Boolean);
+  const oldCommits = (values.old ?? '16943f5').split(',').filter((c) => c && c !== 'none');
   const rounds = Number(values.rounds ?? 3);
   const users = Number(values.users ?? 600);
   const seconds = Number(values.seconds ?? 15);
@@ -154,7 +157,13 @@ async function main(): Promise<void> {
   const perPayment = bySide<Reading>();
   const simulatorMs = bySide<number>();
   const redisPerPayment = bySide<number>();
-  const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true });
+  // Each side's commands are counted on the Redis it uses.
+  const redisOf = new Map<string, Redis>();
+  const redisFor = (name: SideName): Redis => {
+    const url = envs[name]?.REDIS_URL ?? DEFAULT_STACK_OPTIONS.redisUrl;
+    if (!redisOf.has(url)) redisOf.set(url, new Redis(url, { lazyConnect: true }));
+    return redisOf.get(url)!;
+  };
   const rows: string[] = [];
   let idle: { side: SideName; reading: Reading; instances: number[] }[] = [];
   let idleServices = { postgres: 0, redis: 0 };
@@ -181,7 +190,7 @@ async function main(): Promise<void> {
       for (const side of order) {
         const before = read(side.stack);
         const simBefore = processCpu(simulators.pid);
-        const commandsBefore = await redisCommands(redis);
+        const commandsBefore = await redisCommands(redisFor(side.name));
         const samples = await vuPatternSamples([{ url: side.stack.url }], users, seconds);
         await sleep(2000); // what was accepted is sent and written meanwhile (a payment takes milliseconds)
         const used = minus(read(side.stack), before);
@@ -191,7 +200,7 @@ async function main(): Promise<void> {
         perPayment[side.name].push(row);
         simulatorMs[side.name].push(ms(processCpu(simulators.pid) - simBefore, payments));
         // Less the two INFO calls themselves.
-        redisPerPayment[side.name].push(((await redisCommands(redis)) - commandsBefore - 1) / payments);
+        redisPerPayment[side.name].push(((await redisCommands(redisFor(side.name))) - commandsBefore - 1) / payments);
         rows.push(
           `round ${round}  ${side.name.padEnd(8)}  ${payments} payments${failed ? ` (${failed} failed)` : ''}  ` +
             `stack ${ms(total(used), payments).toFixed(3)} ms/payment  apps ${ms(apps(used), payments).toFixed(3)}`,
@@ -214,24 +223,31 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all(sides.map((s) => s.stack.stop()));
     simulators?.stop();
-    redis.disconnect();
+    for (const r of redisOf.values()) r.disconnect();
   }
 
   const med = (name: SideName, f: (r: Reading) => number) => median(perPayment[name].map(f));
   console.log(
     `CPU per payment, ms (median of ${rounds} rounds, lowest-highest): ${users} VUs posting then sleeping 1 s, ` +
-      `${seconds} s per round, sides alternating; earlier builds: ${oldCommits.join(', ')}; native stacks, no limits`,
+      `${seconds} s per round, sides alternating; earlier builds: ${oldCommits.join(', ') || 'none'}; ` +
+      'native stacks, no limits',
   );
   for (const r of rows) console.log(r);
   console.log(
-    ['part'.padEnd(15), ...names.map((s) => s.padEnd(24)), `new/${oldName}`.padEnd(17), 'new/minimal'].join(''),
+    [
+      'part'.padEnd(15),
+      ...names.map((s) => s.padEnd(24)),
+      oldName ? `new/${oldName}`.padEnd(17) : '',
+      'new/minimal',
+    ].join(''),
   );
   const line = (label: string, f: (r: Reading) => number) => {
-    const [n, o, m] = ['new', oldName, 'minimal'].map((s) => med(s, f));
+    const [n, m] = ['new', 'minimal'].map((s) => med(s, f));
+    const toOld = oldName ? (n / med(oldName, f)).toFixed(2).padEnd(17) : '';
     console.log(
       label.padEnd(15) +
         names.map((s) => spread(perPayment[s].map(f)).padEnd(24)).join('') +
-        `${(n / o).toFixed(2).padEnd(17)}${(n / m).toFixed(2)}`,
+        `${toOld}${(n / m).toFixed(2)}`,
     );
   };
   for (const p of PARTS) line(p, (r) => r[p]);
