@@ -5,6 +5,8 @@
 // Redis from /proc; Redis commands per payment. With --rounds R each count runs R times, the order
 // rotating each round (so that no count always runs first on a machine that drifts), and the figures
 // are medians with their spread.
+// Postgres and Redis are the machine's processes by name: do not start or stop a postgres or
+// redis-server during a run (one that stops takes its CPU out of the sum).
 // Run: npm run build && node dist/bench/cluster-replay.js [--instances 2,3,4] [--scale 0.34] [--rounds 1]
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';

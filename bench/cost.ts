@@ -12,6 +12,7 @@
 // stacks, so their figures include the idle stacks' background (the idle table shows how little).
 // Every redis-server process on the machine counts as Redis, so a variant may point REDIS_URL at a
 // second server (one with an append-only file, say); its commands are read from that server.
+// Start such a server before the run and stop it after: one that stops meanwhile takes its CPU out of the sum.
 // Then: the capacity the compose limits give each part (limit / CPU per payment), as a multiple of
 // the official peak; and, with --idle S, what each part uses over S seconds without traffic.
 // Ratios are new / the first of --old, and new / minimal; with several --old commits, each change's
