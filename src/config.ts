@@ -162,6 +162,14 @@ export const settings = {
     250,
     'Most time a summary waits for every live instance to flush its writers.',
   ),
+  dedupeRebuildMs: setting(
+    'DEDUPE_REBUILD_MS',
+    'int',
+    1000,
+    'Most time a rebuild of the dedupe memory (after Redis lost its data) waits for every live instance to put ' +
+      'back the payments it holds; one slower than this (hung) has them left out until it answers. Claims wait ' +
+      'meanwhile, so this bounds how long accepted payments stay in memory only.',
+  ),
   maxBodyBytes: setting('MAX_BODY_BYTES', 'int', 1024, 'Largest request body accepted; larger ones get 413.'),
   coreThread: setting(
     'CORE_THREAD',

@@ -190,7 +190,7 @@ export async function startPaymentCore(config: Config, log: Logger): Promise<Pay
     pending,
     recordedIds: () => table.allIds(),
     held: () => ask<PendingPayment[]>(supervisor, (replyTo) => ({ type: 'held', replyTo }), 2000),
-    timeoutMs: config.summaryBarrierMs,
+    timeoutMs: config.dedupeRebuildMs,
     log,
   });
   await guard.start();

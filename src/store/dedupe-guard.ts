@@ -10,8 +10,9 @@
 //   2. every id Postgres holds is added to `seen`;
 //   3. a new marker is written; claims go on.
 // An id recorded before, or still in some instance's hands, is then a duplicate again,
-// whenever it is re-posted. Left open: an instance that does not answer in time (hung)
-// has its in-memory payments left out, as its pending hash was lost with Redis.
+// whenever it is re-posted. Left open: an instance that does not answer within
+// DEDUPE_REBUILD_MS (hung) has its in-memory payments left out until it wakes and answers
+// (its pending hash was lost with Redis); a re-post of one of them meanwhile is not caught.
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { Logger } from '../log';
