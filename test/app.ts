@@ -571,6 +571,33 @@ t.test('graceful shutdown: health says so, new payments get 503, accepted ones a
   t.equal(ours.default.totalRequests, 10);
 });
 
+t.test('payments batched in the intake (INTAKE_FLUSH_MS) go out at a summary and at a shutdown', async (t) => {
+  // The contest profile batches over 10 ms; here the batch would wait a minute, so only the flushes can send it.
+  const processors = await startProcessors(t);
+  const settings = {
+    ...namespace(t),
+    defaultUrl: processors.url.default,
+    fallbackUrl: processors.url.fallback,
+    intakeFlushMs: 60_000,
+  };
+  const app = await startTestApp(t, settings);
+  for (let i = 0; i < 3; i++) t.equal((await postPayment(app.url, newPayment(2.5))).status, 202);
+  await sleep(300);
+  t.equal((await processors.summary('default')).totalRequests, 0, 'still in the batch');
+  await getSummary(app.url);
+  t.ok(
+    await eventually(async () => (await processors.summary('default')).totalRequests === 3),
+    'a summary hands the batch over: the three are sent',
+  );
+  for (let i = 0; i < 4; i++) t.equal((await postPayment(app.url, newPayment(1))).status, 202);
+  await app.close();
+  t.equal((await processors.summary('default')).totalRequests, 7, 'a shutdown sends what was still in the batch');
+  const successor = await startTestApp(t, { ...settings, intakeFlushMs: 0 });
+  const { ours, equal } = await summariesAgree(successor.url, processors);
+  t.ok(equal, "our summary equals the processors'");
+  t.same(ours.default, { totalRequests: 7, totalAmount: 11.5 }, 'each once, to the cent');
+});
+
 t.test('metrics after a known sequence of payments: names, labels and values', async (t) => {
   const processors = await startProcessors(t);
   const app = await startTestApp(t, {

@@ -21,6 +21,17 @@ export const COMPOSE_LIMITS: Record<PartName, PartLimit> = {
   redis: { cpus: 0.15, memoryMb: 30 },
 };
 
+/**
+ * The settings docker-compose.yml gives both instances for the contest (test/deploy/compose.ts keeps
+ * them equal). A native run under the compose limits applies them too, so that it runs what Docker would.
+ */
+export const COMPOSE_APP_SETTINGS: Record<string, string> = {
+  DATABASE_POOL_SIZE: '4',
+  // Accepted payments go to the core and Redis in batches of up to 10 ms: about 0.7x the CPU per payment
+  // (docs/performance.md), for a crash window 10 ms wider. The durable variant sets 0.
+  INTAKE_FLUSH_MS: '10',
+};
+
 export interface PartUsage {
   part: PartName;
   limit: PartLimit;

@@ -5,7 +5,14 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { nativeNginxConfig, repoRoot } from './nginx-config';
 import { pidsNamed } from './cpu-counters';
-import { COMPOSE_LIMITS, describeLimits, ResourceLimits, type PartName, type PartUsage } from './resource-limits';
+import {
+  COMPOSE_APP_SETTINGS,
+  COMPOSE_LIMITS,
+  describeLimits,
+  ResourceLimits,
+  type PartName,
+  type PartUsage,
+} from './resource-limits';
 import { emptyStore } from './fresh-store';
 import { ensureNginx, ensurePortFree, ensurePostgres, ensureRedis, NGINX_PATHS } from './services';
 import { startProcessorSimulator, type RunningSimulator } from '../simulator/server';
@@ -59,6 +66,14 @@ export interface RunningStack {
   /** What each part used so far, when it runs under the compose limits. */
   usage(): PartUsage[] | null;
   stop(): Promise<void>;
+}
+
+/**
+ * The settings every instance gets beyond where it connects: under the compose limits, the compose
+ * file's too (the caller's win).
+ */
+export function appSettings(o: Pick<StackOptions, 'composeLimits' | 'appEnv'>): Record<string, string> {
+  return { ...(o.composeLimits ? COMPOSE_APP_SETTINGS : {}), ...o.appEnv };
 }
 
 export const DEFAULT_STACK_OPTIONS: StackOptions = {
@@ -214,7 +229,7 @@ export async function startStack(overrides: Partial<StackOptions> = {}): Promise
           REDIS_PREFIX: o.redisPrefix,
           PROCESSOR_DEFAULT_URL: processors.default,
           PROCESSOR_FALLBACK_URL: processors.fallback,
-          ...o.appEnv,
+          ...appSettings(o),
         },
         stdio: ['ignore', o.output, o.output],
       });

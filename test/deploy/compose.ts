@@ -3,8 +3,8 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { INSTANCE_NODE_FLAGS } from '../../src/launcher/stack';
-import { COMPOSE_LIMITS } from '../../src/launcher/resource-limits';
+import { appSettings, INSTANCE_NODE_FLAGS } from '../../src/launcher/stack';
+import { COMPOSE_APP_SETTINGS, COMPOSE_LIMITS } from '../../src/launcher/resource-limits';
 
 const root = join(__dirname, '..', '..');
 /** The parts of a compose service these checks read (every field optional, as in a compose file). */
@@ -28,6 +28,18 @@ function megabytes(value: string): number {
   if (!m) throw new Error(`memory limit "${value}" is not in MB`);
   return Number(m[1]);
 }
+
+/** What an instance's environment says about where it connects, who it is and how much it logs: not tuning. */
+const PLACE_AND_NAME = [
+  'DATABASE_URL',
+  'REDIS_URL',
+  'PROCESSOR_DEFAULT_URL',
+  'PROCESSOR_FALLBACK_URL',
+  'ADMIN_TOKEN',
+  'INSTANCE_ID',
+  'SOCKET_PATH',
+  'LOG_LEVEL',
+];
 
 t.test('every service has CPU and memory limits, together at most 1.5 CPU and 350 MB', async (t) => {
   let cpus = 0;
@@ -88,6 +100,23 @@ t.test('two app instances (not replicas) behind a load balancer on port 9999', a
   }
   t.not(apps[0][1].environment?.INSTANCE_ID, apps[1][1].environment?.INSTANCE_ID, 'the instances have different ids');
   t.not(apps[0][1].environment?.SOCKET_PATH, apps[1][1].environment?.SOCKET_PATH, 'and different sockets');
+});
+
+t.test("the native launcher gives the instances the compose file's settings under its limits", async (t) => {
+  for (const name of ['app1', 'app2']) {
+    const tuning = Object.fromEntries(
+      Object.entries(compose.services[name].environment ?? {}).filter(([k]) => !PLACE_AND_NAME.includes(k)),
+    );
+    t.same(tuning, COMPOSE_APP_SETTINGS, `${name}'s settings are COMPOSE_APP_SETTINGS`);
+  }
+  t.equal(COMPOSE_APP_SETTINGS.INTAKE_FLUSH_MS, '10', 'the contest batches the intake over 10 ms');
+  t.same(appSettings({ composeLimits: true, appEnv: {} }), COMPOSE_APP_SETTINGS, 'applied with --compose-limits');
+  t.same(appSettings({ composeLimits: false, appEnv: {} }), {}, 'and not without');
+  t.same(
+    appSettings({ composeLimits: true, appEnv: { INTAKE_FLUSH_MS: '0' } }).INTAKE_FLUSH_MS,
+    '0',
+    "the caller's settings win",
+  );
 });
 
 t.test('networks: the external payment-processor network and a bridge of our own', async (t) => {
@@ -156,5 +185,15 @@ t.test('the durable variant: Postgres syncs every commit, Redis appends every co
     [],
     "no service's limits changed: the base file's 1.5 CPU and 350 MB hold",
   );
-  t.same(Object.keys(durable.services).sort(), ['postgres', 'redis'], 'only the stores change');
+  t.same(
+    Object.keys(durable.services).sort(),
+    ['app1', 'app2', 'postgres', 'redis'],
+    'only the stores change, and the intake',
+  );
+  for (const app of ['app1', 'app2'])
+    t.same(
+      durable.services[app]?.environment,
+      { INTAKE_FLUSH_MS: '0' },
+      `${app} hands every payment to Redis at once, not in batches`,
+    );
 });
