@@ -15,3 +15,10 @@ export function envPairs(pairs: string[]): Record<string, string> {
 export function median(xs: number[]): number {
   return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 }
+
+/** "median (lowest-highest)", or the one value. */
+export function spread(xs: number[], digits = 3): string {
+  const sorted = [...xs].sort((a, b) => a - b);
+  if (sorted.length === 1) return sorted[0].toFixed(digits);
+  return `${median(xs).toFixed(digits)} (${sorted[0].toFixed(digits)}-${sorted[sorted.length - 1].toFixed(digits)})`;
+}

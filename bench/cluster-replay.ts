@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import Redis from 'ioredis';
-import { median } from './cli';
+import { spread } from './cli';
 import { startSimulatorProcess } from './simulator-process';
 import { childrenOf, groupCpu, pidsNamed, processCpu } from '../src/launcher/cpu-counters';
 import { startStack, type RunningStack } from '../src/launcher/stack';
@@ -47,12 +47,6 @@ interface Run {
   postgres: number;
   redis: number;
   commands: number;
-}
-
-function spread(xs: number[], digits: number): string {
-  const sorted = [...xs].sort((a, b) => a - b);
-  if (sorted.length === 1) return sorted[0].toFixed(digits);
-  return `${median(xs).toFixed(digits)} (${sorted[0].toFixed(digits)}-${sorted[sorted.length - 1].toFixed(digits)})`;
 }
 
 async function main(): Promise<void> {

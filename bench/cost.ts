@@ -26,7 +26,7 @@ import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import Redis from 'ioredis';
-import { envPairs, median } from './cli';
+import { envPairs, median, spread } from './cli';
 import { vuPatternSamples } from './load';
 import { startSimulatorProcess, type SimulatorProcess } from './simulator-process';
 import { childrenOf, groupCpu, instanceCpu, pidsNamed, processCpu } from '../src/launcher/cpu-counters';
@@ -107,11 +107,6 @@ async function redisCommands(redis: Redis): Promise<number> {
 
 function ms(seconds: number, payments: number): number {
   return (seconds * 1000) / payments;
-}
-
-function spread(xs: number[], digits = 3): string {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return `${median(xs).toFixed(digits)} (${sorted[0].toFixed(digits)}-${sorted[sorted.length - 1].toFixed(digits)})`;
 }
 
 async function main(): Promise<void> {
