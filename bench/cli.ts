@@ -1,4 +1,14 @@
-// What the benchmarks share on their command lines and in their print-outs.
+// What the benchmarks share on their command lines, in their print-outs and in what they read.
+import type Redis from 'ioredis';
+
+/** The official test's peak arrival rate (payments per second), which capacity is a multiple of. */
+export const OFFICIAL_PEAK_PER_S = 600;
+
+/** Commands a Redis has processed since it started (every client's). */
+export async function redisCommands(redis: Redis): Promise<number> {
+  const stats = await redis.info('stats');
+  return Number(/total_commands_processed:(\d+)/.exec(stats)?.[1] ?? NaN);
+}
 
 /** KEY=VALUE pairs (app settings given with --env) as an environment. */
 export function envPairs(pairs: string[]): Record<string, string> {

@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import Redis from 'ioredis';
-import { spread } from './cli';
+import { redisCommands, spread } from './cli';
 import { startSimulatorProcess } from './simulator-process';
-import { childrenOf, groupCpu, pidsNamed, processCpu } from '../src/launcher/cpu-counters';
+import { processCpu, servicesCpu } from '../src/launcher/cpu-counters';
 import { startStack, type RunningStack } from '../src/launcher/stack';
 import { runReplay } from '../src/replay/run';
 
@@ -28,13 +28,10 @@ interface Reading {
 }
 
 async function read(stack: RunningStack, redis: Redis): Promise<Reading> {
-  const stats = await redis.info('stats');
   return {
     instances: stack.instances.reduce((s, i) => s + (i.pid ? processCpu(i.pid) : 0), 0),
-    nginx: stack.nginxPid ? groupCpu([stack.nginxPid, ...childrenOf(stack.nginxPid)]) : 0,
-    postgres: groupCpu(pidsNamed('postgres')),
-    redis: groupCpu(pidsNamed('redis-server')),
-    commands: Number(/total_commands_processed:(\d+)/.exec(stats)?.[1] ?? NaN),
+    ...servicesCpu(stack.nginxPid),
+    commands: await redisCommands(redis),
   };
 }
 

@@ -26,16 +26,13 @@ import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import Redis from 'ioredis';
-import { envPairs, median, spread } from './cli';
+import { envPairs, median, OFFICIAL_PEAK_PER_S, redisCommands, spread } from './cli';
 import { vuPatternSamples } from './load';
 import { startSimulatorProcess, type SimulatorProcess } from './simulator-process';
-import { childrenOf, groupCpu, instanceCpu, pidsNamed, processCpu } from '../src/launcher/cpu-counters';
+import { instanceCpu, processCpu, servicesCpu } from '../src/launcher/cpu-counters';
 import { repoRoot } from '../src/launcher/nginx-config';
 import { COMPOSE_LIMITS } from '../src/launcher/resource-limits';
 import { DEFAULT_STACK_OPTIONS, startStack, type RunningStack } from '../src/launcher/stack';
-
-/** The official test's peak arrival rate (payments per second), which capacity is a multiple of. */
-const OFFICIAL_PEAK_PER_S = 600;
 
 const PARTS = ['nginx', 'http thread', 'core thread', 'other threads', 'postgres', 'redis'] as const;
 type Part = (typeof PARTS)[number];
@@ -50,15 +47,7 @@ interface Side {
 
 /** CPU seconds so far of each part of one stack (Postgres and Redis: the machine's). */
 function read(stack: RunningStack): Reading {
-  const r: Reading = {
-    nginx: 0,
-    'http thread': 0,
-    'core thread': 0,
-    'other threads': 0,
-    postgres: groupCpu(pidsNamed('postgres')),
-    redis: groupCpu(pidsNamed('redis-server')),
-  };
-  if (stack.nginxPid) r.nginx = groupCpu([stack.nginxPid, ...childrenOf(stack.nginxPid)]);
+  const r: Reading = { 'http thread': 0, 'core thread': 0, 'other threads': 0, ...servicesCpu(stack.nginxPid) };
   for (const i of stack.instances) {
     if (!i.pid) continue;
     const t = instanceCpu(i.pid);
@@ -97,12 +86,6 @@ function buildCommit(commit: string): string {
   }
   if (!existsSync(main)) throw new Error(`building ${commit} in ${dir} did not produce ${main}`);
   return main;
-}
-
-/** Commands Redis has processed since it started (every client's, these stacks' idle ones included). */
-async function redisCommands(redis: Redis): Promise<number> {
-  const stats = await redis.info('stats');
-  return Number(/total_commands_processed:(\d+)/.exec(stats)?.[1] ?? NaN);
 }
 
 function ms(seconds: number, payments: number): number {

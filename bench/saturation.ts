@@ -13,11 +13,10 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
+import { OFFICIAL_PEAK_PER_S } from './cli';
 import { openLoop } from './load';
 import { startSimulatorProcess, type SimulatorProcess } from './simulator-process';
 import { startStack, type RunningStack } from '../src/launcher/stack';
-
-const OFFICIAL_PEAK_PER_S = 600;
 
 /** Payments an instance holds that are not yet answered by a processor. */
 async function backlog(stack: RunningStack): Promise<number> {

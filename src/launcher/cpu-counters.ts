@@ -91,6 +91,15 @@ export function pidsNamed(name: string): number[] {
   });
 }
 
+/** CPU seconds so far of a stack's Nginx (master and workers) and of the machine's Postgres and Redis. */
+export function servicesCpu(nginxPid: number | undefined): { nginx: number; postgres: number; redis: number } {
+  return {
+    nginx: nginxPid ? groupCpu([nginxPid, ...childrenOf(nginxPid)]) : 0,
+    postgres: groupCpu(pidsNamed('postgres')),
+    redis: groupCpu(pidsNamed('redis-server')),
+  };
+}
+
 /**
  * The CPU seconds of a set of processes (Postgres' backends, Nginx's master and workers), with
  * what their children used before they exited and were reaped (a pool's closed connection).

@@ -47,7 +47,7 @@ export class DedupeGuard {
       ackChannel: `${options.prefix}restore-ack`,
       instanceId: options.instanceId,
       timeoutMs: options.timeoutMs,
-      answer: async () => options.pending.restore(await options.held()),
+      answer: () => this.putBack(),
       onAnswerFailed: (err) => options.log.warn('dedupe-restore-failed', { err }),
     });
   }
@@ -64,6 +64,11 @@ export class DedupeGuard {
     return this.rebuilding;
   }
 
+  /** Puts what this instance holds back into Redis (seen, and its pending hash). */
+  private async putBack(): Promise<void> {
+    await this.options.pending.restore(await this.options.held());
+  }
+
   private async check(): Promise<void> {
     const { redis, pending, log } = this.options;
     const key = pending.epochKey();
@@ -71,7 +76,7 @@ export class DedupeGuard {
     if (current !== null) {
       // Rebuilt by another instance since: what this one holds goes back too, in case its request came
       // before this instance had subscribed again (after a Redis restart every connection reconnects).
-      if (pending.epoch !== null && current !== pending.epoch) await pending.restore(await this.options.held());
+      if (pending.epoch !== null && current !== pending.epoch) await this.putBack();
       pending.epoch = current;
       return;
     }
