@@ -9,7 +9,7 @@ import type { SupervisorSnapshot } from './actors/payment-supervisor';
 import type { Config } from './config';
 import { startCoreThread } from './core/core-thread';
 import { startCpuProfile } from './core/cpu-profile';
-import type { PaymentCore } from './core/payment-core';
+import type { CoreEvents, PaymentCore } from './core/payment-core';
 import { inspectPage } from './http/inspect-page';
 import { startHttpServer, type RunningHttpServer } from './http/server';
 import { warmUpParsing } from './http/warm-up';
@@ -33,18 +33,30 @@ export async function startApp(
   const profile = config.cpuProfileDir
     ? startCpuProfile(join(config.cpuProfileDir, `${config.instanceId}-http.cpuprofile`))
     : null;
+  // The core's word, as it changes: whether new payments can be made durable, and each waiting batch's fate.
+  let refusal: string | null = null;
+  let intake: PaymentIntake | undefined;
+  const events: CoreEvents = {
+    onRefusal: (reason) => (refusal = reason),
+    onBatchSettled: (batch, durable) => intake?.settled(batch, durable),
+  };
   const core: PaymentCore = config.coreThread
-    ? await startCoreThread(config, (err) => {
-        // Nothing would process this instance's payments any more: die, so that it is
-        // restarted and the other instance claims what it left pending.
-        log.error('core-thread-died', { err });
-        process.exit(1);
-      })
+    ? await startCoreThread(
+        config,
+        (err) => {
+          // Nothing would process this instance's payments any more: die, so that it is
+          // restarted and the other instance claims what it left pending.
+          log.error('core-thread-died', { err });
+          process.exit(1);
+        },
+        events,
+      )
     : // Loaded only here: with the core in its own thread, this thread never loads ioredis, pg, nact or undici.
-      await (await import('./core/payment-core')).startPaymentCore(config, log);
+      await (await import('./core/payment-core')).startPaymentCore(config, log, events);
   const metrics = new Metrics(config.instanceId, { thread: 'main' }, config.eventLoopSampleMs);
   metrics.startAtZero('front-end');
-  const intake = new PaymentIntake(core.accept, config.intakeFlushMs);
+  intake = new PaymentIntake(core.accept, config.intakeFlushMs);
+  const payments = intake;
 
   warmUpParsing(config.warmUpRounds);
 
@@ -54,11 +66,21 @@ export async function startApp(
   const http: RunningHttpServer = await startHttpServer(
     {
       acceptPayment: (payment) => {
-        intake.accept(payment);
-        metrics.paymentRequests.inc({ processor: 'none', outcome: 'accepted' });
+        const accepted = () => metrics.paymentRequests.inc({ processor: 'none', outcome: 'accepted' });
+        if (!config.ackWhenDurable) {
+          accepted();
+          return payments.accept(payment);
+        }
+        return new Promise<boolean>((answer) =>
+          payments.accept(payment, (durable) => {
+            if (durable) accepted();
+            answer(durable);
+          }),
+        );
       },
+      refusal: () => refusal,
       summary: (window) => {
-        intake.flush();
+        payments.flush();
         return core.summary(window);
       },
       purge: () => core.purge(),
@@ -82,6 +104,7 @@ export async function startApp(
       onRequestTimed: (route, seconds) =>
         metrics.paymentDuration.observe({ stage: 'answer', processor: 'none' }, seconds),
       onPaymentRejected: () => metrics.paymentRequests.inc({ processor: 'none', outcome: 'rejected_input' }),
+      onPaymentRefused: () => metrics.paymentRequests.inc({ processor: 'none', outcome: 'refused' }),
     },
     {
       port: config.port,
@@ -103,7 +126,7 @@ export async function startApp(
     if (!accepting) return;
     accepting = false;
     http.close();
-    intake.flush();
+    payments.flush();
     await core.close();
     await profile?.stop();
     log.info('stopped', {});

@@ -141,6 +141,20 @@ export const settings = {
     0,
     'Most time an accepted payment waits before it is written to Redis (0: the next event-loop turn).',
   ),
+  ackWhenDurable: setting(
+    'ACK_WHEN_DURABLE',
+    'bool',
+    false,
+    "Answer 202 only once the payment's claim has landed in Redis (503 if it fails), instead of at once: no crash " +
+      'window, for a Redis round trip and a thread hop in every answer.',
+  ),
+  maxNotDurable: setting(
+    'MAX_NOT_DURABLE',
+    'int',
+    5000,
+    'Most payments answered 202 and not yet durable in Redis that an instance holds in memory; at this many, new ' +
+      'payments get 503 until Redis has taken them.',
+  ),
   writerCount: setting(
     'WRITER_COUNT',
     'int',
@@ -169,6 +183,21 @@ export const settings = {
     'Most time a rebuild of the dedupe memory (after Redis lost its data) waits for every live instance to put ' +
       'back the payments it holds; one slower than this (hung) has them left out until it answers. Claims wait ' +
       'meanwhile, so this bounds how long accepted payments stay in memory only.',
+  ),
+  dedupeWindowMs: setting(
+    'DEDUPE_WINDOW_MS',
+    'int',
+    120000,
+    'How long Redis remembers an accepted correlationId (payments still pending are remembered until recorded); a ' +
+      're-post after that is caught by one look-up in the payments table per claim batch. Bounds Redis memory: about ' +
+      '100 bytes per id for 1.25 windows (README, Running for months).',
+  ),
+  logRepeatMs: setting(
+    'LOG_REPEAT_MS',
+    'int',
+    10000,
+    'A failure that repeats (claims, look-ups, writer flushes, assignments, heartbeats) is logged at most once per ' +
+      'this interval, with its count.',
   ),
   maxBodyBytes: setting('MAX_BODY_BYTES', 'int', 1024, 'Largest request body accepted; larger ones get 413.'),
   coreThread: setting(

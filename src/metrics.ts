@@ -14,8 +14,10 @@ import {
 import { PROCESSOR_NAMES } from './payment';
 import type { HealthResult, PaymentOutcome } from './processor-client';
 
-/** Outcomes the front end counts (processor="none"). */
-export const INTAKE_OUTCOMES = ['accepted', 'rejected_input'] as const;
+/** Outcomes the front end counts (processor="none"); refused: 503 because the store could not take it. */
+export const INTAKE_OUTCOMES = ['accepted', 'rejected_input', 'refused'] as const;
+/** Why a claim in Redis failed (src/core/intake-gate.ts); dedupe-lost: Redis lost its data, a rebuild runs. */
+export const CLAIM_FAILURE_REASONS = ['full', 'down', 'read-only', 'dedupe-lost'] as const;
 /** Outcomes counted per processor: handed to it, then what its answer said (src/processor-client.ts). */
 export const PROCESSOR_OUTCOMES = ['sent', 'recorded', 'rejected', 'unknown'] as const satisfies readonly (
   PaymentOutcome | 'sent'
@@ -40,6 +42,10 @@ export class Metrics {
   readonly writerBatchSize: Histogram;
   readonly writerFlushSeconds: Histogram;
   readonly activeConnections: Gauge<'peer'>;
+  readonly notDurable: Gauge;
+  readonly claimFailures: Counter<'reason'>;
+  readonly redisMemoryUsed: Gauge;
+  readonly redisMemoryMax: Gauge;
 
   /**
    * `nodeDefaults`: Node's own metrics (memory, GC, event-loop delay), labelled with the thread
@@ -106,6 +112,27 @@ export class Metrics {
       labelNames: ['peer'],
       registers,
     });
+    this.notDurable = new Gauge({
+      name: 'payments_not_durable',
+      help: 'Payments answered 202 whose claim in Redis has not landed yet (held in memory; capped by MAX_NOT_DURABLE).',
+      registers,
+    });
+    this.claimFailures = new Counter({
+      name: 'claim_failures_total',
+      help: 'Claims in Redis that failed, by reason: full (maxmemory), down, read-only, dedupe-lost.',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.redisMemoryUsed = new Gauge({
+      name: 'redis_memory_used_bytes',
+      help: "Redis' used_memory, read at each scrape.",
+      registers,
+    });
+    this.redisMemoryMax = new Gauge({
+      name: 'redis_memory_max_bytes',
+      help: "Redis' maxmemory (0: no cap), read at each scrape: claims fail once used reaches it.",
+      registers,
+    });
     // Each sample is a timer wake-up: at 1 ms, the two threads of an idle instance spent 3 % of a
     // CPU on them (of the 0.45 it has). Sampling less often misses short delays, not long ones.
     if (nodeDefaults)
@@ -135,7 +162,9 @@ export class Metrics {
       this.inFlight.set({ processor }, 0);
       this.activeConnections.set({ peer: processor }, 0);
     }
+    for (const reason of CLAIM_FAILURE_REASONS) this.claimFailures.inc({ reason }, 0);
     this.waiting.set(0);
+    this.notDurable.set(0);
   }
 
   async render(): Promise<{ contentType: string; body: string }> {

@@ -32,3 +32,28 @@ t.test('with INTAKE_FLUSH_MS, payments of several turns share a batch', async (t
   t.equal(sup.messages.length, 1);
   t.equal(sup.messages[0].length, 2);
 });
+
+t.test('answers that wait: each batch carries an id, and its payments are answered by the core, once', async (t) => {
+  const delivered: [number, number | undefined][] = [];
+  const intake = new PaymentIntake((ps, batch) => delivered.push([ps.length, batch]), 0);
+  const answers: [string, boolean][] = [];
+  intake.accept({ correlationId: 'a', amountCents: 1 }, (d) => answers.push(['a', d]));
+  intake.accept({ correlationId: 'b', amountCents: 1 }, (d) => answers.push(['b', d]));
+  await new Promise((r) => setImmediate(r));
+  intake.accept({ correlationId: 'c', amountCents: 1 }, (d) => answers.push(['c', d]));
+  await new Promise((r) => setImmediate(r));
+  t.same(delivered, [
+    [2, 1],
+    [1, 2],
+  ]);
+  t.equal(intake.unanswered, 3);
+  intake.settled(2, false);
+  intake.settled(1, true);
+  intake.settled(1, true);
+  t.same(answers, [
+    ['c', false],
+    ['a', true],
+    ['b', true],
+  ]);
+  t.equal(intake.unanswered, 0, 'nothing kept once answered');
+});

@@ -5,6 +5,7 @@
 import type { ActorRef } from './actor-system';
 import { spawnActor, tell } from './actor-system';
 import type { Logger } from '../log';
+import { RepeatedWarning } from '../repeated-warning';
 import type { RecordedPayment } from '../payment';
 
 export interface PaymentSink {
@@ -38,6 +39,8 @@ export interface WriterOptions {
   batchSize: number;
   flushMs: number;
   retryMs: number;
+  /** A failure that repeats is logged at most once per this many ms. */
+  logRepeatMs?: number;
   log: Logger;
   onFlush?: (rows: number, seconds: number) => void;
 }
@@ -50,6 +53,8 @@ interface WriterState {
 
 export function spawnBatchWriter(parent: unknown, options: WriterOptions): ActorRef<WriterMsg> {
   let self: ActorRef<WriterMsg>;
+  const flushWarning = new RepeatedWarning(options.log, 'writer-flush-failed', options.logRepeatMs ?? 10_000);
+  const releaseWarning = new RepeatedWarning(options.log, 'pending-release-failed', options.logRepeatMs ?? 10_000);
 
   const schedule = (state: WriterState, ms: number) => {
     if (state.timer) return;
@@ -68,9 +73,10 @@ export function spawnBatchWriter(parent: unknown, options: WriterOptions): Actor
         await options.sink.insert(batch);
       } catch (err) {
         state.stats.failedFlushes++;
-        options.log.warn('writer-flush-failed', { writer: options.name, rows: batch.length, err });
+        flushWarning.failed({ writer: options.name, rows: batch.length, buffered: state.buffer.length, err });
         return false;
       }
+      flushWarning.recovered({ writer: options.name });
       state.buffer.splice(0, batch.length);
       const ms = performance.now() - started;
       state.stats = {
@@ -82,9 +88,10 @@ export function spawnBatchWriter(parent: unknown, options: WriterOptions): Actor
       };
       options.onFlush?.(batch.length, ms / 1000);
       // Postgres has them now; a failure here only leaves a pending entry that recovery finds already written.
-      options.pending
-        .complete(batch.map((p) => p.correlationId))
-        .catch((err) => options.log.warn('pending-release-failed', { writer: options.name, err }));
+      options.pending.complete(batch.map((p) => p.correlationId)).then(
+        () => releaseWarning.recovered({ writer: options.name }),
+        (err) => releaseWarning.failed({ writer: options.name, err }),
+      );
     }
     return true;
   };

@@ -1,12 +1,15 @@
 // The supervisor: the one place a payment's route is decided. It owns one actor per
 // processor and the batching writers. Accepted payments are first made durable and
-// deduplicated in Redis, then wait in its queue until a processor may take them:
+// deduplicated in Redis (the claim), then checked against the payments table for ids
+// older than Redis' window (the look-up), then wait in its queue until a processor may
+// take them:
 //   default whenever its breaker lets payments through;
 //   fallback when default is too slow for the consistency window, or when a payment
 //   has waited DEFAULT_WAIT_MS for a failing default;
 //   neither: the payment waits (it is never dropped).
 import type { ActorRef } from './actor-system';
 import { spawnActor, tell } from './actor-system';
+import { InOrderStage } from './in-order-stage';
 import type { WriterMsg, WriterSnapshot } from './batch-writer';
 import type { ProcessorActor, ProcessorActorSnapshot, SettledReport } from './processor-actor';
 import { assertNever } from './processor-actor';
@@ -14,6 +17,7 @@ import type { SharedHealth } from './processor-status';
 import { planRoutes } from './routing';
 import { SendBudget } from './send-budget';
 import type { Logger } from '../log';
+import { RepeatedWarning } from '../repeated-warning';
 import type { ProcessorName } from '../payment';
 import type { PendingPayment } from '../store/pending-payments';
 
@@ -22,12 +26,33 @@ export interface IntakeLedger {
   claimFresh(payments: PendingPayment[]): Promise<PendingPayment[]>;
 }
 
+/** The payments table, as the permanent memory of which ids were recorded (Redis keeps only a window). */
+export interface PaymentHistory {
+  /** Splits payments into those never recorded and those already in the table (released from Redis). */
+  unrecorded(payments: PendingPayment[]): Promise<{ unrecorded: PendingPayment[]; recorded: PendingPayment[] }>;
+}
+
+/** One hand-over from the front end; `batch` is set when its answers wait for the claim (ACK_WHEN_DURABLE). */
+interface AcceptedBatch {
+  payments: PendingPayment[];
+  batch?: number;
+  answered: boolean;
+}
+
+/** A payment on its way through the look-up; a recovered one keeps the assignment it had. */
+interface LookedUp {
+  payment: PendingPayment;
+  recovered: boolean;
+}
+
 export interface SupervisorSnapshot {
   name: string;
   mailbox: number;
   waiting: number;
-  /** Accepted payments whose claim in Redis has not answered yet (not waiting, not in flight). */
+  /** Accepted payments whose claim in Redis has not landed yet: acknowledged, not yet durable. */
   claiming: number;
+  /** Claimed (or recovered) payments whose look-up in the payments table has not answered yet. */
+  checking: number;
   oldestWaitingMs: number;
   inFlight: Record<ProcessorName, number>;
   accepted: number;
@@ -37,9 +62,10 @@ export interface SupervisorSnapshot {
 }
 
 export type SupervisorMsg =
-  | { type: 'accepted'; payments: PendingPayment[] }
+  | { type: 'accepted'; payments: PendingPayment[]; batch?: number }
   | { type: 'claimed'; payments: PendingPayment[]; offered: number }
   | { type: 'recovered'; payments: PendingPayment[] }
+  | { type: 'looked-up'; unrecorded: LookedUp[]; recorded: LookedUp[] }
   | SettledReport
   | { type: 'health'; processor: ProcessorName; health: SharedHealth }
   | { type: 'tick' }
@@ -57,6 +83,7 @@ export interface SupervisorChildren {
 
 export interface SupervisorOptions {
   ledger: IntakeLedger;
+  history: PaymentHistory;
   /** Creates the children once the supervisor exists (they report to it). */
   spawnChildren: (self: ActorRef<SupervisorMsg>) => SupervisorChildren;
   maxInFlight: number;
@@ -65,9 +92,20 @@ export interface SupervisorOptions {
   defaultWaitMs: number;
   tickMs: number;
   claimRetryMs: number;
+  /** Most payments in one claim or one look-up. */
+  stageBatchLimit?: number;
+  /** A failure that repeats is logged at most once per this many ms (LOG_REPEAT_MS). */
+  logRepeatMs?: number;
   log: Logger;
   now?: () => number;
   onRouted?: (processor: ProcessorName, count: number) => void;
+  /** A claim landed in Redis, or failed (with the error): what the intake gate listens to. */
+  onClaimLanded?: () => void;
+  onClaimFailed?: (err: unknown, count: number) => void;
+  /** How many acknowledged payments are not durable yet, after each change. */
+  onNotDurable?: (count: number) => void;
+  /** A batch handed over with an id: durable (its claim landed) or not (its first claim failed). Once per batch. */
+  onBatchSettled?: (batch: number, durable: boolean) => void;
 }
 
 interface SupervisorState {
@@ -77,7 +115,6 @@ interface SupervisorState {
   /** A half-open breaker lets one probe through: remember it was sent until that processor reports. */
   probeOut: Record<ProcessorName, boolean>;
   nextWriter: number;
-  claiming: number;
   accepted: number;
   duplicates: number;
   /** The next tick, pending only while payments wait (an idle instance wakes for nothing). */
@@ -87,6 +124,11 @@ interface SupervisorState {
   purgedAt: number;
   /** Claimed (or recovered) here and not yet recorded, by correlationId: what Redis must hold for this instance. */
   held: Map<string, PendingPayment>;
+  /**
+   * Payments a stage is done with whose message is still in the mailbox: counted as checking, so a
+   * shutdown that waits for the stages cannot slip between a stage and its message.
+   */
+  arriving: number;
 }
 
 function gather<T>(count: number, ask: (reply: (value: T) => void) => void, done: (values: T[]) => void): void {
@@ -103,16 +145,61 @@ export function spawnSupervisor(parent: unknown, options: SupervisorOptions): Ac
   const { log } = options;
   let self: ActorRef<SupervisorMsg>;
 
-  const claim = (payments: PendingPayment[]) => {
-    options.ledger.claimFresh(payments).then(
-      (fresh) => tell(self, { type: 'claimed', payments: fresh, offered: payments.length }),
-      (err) => {
-        // Redis is unreachable: keep them in memory and try again; they are not processed before they are durable.
-        log.warn('claim-failed', { count: payments.length, err });
-        setTimeout(() => claim(payments), options.claimRetryMs);
-      },
-    );
+  const repeatMs = options.logRepeatMs ?? 10_000;
+  const claimWarning = new RepeatedWarning(log, 'claim-failed', repeatMs, now);
+  const lookupWarning = new RepeatedWarning(log, 'lookup-failed', repeatMs, now);
+  const count = (batches: AcceptedBatch[]) => batches.reduce((n, b) => n + b.payments.length, 0);
+  const answer = (batches: AcceptedBatch[], durable: boolean) => {
+    for (const b of batches) {
+      if (b.batch === undefined || b.answered) continue;
+      b.answered = true;
+      options.onBatchSettled?.(b.batch, durable);
+    }
   };
+
+  // Claims go to Redis one request at a time, in order; while Redis refuses, the batches wait here
+  // (acknowledged, not durable) and go first when it takes writes again.
+  const claims = new InOrderStage<AcceptedBatch, PendingPayment[]>({
+    run: (batches) =>
+      options.ledger.claimFresh(batches.length === 1 ? batches[0].payments : batches.flatMap((b) => b.payments)),
+    done: (batches, fresh) => {
+      claimWarning.recovered();
+      options.onClaimLanded?.();
+      answer(batches, true);
+      shared.arriving += count(batches);
+      tell(self, { type: 'claimed', payments: fresh, offered: count(batches) });
+      options.onNotDurable?.(claims.weight);
+    },
+    failed: (batches, err) => {
+      claimWarning.failed({ count: count(batches), waiting: claims.weight, err });
+      options.onClaimFailed?.(err, count(batches));
+      answer(batches, false);
+    },
+    retryMs: options.claimRetryMs,
+    maxWeight: options.stageBatchLimit ?? 1000,
+    weight: (b) => b.payments.length,
+  });
+
+  // Ids older than Redis' window are known to the payments table only: one look-up per request.
+  const lookups = new InOrderStage<LookedUp, { unrecorded: LookedUp[]; recorded: LookedUp[] }>({
+    run: async (items) => {
+      const { recorded } = await options.history.unrecorded(items.map((i) => i.payment));
+      const done = new Set(recorded.map((p) => p.correlationId));
+      return {
+        unrecorded: items.filter((i) => !done.has(i.payment.correlationId)),
+        recorded: items.filter((i) => done.has(i.payment.correlationId)),
+      };
+    },
+    done: (items, result) => {
+      lookupWarning.recovered();
+      shared.arriving += items.length;
+      tell(self, { type: 'looked-up', ...result });
+    },
+    failed: (items, err) => lookupWarning.failed({ count: items.length, err }),
+    retryMs: options.claimRetryMs,
+    maxWeight: options.stageBatchLimit ?? 1000,
+    weight: () => 1,
+  });
 
   const sendTo = (state: SupervisorState, processor: ProcessorName, payments: PendingPayment[], assigned = false) => {
     if (payments.length === 0) return;
@@ -209,13 +296,13 @@ export function spawnSupervisor(parent: unknown, options: SupervisorOptions): Ac
     inFlight: { default: 0, fallback: 0 },
     probeOut: { default: false, fallback: false },
     nextWriter: 0,
-    claiming: 0,
     accepted: 0,
     duplicates: 0,
     timer: null,
     stopped: false,
     held: new Map(),
     purgedAt: 0,
+    arriving: 0,
   };
   self = spawnActor<SupervisorState, SupervisorMsg>(parent, {
     name: 'supervisor',
@@ -226,28 +313,39 @@ export function spawnSupervisor(parent: unknown, options: SupervisorOptions): Ac
     handle: (state, msg) => {
       switch (msg.type) {
         case 'accepted':
-          state.claiming += msg.payments.length;
           preassign(state, msg.payments);
-          claim(msg.payments);
+          claims.push([{ payments: msg.payments, batch: msg.batch, answered: false }]);
+          options.onNotDurable?.(claims.weight);
           break;
         case 'claimed':
-          state.claiming -= msg.offered;
+          state.arriving -= msg.offered;
           state.accepted += msg.payments.length;
           state.duplicates += msg.offered - msg.payments.length;
-          for (const p of msg.payments) {
-            state.queue.push(p);
-            state.held.set(p.correlationId, p);
-          }
-          route(state);
+          for (const p of msg.payments) state.held.set(p.correlationId, p);
+          lookups.push(msg.payments.map((payment) => ({ payment, recovered: false })));
           break;
-        case 'recovered': {
+        case 'recovered':
           log.info('payments-recovered', { count: msg.payments.length });
+          for (const p of msg.payments) state.held.set(p.correlationId, p);
+          lookups.push(msg.payments.map((payment) => ({ payment, recovered: true })));
+          break;
+        case 'looked-up': {
+          state.arriving -= msg.recorded.length + msg.unrecorded.length;
+          // Already in the table: recorded before Redis' window (a late re-post), or recorded and
+          // written just before a crash. Either way it is done, and counted once.
+          for (const { payment, recovered } of msg.recorded) {
+            state.held.delete(payment.correlationId);
+            if (!recovered) {
+              state.accepted--;
+              state.duplicates++;
+            }
+          }
           const byProcessor: Record<ProcessorName, PendingPayment[]> = { default: [], fallback: [] };
-          for (const p of msg.payments) {
-            state.held.set(p.correlationId, p);
-            // Already sent somewhere: it stays with that processor until it answers.
-            if (p.assignment) byProcessor[p.assignment.processor].push(p);
-            else state.queue.push(p);
+          for (const { payment, recovered } of msg.unrecorded) {
+            if (!state.held.has(payment.correlationId)) continue; // purged meanwhile
+            // A recovered payment already sent somewhere stays with that processor until it answers.
+            if (recovered && payment.assignment) byProcessor[payment.assignment.processor].push(payment);
+            else state.queue.push(payment);
           }
           sendTo(state, 'default', byProcessor.default);
           sendTo(state, 'fallback', byProcessor.fallback);
@@ -287,6 +385,9 @@ export function spawnSupervisor(parent: unknown, options: SupervisorOptions): Ac
         case 'purge':
           state.queue = [];
           state.held.clear();
+          claims.clear();
+          lookups.clear();
+          options.onNotDurable?.(claims.weight);
           state.purgedAt = now();
           msg.replyTo();
           break;
@@ -306,7 +407,8 @@ export function spawnSupervisor(parent: unknown, options: SupervisorOptions): Ac
                     name: 'supervisor',
                     mailbox: self.mailbox(),
                     waiting: state.queue.length,
-                    claiming: state.claiming,
+                    claiming: claims.weight,
+                    checking: lookups.weight + state.arriving,
                     oldestWaitingMs:
                       state.queue.length > 0 ? t - Math.min(...state.queue.slice(0, 1000).map((p) => p.acceptedAt)) : 0,
                     inFlight: { ...state.inFlight },
@@ -322,6 +424,8 @@ export function spawnSupervisor(parent: unknown, options: SupervisorOptions): Ac
         case 'stop':
           state.stopped = true;
           if (state.timer) clearTimeout(state.timer);
+          claims.stop();
+          lookups.stop();
           for (const p of Object.values(state.children.processors)) tell(p.ref, { type: 'stop-watching' });
           msg.replyTo();
           break;

@@ -12,6 +12,7 @@ import { spawnActor, tell } from './actor-system';
 import type { ProcessorStatusSnapshot, SharedHealth, StatusOptions } from './processor-status';
 import { ProcessorStatus } from './processor-status';
 import type { Logger } from '../log';
+import { RepeatedWarning } from '../repeated-warning';
 import type { ProcessorName, ProcessorPaymentBody, RecordedPayment } from '../payment';
 import { centsToAmount } from '../payment';
 import type { LookupResult, PaymentAttempt } from '../processor-client';
@@ -79,6 +80,8 @@ export interface ProcessorActorOptions extends StatusOptions {
   pinnedRetryMs: number;
   /** How often in-flight ages and pinned payments are looked at. */
   watchMs: number;
+  /** A failure that repeats is logged at most once per this many ms. */
+  logRepeatMs?: number;
   log: Logger;
   now?: () => number;
 }
@@ -143,6 +146,7 @@ export interface ProcessorActor {
 export function spawnProcessorActor(parent: unknown, options: ProcessorActorOptions): ProcessorActor {
   const now = options.now ?? Date.now;
   const { processor, gateway, ledger, log } = options;
+  const assignWarning = new RepeatedWarning(log, 'assignment-failed', options.logRepeatMs ?? 10_000, now);
   let self: ActorRef<ProcessorMsg>;
 
   // Answers arrive one by one; they go back into the mailbox as one message per turn.
@@ -194,6 +198,7 @@ export function spawnProcessorActor(parent: unknown, options: ProcessorActorOpti
     const fresh = payments.filter((p) => !state.pinned.has(p.correlationId));
     ledger.assign(fresh).then(
       (owned) => {
+        assignWarning.recovered({ processor });
         const ownedIds = new Set(owned.map((p) => p.correlationId));
         const lost = fresh.filter((p) => !ownedIds.has(p.correlationId));
         if (lost.length > 0) post(state, { kind: 'not-assigned', payments: lost, owned: false });
@@ -202,7 +207,7 @@ export function spawnProcessorActor(parent: unknown, options: ProcessorActorOpti
       (err) => {
         // Redis is unreachable: nothing is sent unless its assignment is durable. Hand them
         // back after a pause, so a Redis outage does not turn into a busy loop.
-        log.warn('assignment-failed', { processor, count: fresh.length, err });
+        assignWarning.failed({ processor, count: fresh.length, err });
         setTimeout(
           () => post(state, { kind: 'not-assigned', payments: fresh, owned: true }),
           options.pinnedRetryMs / 5,

@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import type { Config } from '../config';
 import type { SummaryWindow } from '../store/payments-table';
 import type { CoreMethod, FromCore, ToCore } from './core-protocol';
-import type { PaymentCore } from './payment-core';
+import type { CoreEvents, PaymentCore } from './payment-core';
 
 // Always the built file: under tap the sources run as .ts through a compiler that
 // would need more heap than the core thread is given (`npm test` builds first).
@@ -24,7 +24,11 @@ interface Waiter {
  * Starts the core's thread and resolves once the core is up. `onDied` is called if the
  * thread stops on its own (a crash): the instance can no longer process payments.
  */
-export function startCoreThread(config: Config, onDied: (err: Error) => void): Promise<PaymentCore> {
+export function startCoreThread(
+  config: Config,
+  onDied: (err: Error) => void,
+  events: CoreEvents = {},
+): Promise<PaymentCore> {
   const worker = new Worker(WORKER_FILE, {
     workerData: config,
     // Plain Node: no loaders or hooks of the parent (test tooling) in the core thread.
@@ -60,7 +64,12 @@ export function startCoreThread(config: Config, onDied: (err: Error) => void): P
           waiting.delete(m.id);
           if (m.ok) w?.resolve(m.value);
           else w?.reject(new Error(m.message));
+          return;
         }
+        case 'refusal':
+          return events.onRefusal?.(m.reason);
+        case 'batch-settled':
+          return events.onBatchSettled?.(m.batch, m.durable);
       }
     });
     let dead = false;
@@ -85,7 +94,7 @@ export function startCoreThread(config: Config, onDied: (err: Error) => void): P
       }
     };
     const core: PaymentCore = {
-      accept: (payments) => post({ type: 'accept', payments }),
+      accept: (payments, batch) => post({ type: 'accept', payments, batch }),
       summary: (window: SummaryWindow) => call('summary', window),
       purge: () => call('purge'),
       inspect: () => call('inspect'),

@@ -19,7 +19,7 @@ const profile = config.cpuProfileDir
 
 function serve(core: PaymentCore): void {
   port.on('message', (m: ToCore) => {
-    if (m.type === 'accept') return core.accept(m.payments);
+    if (m.type === 'accept') return core.accept(m.payments, m.batch);
     let call: Promise<unknown> =
       m.method === 'summary' ? core.summary(m.arg as Parameters<PaymentCore['summary']>[0]) : core[m.method]();
     if (m.method === 'close' && profile) call = call.then(() => profile.stop());
@@ -30,7 +30,10 @@ function serve(core: PaymentCore): void {
   });
 }
 
-startPaymentCore(config, createLogger(config.instanceId, config.logLevel)).then(
+startPaymentCore(config, createLogger(config.instanceId, config.logLevel), {
+  onRefusal: (reason) => send({ type: 'refusal', reason }),
+  onBatchSettled: (batch, durable) => send({ type: 'batch-settled', batch, durable }),
+}).then(
   (core) => {
     serve(core);
     send({ type: 'ready' });

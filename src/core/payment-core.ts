@@ -11,6 +11,7 @@ import { spawnBatchWriter } from '../actors/batch-writer';
 import {
   spawnSupervisor,
   type IntakeLedger,
+  type PaymentHistory,
   type SupervisorMsg,
   type SupervisorSnapshot,
 } from '../actors/payment-supervisor';
@@ -21,18 +22,23 @@ import type { Logger } from '../log';
 import { Metrics } from '../metrics';
 import type { PaymentsSummary, ProcessorName } from '../payment';
 import { ProcessorClient } from '../processor-client';
+import { RepeatedWarning } from '../repeated-warning';
 import { DedupeGuard } from '../store/dedupe-guard';
 import { DedupeLostError, PendingPayments, type PendingPayment } from '../store/pending-payments';
 import { PaymentsTable, type SummaryWindow } from '../store/payments-table';
 import { SummaryBarrier } from '../summary-barrier';
+import { IntakeGate, refusalOf, type RefusalReason } from './intake-gate';
 import { warmUpCore } from './warm-up';
 
 export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
 
 /** What the HTTP front end needs of the core, whether it runs in this thread or another. */
 export interface PaymentCore {
-  /** Payments already answered 202, in the order they were accepted. */
-  accept: (payments: PendingPayment[]) => void;
+  /**
+   * Payments in the order they were accepted: already answered 202, or, with `batch` set
+   * (ACK_WHEN_DURABLE), waiting for CoreEvents.onBatchSettled(batch) to be answered.
+   */
+  accept: (payments: PendingPayment[], batch?: number) => void;
   /** Flushes every live instance's writers, then reads Postgres. */
   summary(window: SummaryWindow): Promise<PaymentsSummary>;
   purge(): Promise<void>;
@@ -60,9 +66,17 @@ function ask<T>(
   });
 }
 
+/** What the core tells the front end without being asked. */
+export interface CoreEvents {
+  /** New payments must be refused (503), and why; null once they are welcome again. */
+  onRefusal?(reason: RefusalReason | null): void;
+  /** A batch handed over with an id: durable (answer 202) or not (answer 503). */
+  onBatchSettled?(batch: number, durable: boolean): void;
+}
+
 const BREAKER_GAUGE = { closed: 0, 'half-open': 1, open: 2 } as const;
 
-export async function startPaymentCore(config: Config, log: Logger): Promise<PaymentCore> {
+export async function startPaymentCore(config: Config, log: Logger, events: CoreEvents = {}): Promise<PaymentCore> {
   // Postgres first: if it cannot be reached, nothing else has been opened that would keep the process alive.
   const table = PaymentsTable.connect(config.databaseUrl, config.databaseSchema, config.databasePoolSize);
   await table.migrate().catch(async (err) => {
@@ -71,11 +85,32 @@ export async function startPaymentCore(config: Config, log: Logger): Promise<Pay
   });
   const redisOptions = { maxRetriesPerRequest: 2, lazyConnect: false, enableAutoPipelining: true };
   const redis = new Redis(config.redisUrl, redisOptions);
-  const subscriber = new Redis(config.redisUrl, { ...redisOptions, enableAutoPipelining: false });
+  // No ready check on the subscriber: ioredis 5.8.2+ may send its INFO after the connection has begun to
+  // subscribe, and Redis refuses it there (redis/ioredis#2037); resubscribing needs no check.
+  const subscriber = new Redis(config.redisUrl, {
+    ...redisOptions,
+    enableAutoPipelining: false,
+    enableReadyCheck: false,
+  });
   for (const r of [redis, subscriber]) r.on('error', (err) => log.debug('redis-error', { err }));
-  const pending = new PendingPayments(redis, config.redisPrefix, config.instanceId);
+  const pending = new PendingPayments(redis, config.redisPrefix, config.instanceId, config.dedupeWindowMs);
+  await pending.forgetUnboundedHistory().catch((err) => log.warn('forget-unbounded-history-failed', { err }));
   const metrics = new Metrics(config.instanceId, { thread: 'core' }, config.eventLoopSampleMs);
   metrics.startAtZero('core');
+  const gate = new IntakeGate({
+    probe: async () => {
+      await redis.set(`${config.redisPrefix}write-probe:${config.instanceId}`, '1', 'PX', 10_000);
+    },
+    probeMs: 200,
+    maxNotDurable: config.maxNotDurable,
+    onChange: (reason) => {
+      if (reason) log.warn('intake-refusing', { reason });
+      else log.info('intake-open', {});
+      events.onRefusal?.(reason);
+    },
+  });
+  // The moment the connection drops, new payments are refused (a claim would wait for the reconnection).
+  redis.on('close', () => gate.writeFailed(new Error('connection closed')));
   const clients: Record<ProcessorName, ProcessorClient> = {
     default: new ProcessorClient(config.defaultUrl, {
       connections: config.processorConnections,
@@ -101,25 +136,46 @@ export async function startPaymentCore(config: Config, log: Logger): Promise<Pay
   }
 
   const system = startActorSystem(`payments-${config.instanceId}`);
-  // A claim refused because Redis lost the dedupe memory starts its rebuild (the claim is retried meanwhile).
+  // A claim or an assignment refused because Redis lost the dedupe memory starts its rebuild (retried meanwhile).
   let guard: DedupeGuard | undefined;
-  const ledger: IntakeLedger = {
-    claimFresh: (payments) =>
-      pending.claimFresh(payments).catch((err: unknown) => {
-        if (err instanceof DedupeLostError)
-          guard?.ensure().catch((e: unknown) => log.warn('dedupe-rebuild-failed', { err: e }));
-        throw err;
-      }),
+  const rebuildIfLost = (err: unknown): never => {
+    if (err instanceof DedupeLostError)
+      guard?.ensure().catch((e: unknown) => log.warn('dedupe-rebuild-failed', { err: e }));
+    throw err;
+  };
+  const ledger: IntakeLedger = { claimFresh: (payments) => pending.claimFresh(payments).catch(rebuildIfLost) };
+  const assignments = { assign: (payments: PendingPayment[]) => pending.assign(payments).catch(rebuildIfLost) };
+  const history: PaymentHistory = {
+    unrecorded: async (payments) => {
+      const found = await table.recordedAmong(payments.map((p) => p.correlationId));
+      if (found.size === 0) return { unrecorded: payments, recorded: [] };
+      const recorded = payments.filter((p) => found.has(p.correlationId));
+      // Done already: nothing for Redis to keep (a failure here leaves an entry recovery looks up again).
+      await pending.complete(recorded.map((p) => p.correlationId));
+      return { unrecorded: payments.filter((p) => !found.has(p.correlationId)), recorded };
+    },
   };
   const supervisor = spawnSupervisor(system, {
     ledger,
+    history,
     maxInFlight: config.processorMaxInFlight,
     sendRatePerS: config.processorSendRate,
     defaultWaitMs: config.defaultWaitMs,
     tickMs: 20,
     claimRetryMs: 200,
+    logRepeatMs: config.logRepeatMs,
     log,
     onRouted: (processor, count) => metrics.paymentRequests.inc({ processor, outcome: 'sent' }, count),
+    onClaimLanded: () => gate.writeLanded(),
+    onClaimFailed: (err) => {
+      metrics.claimFailures.inc({ reason: refusalOf(err) ?? 'dedupe-lost' });
+      gate.writeFailed(err);
+    },
+    onNotDurable: (count) => {
+      metrics.notDurable.set(count);
+      gate.notDurable(count);
+    },
+    onBatchSettled: events.onBatchSettled,
     spawnChildren: (self) => {
       const report = (r: Parameters<typeof tell<SupervisorMsg>>[1]) => tell(self, r);
       const processorActor = (processor: ProcessorName) => {
@@ -135,8 +191,9 @@ export async function startPaymentCore(config: Config, log: Logger): Promise<Pay
               }),
             lookup: (id) => client.lookup(id),
           },
-          ledger: pending,
+          ledger: assignments,
           report,
+          logRepeatMs: config.logRepeatMs,
           failureThreshold: config.breakerFailureThreshold,
           cooldownMs: config.breakerCooldownMs,
           horizonMs: config.consistencyHorizonMs,
@@ -159,6 +216,7 @@ export async function startPaymentCore(config: Config, log: Logger): Promise<Pay
             batchSize: config.writerBatchSize,
             flushMs: config.writerFlushMs,
             retryMs: 500,
+            logRepeatMs: config.logRepeatMs,
             log,
             onFlush: (rows, seconds) => {
               metrics.writerBatchSize.observe(rows);
@@ -188,8 +246,13 @@ export async function startPaymentCore(config: Config, log: Logger): Promise<Pay
     prefix: config.redisPrefix,
     instanceId: config.instanceId,
     pending,
-    recordedIds: () => table.allIds(),
-    held: () => ask<PendingPayment[]>(supervisor, (replyTo) => ({ type: 'held', replyTo }), 2000),
+    // The window, with a slice's margin for clocks that differ between hosts.
+    recordedIds: () => table.recordedSince(new Date(Date.now() - config.dedupeWindowMs * 1.25)),
+    // Writers first: a payment recorded and not yet written would be neither held nor in the table.
+    held: async () => {
+      await flushLocal().catch(() => false);
+      return ask<PendingPayment[]>(supervisor, (replyTo) => ({ type: 'held', replyTo }), 2000);
+    },
     timeoutMs: config.dedupeRebuildMs,
     log,
   });
@@ -214,6 +277,7 @@ export async function startPaymentCore(config: Config, log: Logger): Promise<Pay
   const leftovers = await pending.owned();
   if (leftovers.length > 0) tell(supervisor, { type: 'recovered', payments: leftovers });
   let sweeping = false;
+  const heartbeatWarning = new RepeatedWarning(log, 'heartbeat-failed', config.logRepeatMs);
   const sweep = async () => {
     if (sweeping) return;
     sweeping = true;
@@ -221,8 +285,9 @@ export async function startPaymentCore(config: Config, log: Logger): Promise<Pay
       await pending.heartbeat(heartbeatTtl);
       const orphans = await pending.claimOrphans();
       if (orphans.length > 0) tell(supervisor, { type: 'recovered', payments: orphans });
+      heartbeatWarning.recovered();
     } catch (err) {
-      log.warn('heartbeat-failed', { err });
+      heartbeatWarning.failed({ err });
     } finally {
       sweeping = false;
     }
@@ -232,7 +297,7 @@ export async function startPaymentCore(config: Config, log: Logger): Promise<Pay
 
   let closed = false;
   return {
-    accept: (payments) => tell(supervisor, { type: 'accepted', payments }),
+    accept: (payments, batch) => tell(supervisor, { type: 'accepted', payments, batch }),
     summary: async (window) => {
       await barrier.flushAll();
       return table.summary(window);
@@ -245,6 +310,12 @@ export async function startPaymentCore(config: Config, log: Logger): Promise<Pay
     metrics: async () => {
       const snapshot = await inspect();
       metrics.waiting.set(snapshot.waiting);
+      metrics.notDurable.set(snapshot.claiming);
+      const memory = await pending.memory().catch(() => null);
+      if (memory) {
+        metrics.redisMemoryUsed.set(memory.used);
+        metrics.redisMemoryMax.set(memory.max);
+      }
       for (const p of snapshot.processors) {
         metrics.activeConnections.set({ peer: p.processor }, clients[p.processor].openConnections);
         metrics.inFlight.set({ processor: p.processor }, p.inFlight);
@@ -257,12 +328,17 @@ export async function startPaymentCore(config: Config, log: Logger): Promise<Pay
       closed = true;
       // Let what is in flight settle (bounded), so that little is left for another instance to recover.
       const deadline = Date.now() + config.processorTimeoutMs;
+      let last: SupervisorSnapshot | null = null;
       for (;;) {
-        const s = await inspect().catch(() => null);
-        // Claims still on their way to Redis count too: those payments are about to be sent.
-        if (!s || s.claiming + s.inFlight.default + s.inFlight.fallback === 0 || Date.now() > deadline) break;
+        last = await inspect().catch(() => null);
+        // Claims still on their way to Redis count too (acknowledged, not yet durable), and look-ups.
+        const busy = last ? last.claiming + last.checking + last.inFlight.default + last.inFlight.fallback : 0;
+        if (busy === 0 || Date.now() > deadline) break;
         await new Promise((r) => setTimeout(r, 50));
       }
+      // Acknowledged payments Redis never took (it refused writes until now): said once, with how many.
+      if (last && last.claiming > 0) log.error('not-durable-at-stop', { count: last.claiming });
+      gate.stop();
       await flushLocal().catch(() => false);
       clearInterval(heartbeat);
       health.stop();

@@ -28,10 +28,13 @@ async function inParallel(n: number, width: number, task: (i: number) => Promise
   );
 }
 
-/** Redis scripts on keys of its own (removed after), processor look-ups of unknown ids (404), summaries (read-only). */
+/**
+ * Redis scripts on keys of its own (removed after), processor look-ups of unknown ids (404), summaries and
+ * look-ups of unknown ids in the payments table (read-only).
+ */
 export async function warmUpCore(w: CoreWarmUp): Promise<void> {
   const prefix = `${w.prefix}warm-up:${w.instanceId}:`;
-  const scratch = new PendingPayments(w.redis, prefix, w.instanceId);
+  const scratch = new PendingPayments(w.redis, prefix, w.instanceId, 60_000);
   try {
     await inParallel(w.rounds, 16, async () => {
       const payments = [{ correlationId: randomUUID(), amountCents: 1, acceptedAt: Date.now() }];
@@ -52,4 +55,6 @@ export async function warmUpCore(w: CoreWarmUp): Promise<void> {
     w.clients[i % 2 === 0 ? 'default' : 'fallback'].lookup(randomUUID()),
   );
   await inParallel(Math.ceil(w.rounds / 20), 2, () => w.table.summary({ from: new Date(0), to: new Date(1) }));
+  // The look-up every claimed batch goes through, for ids nobody used.
+  await inParallel(Math.ceil(w.rounds / 4), 4, () => w.table.recordedAmong([randomUUID(), randomUUID()]));
 }

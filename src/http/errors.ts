@@ -28,7 +28,10 @@ export const API_ERRORS = {
   NOT_FOUND: { status: 404, message: 'No such route.' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'This route does not take that method.' },
   SHUTTING_DOWN: { status: 503, message: 'This instance is shutting down; try again.' },
-  STORE_UNAVAILABLE: { status: 503, message: 'The payment store is unreachable; try again.' },
+  STORE_UNAVAILABLE: {
+    status: 503,
+    message: 'The payment store cannot take this now; try again (retrying a payment with its correlationId is safe).',
+  },
   INTERNAL: { status: 500, message: 'Unexpected error.' },
 } as const satisfies Record<string, ApiErrorSpec>;
 

@@ -12,7 +12,10 @@ import type { PaymentRequest, PaymentsSummary } from '../payment';
 import type { SummaryWindow } from '../store/payments-table';
 
 export interface HttpServices {
-  acceptPayment(payment: PaymentRequest): void;
+  /** Takes a valid payment: answered 202 at once, or, when a promise comes back, once it says durable (or 503). */
+  acceptPayment(payment: PaymentRequest): void | Promise<boolean>;
+  /** Why new payments cannot be made durable now (they get 503 with Retry-After), or null. */
+  refusal?(): string | null;
   summary(window: SummaryWindow): Promise<PaymentsSummary>;
   purge(): Promise<void>;
   health(): Record<string, unknown>;
@@ -24,7 +27,19 @@ export interface HttpServices {
   onRequestTimed?: (route: string, seconds: number) => void;
   /** A POST /payments refused for its input (the error code). */
   onPaymentRejected?(code: string): void;
+  /** A valid POST /payments answered 503 because the store could not take it. */
+  onPaymentRefused?(): void;
 }
+
+/** What a client is told when the store cannot take a payment, by the core's reason (src/core/intake-gate.ts). */
+const REFUSAL_DETAIL: Record<string, string> = {
+  full: 'Redis is full (maxmemory): new payments cannot be made durable.',
+  down: 'Redis is unreachable: new payments cannot be made durable.',
+  'read-only': 'Redis is read-only (a replica): new payments cannot be made durable.',
+  backlog: 'Too many accepted payments are not yet durable.',
+};
+/** Seconds a refused client should wait: the gate probes Redis every 200 ms. */
+const RETRY_AFTER = { 'retry-after': '1' };
 
 export interface HttpServerOptions {
   port: number;
@@ -170,15 +185,34 @@ export function startHttpServer(services: HttpServices, options: HttpServerOptio
       ex,
       options.maxBodyBytes,
       (text) => {
+        const answered = () => timed?.('payments', (performance.now() - started) / 1000);
+        const refuse = (reason: string) => {
+          sendError(ex, new ApiError('STORE_UNAVAILABLE', REFUSAL_DETAIL[reason] ?? reason), RETRY_AFTER);
+          services.onPaymentRefused?.();
+        };
+        let durable: void | Promise<boolean>;
         try {
           const payment = parsePaymentBody(text);
-          services.acceptPayment(payment);
-          send(ex, 202, '');
+          const refusal = services.refusal?.() ?? null;
+          if (refusal !== null) {
+            refuse(refusal);
+            return answered();
+          }
+          durable = services.acceptPayment(payment);
         } catch (err) {
           sendError(ex, err);
           services.onPaymentRejected?.(err instanceof ApiError ? err.code : 'INTERNAL');
+          return answered();
         }
-        if (timed) timed('payments', (performance.now() - started) / 1000);
+        if (!durable) {
+          send(ex, 202, '');
+          return answered();
+        }
+        void durable.then((ok) => {
+          if (ok) send(ex, 202, '');
+          else refuse(services.refusal?.() ?? 'down');
+          answered();
+        });
       },
       () => services.onPaymentRejected?.('BODY_TOO_LARGE'),
     );

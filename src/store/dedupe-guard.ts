@@ -1,14 +1,17 @@
 // Keeps "never processed twice" across a Redis that lost its data (a restart without
-// persistence, a fail-over to an empty replica, a FLUSHALL). The dedupe memory (`seen`)
-// lives in Redis; a marker key (`epoch`) is written only once `seen` is known complete,
-// and every claim checks it inside its script (no extra round trip). When the marker is
-// gone, claims fail and the payments wait in memory, as during an outage, while one
-// instance rebuilds:
-//   1. every live instance puts the payments it holds (waiting, in flight, with their
-//      assignments) back into `seen` and its pending hash (a pub/sub request, like the
-//      summary barrier: PUBLISH says how many listen, each acknowledges);
-//   2. every id Postgres holds is added to `seen`;
+// persistence, a fail-over to an empty replica, a FLUSHALL). The dedupe memory (the
+// window of recent ids, and every pending hash) lives in Redis; a marker key (`epoch`) is
+// written only once it is known complete, and every claim and assignment checks it inside
+// its script (no extra round trip). When the marker is gone, claims fail and the payments
+// wait in memory, as during an outage, while one instance rebuilds:
+//   1. every live instance flushes its writers, then puts the payments it holds (waiting,
+//      in flight, with their assignments) back into the window and its pending hash (a
+//      pub/sub request, like the summary barrier: PUBLISH says how many listen, each
+//      acknowledges);
+//   2. every id Postgres holds for the window is added to it (what is older, the payments
+//      table answers for at each claim: pending-payments.ts);
 //   3. a new marker is written; claims go on.
+// The work is bounded by the window, not by the history.
 // An id recorded before, or still in some instance's hands, is then a duplicate again,
 // whenever it is re-posted. Left open: an instance that does not answer within
 // DEDUPE_REBUILD_MS (hung) has its in-memory payments left out until it wakes and answers
@@ -26,7 +29,7 @@ export interface DedupeGuardOptions {
   prefix: string;
   instanceId: string;
   pending: PendingPayments;
-  /** Every correlationId Postgres holds, in chunks. */
+  /** Every correlationId Postgres holds for the dedupe window, in chunks. */
   recordedIds: () => AsyncIterable<string[]>;
   /** The payments this instance holds and has not yet seen recorded. */
   held: () => Promise<PendingPayment[]>;
@@ -85,7 +88,7 @@ export class DedupeGuard {
     const answered = await this.round.ask();
     let ids = 0;
     for await (const chunk of this.options.recordedIds()) {
-      await pending.markSeen(chunk);
+      await pending.remember(chunk);
       ids += chunk.length;
     }
     await redis.set(key, randomUUID(), 'NX');

@@ -100,21 +100,37 @@ export class PaymentsTable {
     await this.pool.query(`TRUNCATE ${this.table}`);
   }
 
-  /** Every correlationId recorded, `chunk` at a time in key order (rebuilding Redis' dedupe memory). */
-  async *allIds(chunk = 5000): AsyncGenerator<string[]> {
-    let after = '00000000-0000-0000-0000-000000000000';
-    let first = true;
+  /** Which of these ids the table holds: one look-up by the primary key for a whole batch. */
+  async recordedAmong(correlationIds: string[]): Promise<Set<string>> {
+    if (correlationIds.length === 0) return new Set();
+    const res = await this.pool.query<{ correlation_id: string }>(
+      `SELECT correlation_id FROM ${this.table} WHERE correlation_id = ANY($1::uuid[])`,
+      [correlationIds],
+    );
+    return new Set(res.rows.map((r) => r.correlation_id));
+  }
+
+  /**
+   * Every correlationId requested at `since` or later, `chunk` at a time (rebuilding Redis' window of
+   * ids after it lost its data): the index on requested_at bounds the work by the window, not the history.
+   */
+  async *recordedSince(since: Date, chunk = 5000): AsyncGenerator<string[]> {
+    let after: { at: string; id: string } | null = null;
     for (;;) {
-      const res = await this.pool.query<{ correlation_id: string }>(
-        `SELECT correlation_id FROM ${this.table} WHERE correlation_id ${first ? '>=' : '>'} $1
-         ORDER BY correlation_id LIMIT $2`,
-        [after, chunk],
+      const res: { rows: { correlation_id: string; at: string }[] } = await this.pool.query(
+        after === null
+          ? `SELECT correlation_id, requested_at::text AS at FROM ${this.table} WHERE requested_at >= $1
+             ORDER BY requested_at, correlation_id LIMIT $2`
+          : `SELECT correlation_id, requested_at::text AS at FROM ${this.table}
+             WHERE requested_at >= $1::timestamptz AND (requested_at, correlation_id) > ($1::timestamptz, $3::uuid)
+             ORDER BY requested_at, correlation_id LIMIT $2`,
+        after === null ? [since, chunk] : [after.at, chunk, after.id],
       );
-      first = false;
       if (res.rows.length === 0) return;
       yield res.rows.map((r) => r.correlation_id);
       if (res.rows.length < chunk) return;
-      after = res.rows[res.rows.length - 1].correlation_id;
+      const last = res.rows[res.rows.length - 1];
+      after = { at: last.at, id: last.correlation_id };
     }
   }
 

@@ -1,19 +1,29 @@
 // Payments accepted but not yet in Postgres live in Redis, so that they survive
 // the crash of the instance that accepted them.
 //
-//   <prefix>seen               SET of every correlationId ever accepted (duplicates stop here)
-//   <prefix>pending:<instance> HASH correlationId -> JSON of the PendingPayment, owned by one instance
+//   <prefix>seen:<n>           SET of the correlationIds accepted in the n-th slice of DEDUPE_WINDOW_MS / 4
+//                              (Redis' clock); each slice expires once it is older than the window, so Redis
+//                              holds the last window of ids, not the whole history (the payments table does)
+//   <prefix>pending:<instance> HASH correlationId -> JSON of the PendingPayment, owned by one instance; a claim
+//                              checks every instance's hash too, so a payment still pending is remembered
+//                              whatever its age
 //   <prefix>instances          SET of instances that may own pending payments
 //   <prefix>alive:<instance>   heartbeat with a TTL; when it expires the instance's pending hash may be claimed
-//   <prefix>epoch              a marker written once `seen` holds every id that matters (dedupe-guard.ts): its
-//                              absence means Redis lost its data, and claims stop until `seen` is rebuilt
+//   <prefix>epoch              a marker written once the dedupe memory holds every id that matters
+//                              (dedupe-guard.ts): its absence means Redis lost its data, and claims and
+//                              assignments stop until it is rebuilt
 //
 // A payment's assignment (processor and requestedAt) is written here BEFORE it is sent,
 // so whoever recovers it sends it again to the same processor with the same requestedAt:
 // the processor answers 422 if it had recorded it, and nothing is recorded twice.
+// The slice keys are built inside the scripts (from Redis' own clock, the same for every
+// instance and host): a standalone Redis or Sentinel, not Redis Cluster.
 import type Redis from 'ioredis';
 import type { PaymentRequest, ProcessorName } from '../payment';
 import { LuaScript } from './lua-script';
+
+/** The window is kept in this many slices, plus the current one: Redis holds at most 1.25 windows of ids. */
+export const WINDOW_SLICES = 4;
 
 export interface PendingPayment extends PaymentRequest {
   acceptedAt: number;
@@ -44,33 +54,73 @@ function decode(correlationId: string, json: string): PendingPayment {
   return p;
 }
 
-// Adds each payment not seen before to `seen` and to the owner's pending hash; returns the fresh ids.
-// ARGV[1] is the epoch this instance knows ('' before it knows one): when the marker differs, Redis has
-// lost (or rebuilt) the dedupe memory since, and nothing is claimed.
-const CLAIM_FRESH = new LuaScript(`
-if ARGV[1] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[1] then return redis.error_reply('EPOCH') end
+// The slice keys of the window, newest first, from Redis' clock: ARGV[base] is the slice key's prefix,
+// ARGV[base + 1] a slice's length in ms. Shared by the scripts below.
+const WINDOW_LUA = `
+local function window(base)
+  local t = redis.call('TIME')
+  local sliceMs = tonumber(ARGV[base + 1])
+  local current = math.floor((tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)) / sliceMs)
+  local keys = {}
+  for i = 0, ${WINDOW_SLICES} do keys[#keys + 1] = ARGV[base] .. (current - i) end
+  -- The newest slice is read until ${WINDOW_SLICES} more have begun: an id in it is remembered at least a window.
+  return keys, (current + ${WINDOW_SLICES} + 1) * sliceMs
+end
+local function remember(key, expireAt, id)
+  local added = redis.call('SADD', key, id)
+  if added == 1 and redis.call('PTTL', key) < 0 then redis.call('PEXPIREAT', key, expireAt) end
+  return added
+end
+`;
+// Adds each payment not known (in the window, or pending at any instance) to the window and to the
+// owner's pending hash; returns the fresh ids. ARGV[1] is the epoch this instance knows ('' before it
+// knows one): when the marker differs, Redis has lost (or rebuilt) the dedupe memory since, and nothing
+// is claimed. A fresh id may still have been recorded before the window: the caller checks Postgres.
+const CLAIM_FRESH = new LuaScript(`${WINDOW_LUA}
+if ARGV[1] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[1] then return redis.error_reply('EPOCH') end
+local slices, expireAt = window(2)
+local hashes = { KEYS[1] }
+for _, owner in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+  local key = ARGV[4] .. owner
+  if key ~= KEYS[1] then hashes[#hashes + 1] = key end
+end
 local fresh = {}
-for i = 2, #ARGV, 2 do
-  if redis.call('SADD', KEYS[1], ARGV[i]) == 1 then
-    redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
-    fresh[#fresh + 1] = ARGV[i]
+for i = 5, #ARGV, 2 do
+  local id = ARGV[i]
+  if remember(slices[1], expireAt, id) == 1 then
+    local known = false
+    for s = 2, #slices do
+      if redis.call('SISMEMBER', slices[s], id) == 1 then known = true break end
+    end
+    if not known then
+      for _, h in ipairs(hashes) do
+        if redis.call('HEXISTS', h, id) == 1 then known = true break end
+      end
+    end
+    if not known then
+      redis.call('HSET', KEYS[1], id, ARGV[i + 1])
+      fresh[#fresh + 1] = id
+    end
   end
 end
 return fresh`);
 
-// Records assignments only for payments still owned here: another instance may have
-// claimed them after a missed heartbeat (then they are in its hash, and in \`seen\`).
-// A payment that is in neither was forgotten by Redis itself (a restart without
-// persistence): it is taken back, not dropped. Returns the ids that were updated.
+// Adds ids to the window's newest slice (what an instance puts back, and the ids Postgres holds for
+// the window, after Redis lost its data).
+const REMEMBER = new LuaScript(`${WINDOW_LUA}
+local slices, expireAt = window(1)
+for i = 3, #ARGV do remember(slices[1], expireAt, ARGV[i]) end
+return #ARGV - 2`);
+
+// Records assignments only for payments still owned here: another instance may have claimed them
+// after a missed heartbeat (then they are in its hash). Checked against the epoch: after Redis lost
+// its data every hash is empty until the rebuild has each instance put back what it holds, so an
+// assignment waits for that instead of mistaking "forgotten" for "taken". Returns the ids updated.
 const ASSIGN_OWNED = new LuaScript(`
+if ARGV[1] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[1] then return redis.error_reply('EPOCH') end
 local owned = {}
-for i = 1, #ARGV, 2 do
-  local mine = redis.call('HEXISTS', KEYS[1], ARGV[i]) == 1
-  if not mine and redis.call('SISMEMBER', KEYS[2], ARGV[i]) == 0 then
-    redis.call('SADD', KEYS[2], ARGV[i])
-    mine = true
-  end
-  if mine then
+for i = 2, #ARGV, 2 do
+  if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 1 then
     redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
     owned[#owned + 1] = ARGV[i]
   end
@@ -99,12 +149,17 @@ export class DedupeLostError extends Error {
 export class PendingPayments {
   /** The marker's value once the dedupe memory is known complete (null: not checked yet). */
   epoch: string | null = null;
+  private readonly sliceMs: string;
 
+  /** `windowMs`: how long an accepted id is remembered here at least (DEDUPE_WINDOW_MS). */
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     readonly instanceId: string,
-  ) {}
+    readonly windowMs: number,
+  ) {
+    this.sliceMs = String(Math.max(1, Math.ceil(windowMs / WINDOW_SLICES)));
+  }
 
   private pendingKey(instance = this.instanceId): string {
     return `${this.prefix}pending:${instance}`;
@@ -118,35 +173,38 @@ export class PendingPayments {
     return `${this.prefix}epoch`;
   }
 
-  /** Puts payments this instance holds back into Redis (seen, and its pending hash): after Redis lost them. */
+  private refusedForEpoch(err: unknown): never {
+    throw /\bEPOCH\b/.test(String((err as Error)?.message)) ? new DedupeLostError() : err;
+  }
+
+  /** Puts payments this instance holds back into Redis (the window, and its pending hash): after Redis lost them. */
   async restore(payments: PendingPayment[]): Promise<void> {
     if (payments.length === 0) return;
     const pending: string[] = [];
     for (const p of payments) pending.push(p.correlationId, encode(p));
-    await this.redis
-      .multi()
-      .sadd(`${this.prefix}seen`, ...payments.map((p) => p.correlationId))
-      .hset(this.pendingKey(), ...pending)
-      .exec();
+    await this.remember(payments.map((p) => p.correlationId));
+    await this.redis.hset(this.pendingKey(), ...pending);
   }
 
-  /** Marks ids as seen (the dedupe memory rebuilt from Postgres). */
-  async markSeen(correlationIds: string[]): Promise<void> {
-    if (correlationIds.length > 0) await this.redis.sadd(`${this.prefix}seen`, ...correlationIds);
+  /** Adds ids to the window (the dedupe memory rebuilt from Postgres' recent records). */
+  async remember(correlationIds: string[]): Promise<void> {
+    if (correlationIds.length === 0) return;
+    await REMEMBER.run(this.redis, [], [`${this.prefix}seen:`, this.sliceMs, ...correlationIds]);
   }
 
-  /** Keeps only payments never seen before (by any instance) and makes them durable. */
+  /**
+   * Keeps only payments Redis does not know (accepted within the window, or pending anywhere) and makes
+   * them durable. One recorded before the window is among them: Postgres has the last word.
+   */
   async claimFresh(payments: PendingPayment[]): Promise<PendingPayment[]> {
     if (payments.length === 0) return [];
-    const args: string[] = [this.epoch ?? ''];
+    const args: string[] = [this.epoch ?? '', `${this.prefix}seen:`, this.sliceMs, `${this.prefix}pending:`];
     for (const p of payments) args.push(p.correlationId, encode(p));
     const claimed = await CLAIM_FRESH.run(
       this.redis,
-      [`${this.prefix}seen`, this.pendingKey(), this.epochKey()],
+      [this.pendingKey(), this.epochKey(), `${this.prefix}instances`],
       args,
-    ).catch((err: unknown) => {
-      throw /\bEPOCH\b/.test(String((err as Error)?.message)) ? new DedupeLostError() : err;
-    });
+    ).catch((err: unknown) => this.refusedForEpoch(err));
     const fresh = new Set(claimed as string[]);
     // Once each: a client's retry may sit in the same batch as its first post, and both carry a fresh id.
     return payments.filter((p) => fresh.delete(p.correlationId));
@@ -155,10 +213,12 @@ export class PendingPayments {
   /** Writes assignments before the payments are sent; returns those still owned by this instance. */
   async assign(payments: PendingPayment[]): Promise<PendingPayment[]> {
     if (payments.length === 0) return [];
-    const args: string[] = [];
+    const args: string[] = [this.epoch ?? ''];
     for (const p of payments) args.push(p.correlationId, encode(p));
     const owned = new Set(
-      (await ASSIGN_OWNED.run(this.redis, [this.pendingKey(), `${this.prefix}seen`], args)) as string[],
+      (await ASSIGN_OWNED.run(this.redis, [this.pendingKey(), this.epochKey()], args).catch((err: unknown) =>
+        this.refusedForEpoch(err),
+      )) as string[],
     );
     return payments.filter((p) => owned.has(p.correlationId));
   }
@@ -219,6 +279,25 @@ export class PendingPayments {
   /** Empties everything (POST /purge-payments): dedupe memory and every instance's pending payments. */
   async purge(): Promise<void> {
     const members = await this.redis.smembers(`${this.prefix}instances`);
-    await this.redis.del(`${this.prefix}seen`, ...members.map((m) => this.pendingKey(m)), this.pendingKey());
+    // Every slice, whatever the window of whoever wrote it (the launcher purges with the default one).
+    const slices: string[] = [];
+    for await (const keys of this.redis.scanStream({ match: `${this.prefix}seen:*`, count: 1000 }))
+      slices.push(...(keys as string[]));
+    await this.redis.del(...slices, ...members.map((m) => this.pendingKey(m)), this.pendingKey());
+  }
+
+  /**
+   * Drops the set of every id ever accepted that versions before the window kept (`<prefix>seen`):
+   * it only grew; the window and the payments table now answer for what it held.
+   */
+  async forgetUnboundedHistory(): Promise<void> {
+    await this.redis.unlink(`${this.prefix}seen`);
+  }
+
+  /** Bytes Redis uses and its cap (0: none), for /metrics. */
+  async memory(): Promise<{ used: number; max: number }> {
+    const info = await this.redis.info('memory');
+    const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+    return { used: field('used_memory'), max: field('maxmemory') };
   }
 }

@@ -1,7 +1,12 @@
 import t from 'tap';
 import { spawnActor, startActorSystem, stopActorSystem, tell, type ActorRef } from '../../src/actors/actor-system';
 import type { WriterMsg, WriterSnapshot } from '../../src/actors/batch-writer';
-import { spawnSupervisor, type SupervisorMsg, type SupervisorSnapshot } from '../../src/actors/payment-supervisor';
+import {
+  spawnSupervisor,
+  type SupervisorMsg,
+  type SupervisorOptions,
+  type SupervisorSnapshot,
+} from '../../src/actors/payment-supervisor';
 import { spawnProcessorActor } from '../../src/actors/processor-actor';
 import { createLogger, silentLogger, type Logger } from '../../src/log';
 import type { ProcessorName, ProcessorPaymentBody, RecordedPayment } from '../../src/payment';
@@ -33,6 +38,8 @@ interface Options {
   writerFlushes?: boolean[];
   defaultWaitMs?: number;
   claim?: (ps: PendingPayment[]) => Promise<PendingPayment[]>;
+  /** Which payments the payments table already holds (none when not given). */
+  recorded?: (ps: PendingPayment[]) => Promise<PendingPayment[]>;
   sendRatePerS?: number;
   now?: () => number;
   /** The processor actors' breaker cool-down (50 ms when not given). */
@@ -42,6 +49,11 @@ interface Options {
   log?: Logger;
   /** writer-0 answers an inspect this much later than writer-1. */
   writer0InspectDelayMs?: number;
+  /** The intake's hooks and the repeated-failure interval, passed as they are. */
+  hooks?: Pick<
+    SupervisorOptions,
+    'onClaimLanded' | 'onClaimFailed' | 'onNotDurable' | 'onBatchSettled' | 'logRepeatMs'
+  >;
 }
 
 function setup(t: { teardown(fn: () => unknown): void }, o: Options) {
@@ -55,6 +67,12 @@ function setup(t: { teardown(fn: () => unknown): void }, o: Options) {
   };
   const supervisor: ActorRef<SupervisorMsg> = spawnSupervisor(system, {
     ledger: { claimFresh: o.claim ?? (async (ps) => ps) },
+    history: {
+      unrecorded: async (ps) => {
+        const recorded = o.recorded ? await o.recorded(ps) : [];
+        return { unrecorded: ps.filter((p) => !recorded.includes(p)), recorded };
+      },
+    },
     maxInFlight: o.maxInFlight ?? 100,
     sendRatePerS: o.sendRatePerS,
     now: o.now,
@@ -62,6 +80,7 @@ function setup(t: { teardown(fn: () => unknown): void }, o: Options) {
     tickMs: 10,
     claimRetryMs: 20,
     log: o.log ?? silentLogger,
+    ...o.hooks,
     spawnChildren: (self) => {
       const processor = (name: ProcessorName) =>
         spawnProcessorActor(self.nactRef, {
@@ -677,3 +696,120 @@ t.test(
     );
   },
 );
+
+t.test(
+  'a payment the table already holds (re-posted after the window) is not sent again and counts as a duplicate',
+  async (t) => {
+    const s = setup(t, {
+      outcome: { default: () => 'recorded', fallback: () => 'recorded' },
+      recorded: async (ps) => ps.filter((p) => p.correlationId.startsWith('old')),
+    });
+    accept(s, ['old1', 'new1', 'old2']);
+    // Recovered with an assignment and already written (a crash between the insert and the release): done.
+    tell(s.supervisor, {
+      type: 'recovered',
+      payments: [pay('old3', { assignment: { processor: 'fallback', requestedAt: new Date().toISOString() } })],
+    });
+    t.ok(await eventually(async () => s.writtenIds().length === 1));
+    await sleep(50);
+    t.same(
+      s.sent.default.map((b) => b.correlationId),
+      ['new1'],
+      'only the payment the table does not hold reaches a processor',
+    );
+    t.same(s.sent.fallback, []);
+    t.match(await s.inspect(), { accepted: 1, duplicates: 2, waiting: 0, checking: 0 });
+  },
+);
+
+t.test('nothing is sent before its look-up in the table answers; a failed look-up is tried again', async (t) => {
+  let failures = 2;
+  const s = setup(t, {
+    outcome: { default: () => 'recorded', fallback: () => 'recorded' },
+    recorded: async () => (failures-- > 0 ? Promise.reject(new Error('postgres down')) : []),
+  });
+  accept(s, ['p1']);
+  await sleep(5);
+  t.equal(s.sent.default.length, 0, 'not sent while the table cannot answer');
+  t.equal((await s.inspect()).checking, 1, 'counted as checking (a shutdown waits for it)');
+  t.ok(await eventually(async () => s.writtenIds().length === 1), 'sent once the look-up answered');
+  t.equal(s.sent.default.length, 1, 'once');
+});
+
+t.test(
+  'claims go one at a time, in order: what arrives meanwhile shares the next claim; a failure keeps the order',
+  async (t) => {
+    const claims: string[][] = [];
+    let gate: (() => void) | null = null;
+    let failNext = false;
+    const settled: [number, boolean][] = [];
+    const notDurable: number[] = [];
+    const failures: number[] = [];
+    let landed = 0;
+    const s = setup(t, {
+      outcome: { default: () => 'recorded', fallback: () => 'recorded' },
+      claim: async (ps) => {
+        claims.push(ps.map((p) => p.correlationId));
+        if (claims.length === 1) await new Promise<void>((r) => (gate = r));
+        if (failNext) {
+          failNext = false;
+          throw new Error('OOM command not allowed when used memory > maxmemory');
+        }
+        return ps;
+      },
+      hooks: {
+        onBatchSettled: (batch, durable) => settled.push([batch, durable]),
+        onNotDurable: (n) => notDurable.push(n),
+        onClaimFailed: (_, n) => failures.push(n),
+        onClaimLanded: () => landed++,
+      },
+    });
+    tell(s.supervisor, { type: 'accepted', payments: [pay('a')], batch: 1 });
+    await sleep(10);
+    tell(s.supervisor, { type: 'accepted', payments: [pay('b')], batch: 2 });
+    tell(s.supervisor, { type: 'accepted', payments: [pay('c'), pay('d')], batch: 3 });
+    await sleep(10);
+    t.same(claims, [['a']], 'one claim at a time');
+    t.equal((await s.inspect()).claiming, 4, 'all four acknowledged and not yet durable');
+    failNext = true;
+    gate!();
+    t.ok(await eventually(async () => s.writtenIds().length === 4));
+    t.same(claims, [['a'], ['a', 'b', 'c', 'd']], 'the failed claim first again, with what waited behind it, in order');
+    t.same(failures, [1]);
+    t.equal(landed, 1);
+    t.same(
+      settled,
+      [
+        [1, false],
+        [2, true],
+        [3, true],
+      ],
+      'a batch is answered once: 503 at its first failure (it still becomes durable), 202 for the others',
+    );
+    t.equal(notDurable.at(-1), 0, 'nothing left that is not durable');
+    t.equal(Math.max(...notDurable), 4);
+  },
+);
+
+t.test('a claim that keeps failing is logged once per interval with its count, and once when it ends', async (t) => {
+  const logged: { level: string; event: string; occurrences?: number; unreported?: number }[] = [];
+  const log = createLogger('test', 'info', (line) => logged.push(JSON.parse(line) as (typeof logged)[number]));
+  let failures = 12;
+  const s = setup(t, {
+    outcome: { default: () => 'recorded', fallback: () => 'recorded' },
+    claim: async (ps) => (failures-- > 0 ? Promise.reject(new Error('redis down')) : ps),
+    log,
+    hooks: { logRepeatMs: 100 },
+  });
+  for (let i = 0; i < 50; i++) accept(s, [`r${i}`]);
+  t.ok(await eventually(async () => s.writtenIds().length === 50));
+  const warnings = logged.filter((l) => l.event === 'claim-failed');
+  t.ok(warnings.length >= 2 && warnings.length <= 4, `12 failures 20 ms apart, logged ${warnings.length} times`);
+  const ended = logged.filter((l) => l.event === 'claim-failed-ended');
+  t.equal(ended.length, 1, 'the end is said once');
+  t.equal(
+    warnings.reduce((n, w) => n + (w.occurrences ?? 0), 0) + (ended[0]?.unreported ?? 0),
+    12,
+    'every failure is counted, none logged on its own',
+  );
+});

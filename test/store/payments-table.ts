@@ -62,24 +62,38 @@ t.test('schema names are checked', async (t) => {
   t.throws(() => new PaymentsTable({} as never, 'x; DROP TABLE y'));
 });
 
-t.test('allIds: every recorded id once, in chunks', async (t) => {
+t.test('recordedSince: the ids requested at or after a time, in chunks, each once, ties included', async (t) => {
   await table.purge();
-  const ids = [0, 1, 2, 3, 4, 5, 6].map(id);
+  // Several payments share one requestedAt (a batch sent together): chunks must not skip or repeat them.
+  const times = [0, 10, 10, 10, 10, 20, 30, 30];
   await table.insert(
-    ids.map((correlationId) => ({ correlationId, amountCents: 1, requestedAt: at(0), processor: 'default' as const })),
+    times.map((ms, n) => ({
+      correlationId: id(n),
+      amountCents: 1,
+      requestedAt: at(ms),
+      processor: 'default' as const,
+    })),
   );
   const chunks: string[][] = [];
-  for await (const chunk of table.allIds(3)) chunks.push(chunk);
+  for await (const chunk of table.recordedSince(new Date(at(10)), 3)) chunks.push(chunk);
   t.same(
     chunks.map((c) => c.length),
     [3, 3, 1],
   );
-  t.same(chunks.flat(), ids, 'each once, in order');
+  t.same(chunks.flat().sort(), [1, 2, 3, 4, 5, 6, 7].map(id), 'every id from the bound on, the bound included, once');
   const exact: string[][] = [];
-  for await (const chunk of table.allIds(7)) exact.push(chunk);
-  t.same(exact, [ids], 'a last chunk that is full ends it too');
-  await table.purge();
+  for await (const chunk of table.recordedSince(new Date(at(10)), 7)) exact.push(chunk);
+  t.same(exact.length, 1, 'a last chunk that is full ends it too');
   const none: string[][] = [];
-  for await (const chunk of table.allIds(3)) none.push(chunk);
-  t.same(none, [], 'an empty table: nothing');
+  for await (const chunk of table.recordedSince(new Date(at(31)), 3)) none.push(chunk);
+  t.same(none, [], 'nothing after the last: nothing');
+  await table.purge();
+});
+
+t.test('recordedAmong: which of a batch of ids the table holds, in one look-up', async (t) => {
+  await table.purge();
+  await table.insert([{ correlationId: id(1), amountCents: 1, requestedAt: at(0), processor: 'fallback' }]);
+  t.same([...(await table.recordedAmong([id(1), id(2), id(1)]))], [id(1)]);
+  t.same((await table.recordedAmong([])).size, 0, 'an empty batch asks nothing');
+  await table.purge();
 });

@@ -1,0 +1,83 @@
+import t from 'tap';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { InOrderStage } from '../../src/actors/in-order-stage';
+
+function stage(run: (items: number[]) => Promise<string>, maxWeight = 100) {
+  const done: [number[], string][] = [];
+  const failed: number[][] = [];
+  const s = new InOrderStage<number, string>({
+    run,
+    done: (items, r) => done.push([items, r]),
+    failed: (items) => failed.push(items),
+    retryMs: 20,
+    maxWeight,
+    weight: (n) => n,
+  });
+  return { s, done, failed };
+}
+
+t.test('one request at a time; what arrives meanwhile goes together next, in order', async (t) => {
+  const calls: number[][] = [];
+  let open: (() => void) | null = null;
+  const { s, done } = stage(async (items) => {
+    calls.push(items);
+    if (calls.length === 1) await new Promise<void>((r) => (open = r));
+    return `r${calls.length}`;
+  });
+  s.push([1]);
+  s.push([2, 3]);
+  s.push([4]);
+  t.same(calls, [[1]]);
+  t.equal(s.weight, 10, 'the weight of everything not through');
+  t.same(s.items(), [1, 2, 3, 4], 'oldest first, the running one included');
+  open!();
+  await sleep(10);
+  t.same(calls, [[1], [2, 3, 4]]);
+  t.same(done, [
+    [[1], 'r1'],
+    [[2, 3, 4], 'r2'],
+  ]);
+  t.equal(s.weight, 0);
+});
+
+t.test('a request carries at most maxWeight, but always one item', async (t) => {
+  const calls: number[][] = [];
+  let open: (() => void) | null = null;
+  const { s } = stage(async (items) => {
+    calls.push(items);
+    if (calls.length === 1) await new Promise<void>((r) => (open = r));
+    return '';
+  }, 5);
+  s.push([1]);
+  s.push([2, 3, 9, 1]);
+  open!();
+  await sleep(20);
+  t.same(calls, [[1], [2, 3], [9], [1]]);
+});
+
+t.test('a failed request is tried again after retryMs, its items first; stop ends the retries', async (t) => {
+  let failures = 2;
+  const calls: number[][] = [];
+  const { s, failed, done } = stage(async (items) => {
+    calls.push(items);
+    if (failures-- > 0) throw new Error('down');
+    return 'ok';
+  });
+  s.push([1]);
+  s.push([2]);
+  await sleep(5);
+  t.same(failed, [[1]]);
+  await sleep(60);
+  t.same(calls, [[1], [1, 2], [1, 2]], 'the same items first, with what came behind');
+  t.same(done, [[[1, 2], 'ok']]);
+  failures = 5;
+  s.push([3]);
+  await sleep(5);
+  s.stop();
+  await sleep(60);
+  t.same(calls.at(-1), [3]);
+  t.equal(calls.length, 4, 'no retry after stop');
+  t.equal(s.weight, 3, 'what failed is still there');
+  s.clear();
+  t.equal(s.weight, 0, 'clear forgets what waits');
+});

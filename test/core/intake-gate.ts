@@ -1,0 +1,61 @@
+import t from 'tap';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { IntakeGate, refusalOf, type RefusalReason } from '../../src/core/intake-gate';
+
+t.test("Redis' refusals by their errors", async (t) => {
+  t.equal(refusalOf(new Error("OOM command not allowed when used memory > 'maxmemory'.")), 'full');
+  t.equal(refusalOf(new Error("READONLY You can't write against a read only replica.")), 'read-only');
+  t.equal(refusalOf(new Error('Connection is closed.')), 'down');
+  t.equal(
+    refusalOf(Object.assign(new Error('x'), { name: 'DedupeLostError' })),
+    null,
+    'a lost dedupe memory is rebuilt',
+  );
+});
+
+t.test('refuses while Redis refuses writes, probes, and opens once a write lands', async (t) => {
+  const changes: (RefusalReason | null)[] = [];
+  let probes = 0;
+  let full = true;
+  const gate = new IntakeGate({
+    probe: async () => {
+      probes++;
+      if (full) throw new Error('OOM command not allowed');
+    },
+    probeMs: 10,
+    maxNotDurable: 3,
+    onChange: (r) => changes.push(r),
+  });
+  t.teardown(() => gate.stop());
+  gate.writeFailed(new Error('OOM command not allowed'));
+  t.equal(gate.refusal, 'full');
+  gate.writeFailed(new Error('OOM command not allowed'));
+  t.same(changes, ['full'], 'each change reported once');
+  await sleep(50);
+  t.ok(probes >= 2, `probed while refusing (${probes})`);
+  full = false;
+  await sleep(50);
+  t.same(changes, ['full', null], 'open again once a probe landed');
+  const after = probes;
+  await sleep(40);
+  t.equal(probes, after, 'no probe while open');
+});
+
+t.test('refuses while too many acknowledged payments are not durable', async (t) => {
+  const changes: (RefusalReason | null)[] = [];
+  const gate = new IntakeGate({
+    probe: async () => undefined,
+    probeMs: 10,
+    maxNotDurable: 3,
+    onChange: (r) => changes.push(r),
+  });
+  gate.notDurable(2);
+  gate.notDurable(3);
+  t.equal(gate.refusal, 'backlog');
+  gate.writeFailed(new Error('Connection is closed.'));
+  t.equal(gate.refusal, 'down', "the store's own reason comes first");
+  gate.writeLanded();
+  gate.notDurable(0);
+  t.same(changes, ['backlog', 'down', 'backlog', null]);
+  gate.stop();
+});

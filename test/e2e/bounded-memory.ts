@@ -1,0 +1,289 @@
+// Days, not minutes, at small scale: a Redis of its own capped a little above its use, the way
+// the compose file caps it. Redis remembers ids for DEDUPE_WINDOW_MS only, so tens of thousands
+// of payments fit where every id ever accepted would not; a re-post after the window is caught
+// by the payments table. When Redis is full, new payments get 503 instead of a 202 that would
+// never be kept; the log stays small; once the cap is lifted, everything acknowledged goes on.
+import t from 'tap';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import Redis from 'ioredis';
+import { Pool } from 'undici';
+import { startApp } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { createLogger } from '../../src/log';
+import {
+  DATABASE_URL,
+  eventually,
+  freePort,
+  getSummary,
+  namespace,
+  newPayment,
+  recordedIds,
+  sleep,
+  startProcessors,
+  summariesAgree,
+  type Processors,
+} from '../fixtures/pipeline';
+
+const REDIS_SERVER = '/usr/bin/redis-server';
+
+/** A redis-server of this test's own, so that capping it touches nothing else. */
+async function ownRedis(tt: { teardown(fn: () => unknown): void }): Promise<{ url: string; admin: Redis }> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    REDIS_SERVER,
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  tt.teardown(() => child.kill('SIGKILL'));
+  const admin = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 1 });
+  tt.teardown(() => admin.disconnect());
+  if (
+    !(await eventually(
+      () =>
+        admin.ping().then(
+          () => true,
+          () => false,
+        ),
+      10_000,
+    ))
+  )
+    throw new Error('redis did not start');
+  return { url: `redis://127.0.0.1:${port}`, admin };
+}
+
+async function usedMemory(admin: Redis): Promise<number> {
+  return Number(/^used_memory:(\d+)/m.exec(await admin.info('memory'))?.[1]);
+}
+
+interface Posted {
+  id: string;
+  status: number;
+  retryAfter?: string;
+  error?: string;
+}
+
+/** Posts every payment, `width` at a time; returns each answer. */
+async function postAll(
+  pool: Pool,
+  payments: { correlationId: string; amount: number }[],
+  width = 32,
+): Promise<Posted[]> {
+  const out: Posted[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < payments.length) {
+        const p = payments[next++];
+        const res = await pool.request({
+          method: 'POST',
+          path: '/payments',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(p),
+        });
+        const text = await res.body.text();
+        out.push({
+          id: p.correlationId,
+          status: res.statusCode,
+          retryAfter: res.headers['retry-after'] as string | undefined,
+          error: text ? (JSON.parse(text) as { error?: string }).error : undefined,
+        });
+      }
+    }),
+  );
+  return out;
+}
+
+/** Processor calls received for these ids, both processors together. */
+const callsFor = (processors: Processors, ids: string[]) =>
+  ids.reduce((n, id) => n + processors.calls('default', id) + processors.calls('fallback', id), 0);
+
+async function startInstance(
+  tt: { teardown(fn: () => unknown): void },
+  redisUrl: string,
+  processors: Processors,
+  extra: Record<string, unknown> = {},
+) {
+  const lines: { level: string; event: string }[] = [];
+  // The core runs in this thread here, so that its log lines are counted too.
+  const log = createLogger('bounded', 'info', (l) => lines.push(JSON.parse(l) as (typeof lines)[number]));
+  const config = loadConfig(
+    {},
+    {
+      port: 0,
+      coreThread: false,
+      databaseUrl: DATABASE_URL,
+      redisUrl,
+      defaultUrl: processors.url.default,
+      fallbackUrl: processors.url.fallback,
+      healthIntervalMs: 200,
+      heartbeatMs: 200,
+      breakerCooldownMs: 200,
+      summaryBarrierMs: 500,
+      warmUpRounds: 0,
+      processorSendRate: 0,
+      ...namespace(tt),
+      ...extra,
+    },
+  );
+  const app = await startApp(config, log);
+  tt.teardown(() => app.close());
+  const pool = new Pool(`http://127.0.0.1:${app.port}`, { connections: 32 });
+  tt.teardown(() => pool.close());
+  return { app, pool, lines, url: `http://127.0.0.1:${app.port}`, schema: config.databaseSchema };
+}
+
+t.test(
+  'tens of thousands of payments in a Redis capped 1 MB above its use, then re-posts after the window while default fails',
+  { skip: existsSync(REDIS_SERVER) ? false : `needs ${REDIS_SERVER}` },
+  async (t) => {
+    const redis = await ownRedis(t);
+    const processors = await startProcessors(t);
+    const inst = await startInstance(t, redis.url, processors, { dedupeWindowMs: 2000, defaultWaitMs: 300 });
+    // What every id ever accepted would need: about 84 bytes each, 2.5 MB for these 30,000.
+    const cap = (await usedMemory(redis.admin)) + 1024 * 1024;
+    await redis.admin.config('SET', 'maxmemory', String(cap));
+
+    const first = Array.from({ length: 30_000 }, () => newPayment(1.01));
+    const answers = await postAll(inst.pool, first);
+    t.equal(answers.filter((a) => a.status === 202).length, first.length, 'all 30,000 answered 202');
+    t.ok(
+      await eventually(async () => (await getSummary(inst.url)).default.totalRequests === first.length, 60_000),
+      'all 30,000 recorded',
+    );
+    const peak = await usedMemory(redis.admin);
+    t.ok(peak < cap, `Redis stayed under its cap: ${(peak / 1e6).toFixed(2)} MB of ${(cap / 1e6).toFixed(2)} MB`);
+
+    await sleep(3000); // past the window: Redis no longer knows these ids
+    await processors.setFailure('default', true);
+    const old = first.slice(0, 2000);
+    const fresh = Array.from({ length: 2000 }, () => newPayment(2.02));
+    const callsBefore = callsFor(
+      processors,
+      old.map((p) => p.correlationId),
+    );
+    const mixed = await postAll(inst.pool, [...old, ...fresh]);
+    t.equal(mixed.filter((a) => a.status === 202).length, 4000, 're-posts and new ones: all 202');
+    t.ok(
+      await eventually(async () => (await getSummary(inst.url)).fallback.totalRequests === fresh.length, 30_000),
+      'the new ones go to fallback once default has failed longer than DEFAULT_WAIT_MS',
+    );
+    await sleep(1000);
+    t.equal(
+      callsFor(
+        processors,
+        old.map((p) => p.correlationId),
+      ),
+      callsBefore,
+      'no re-post after the window reached a processor (not even fallback, while default failed)',
+    );
+    const agree = await summariesAgree(inst.url, processors);
+    t.ok(agree.equal, `our summary equals the processors': ${JSON.stringify(agree.ours)}`);
+    t.equal(
+      agree.theirs.default.totalRequests + agree.theirs.fallback.totalRequests,
+      first.length + fresh.length,
+      'each payment recorded by exactly one processor, once',
+    );
+    t.same(
+      inst.lines.filter((l) => l.level === 'warn' || l.level === 'error').map((l) => l.event),
+      [],
+      'no claim, look-up or write failed',
+    );
+  },
+);
+
+t.test(
+  'Redis full: 503 with Retry-After instead of 202s that would stall, a small log, and recovery once the cap is lifted',
+  { skip: existsSync(REDIS_SERVER) ? false : `needs ${REDIS_SERVER}` },
+  async (t) => {
+    const redis = await ownRedis(t);
+    const processors = await startProcessors(t);
+    const inst = await startInstance(t, redis.url, processors, { logRepeatMs: 10_000 });
+    const before = await postAll(inst.pool, [newPayment(3.03)]);
+    t.equal(before[0].status, 202);
+    // Below what it uses: every write is refused (OOM), as once the window no longer fits.
+    await redis.admin.config('SET', 'maxmemory', String((await usedMemory(redis.admin)) - 64 * 1024));
+    await redis.admin.config('SET', 'maxmemory-policy', 'noeviction');
+
+    const during = await postAll(
+      inst.pool,
+      Array.from({ length: 3000 }, () => newPayment(4.04)),
+      16,
+    );
+    const accepted = during.filter((a) => a.status === 202);
+    const refused = during.filter((a) => a.status === 503);
+    t.equal(accepted.length + refused.length, during.length, 'every answer 202 or 503');
+    t.ok(
+      accepted.length < 100,
+      `202 only until the instance knew (${accepted.length} of ${during.length}): those are held in memory`,
+    );
+    t.match(refused[0], { error: 'STORE_UNAVAILABLE', retryAfter: '1' }, 'the catalogued code, with Retry-After');
+    const held = (await inst.app.inspect()).claiming;
+    t.equal(held, accepted.length, `the ${held} acknowledged ones wait, not yet durable`);
+    await sleep(2000);
+    const lines = inst.lines.filter((l) => l.level !== 'debug');
+    t.ok(lines.length <= 6, `a small log: ${lines.length} lines (${lines.map((l) => l.event).join(', ')})`);
+
+    await redis.admin.config('SET', 'maxmemory', '0');
+    const ids = [...before, ...accepted].map((a) => a.id);
+    t.ok(
+      await eventually(async () => (await recordedIds(inst.schema, ids)).size === ids.length, 20_000),
+      `once Redis takes writes again, all ${ids.length} acknowledged payments are recorded`,
+    );
+    const after = await postAll(inst.pool, [newPayment(5.05)]);
+    t.equal(after[0].status, 202, 'and new payments are welcome again');
+    t.equal(
+      callsFor(
+        processors,
+        refused.map((a) => a.id),
+      ),
+      0,
+      'no payment answered 503 reached a processor',
+    );
+    t.ok(
+      inst.lines.some((l) => l.event === 'intake-open'),
+      'the log says when it takes payments again',
+    );
+  },
+);
+
+t.test(
+  'with ACK_WHEN_DURABLE a 202 means the claim is in Redis: none while Redis is full',
+  { skip: existsSync(REDIS_SERVER) ? false : `needs ${REDIS_SERVER}` },
+  async (t) => {
+    const redis = await ownRedis(t);
+    const processors = await startProcessors(t);
+    const inst = await startInstance(t, redis.url, processors, { ackWhenDurable: true });
+    t.equal((await postAll(inst.pool, [newPayment(6.06)]))[0].status, 202);
+    await redis.admin.config('SET', 'maxmemory', String((await usedMemory(redis.admin)) - 64 * 1024));
+    const during = await postAll(
+      inst.pool,
+      Array.from({ length: 500 }, () => newPayment(7.07)),
+      16,
+    );
+    t.same(
+      during.filter((a) => a.status !== 503),
+      [],
+      'every payment answered 503 while Redis cannot take it',
+    );
+    await redis.admin.config('SET', 'maxmemory', '0');
+    // A 503 means "not known to be durable": a payment whose first claim failed may still land when
+    // Redis takes writes again (retrying it is safe either way); nothing is recorded twice.
+    await sleep(1500);
+    const retried = await postAll(
+      inst.pool,
+      during.slice(0, 50).map((a) => ({ correlationId: a.id, amount: 7.07 })),
+    );
+    t.same(
+      retried.filter((a) => a.status !== 202),
+      [],
+      'retried once Redis takes writes: 202',
+    );
+    t.ok(
+      await eventually(async () => (await summariesAgree(inst.url, processors)).equal, 10_000),
+      'our summary equals the processors',
+    );
+    const agree = await summariesAgree(inst.url, processors);
+    t.ok(agree.ours.default.totalRequests >= 51, 'the retried ones recorded');
+  },
+);
