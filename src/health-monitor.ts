@@ -5,6 +5,7 @@
 import type Redis from 'ioredis';
 import type { SharedHealth } from './actors/processor-status';
 import type { Logger } from './log';
+import { RepeatedWarning } from './repeated-warning';
 import type { ProcessorName } from './payment';
 import type { HealthResult } from './processor-client';
 
@@ -23,6 +24,8 @@ export interface HealthMonitorOptions {
   onHealth: (processor: ProcessorName, health: SharedHealth) => void;
   onCheckFailed?: (processor: ProcessorName, reason: 'rate-limited' | 'unreachable') => void;
   log: Logger;
+  /** A failure that repeats is logged at most once per this many ms. */
+  logRepeatMs?: number;
 }
 
 export class HealthMonitor {
@@ -30,7 +33,11 @@ export class HealthMonitor {
   private readonly lastSeen: Record<string, number> = {};
   private running = false;
 
-  constructor(private readonly options: HealthMonitorOptions) {}
+  private readonly roundWarning: RepeatedWarning;
+
+  constructor(private readonly options: HealthMonitorOptions) {
+    this.roundWarning = new RepeatedWarning(options.log, 'health-round-failed', options.logRepeatMs ?? 10_000);
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.round(), this.options.pollMs);
@@ -70,13 +77,14 @@ export class HealthMonitor {
         }
       }
       const stored = await redis.get(`${prefix}health:${processor}`);
+      this.roundWarning.recovered();
       if (!stored) return;
       const health = JSON.parse(stored) as SharedHealth;
       if ((this.lastSeen[processor] ?? 0) >= health.checkedAt) return;
       this.lastSeen[processor] = health.checkedAt;
       this.options.onHealth(processor, health);
     } catch (err) {
-      log.warn('health-round-failed', { processor, err });
+      this.roundWarning.failed({ processor, err });
     }
   }
 }

@@ -268,6 +268,7 @@ export async function startPaymentCore(config: Config, log: Logger, events: Core
     onHealth: (processor, h) => tell(supervisor, { type: 'health', processor, health: h }),
     onCheckFailed: (processor, reason) => metrics.healthCheckFailures.inc({ processor, reason }),
     log,
+    logRepeatMs: config.logRepeatMs,
   });
   health.start();
 

@@ -63,18 +63,25 @@ interface Posted {
   error?: string;
 }
 
-/** Posts every payment, `width` at a time; returns each answer. */
+/**
+ * Posts every payment, `width` at a time; returns each answer. With `perSecond`, no faster than that
+ * (an open loop's pace: the official peak is 600/s for the whole deployment).
+ */
 async function postAll(
   pool: Pool,
   payments: { correlationId: string; amount: number }[],
   width = 32,
+  perSecond = 0,
 ): Promise<Posted[]> {
   const out: Posted[] = [];
   let next = 0;
+  const started = Date.now();
   await Promise.all(
     Array.from({ length: width }, async () => {
       while (next < payments.length) {
         const p = payments[next++];
+        const due = perSecond > 0 ? started + (next * 1000) / perSecond - Date.now() : 0;
+        if (due > 0) await sleep(due);
         const res = await pool.request({
           method: 'POST',
           path: '/payments',
@@ -134,25 +141,38 @@ async function startInstance(
 }
 
 t.test(
-  'tens of thousands of payments in a Redis capped 1 MB above its use, then re-posts after the window while default fails',
+  'tens of thousands of payments in a Redis capped 2 MB above its use, then re-posts after the window while default fails',
   { skip: existsSync(REDIS_SERVER) ? false : `needs ${REDIS_SERVER}` },
   async (t) => {
     const redis = await ownRedis(t);
     const processors = await startProcessors(t);
     const inst = await startInstance(t, redis.url, processors, { dedupeWindowMs: 2000, defaultWaitMs: 300 });
-    // What every id ever accepted would need: about 84 bytes each, 2.5 MB for these 30,000.
-    const cap = (await usedMemory(redis.admin)) + 1024 * 1024;
+    // What every id ever accepted would need: about 84 bytes each, 3.4 MB for these 40,000.
+    const cap = (await usedMemory(redis.admin)) + 2 * 1024 * 1024;
     await redis.admin.config('SET', 'maxmemory', String(cap));
 
-    const first = Array.from({ length: 30_000 }, () => newPayment(1.01));
-    const answers = await postAll(inst.pool, first);
-    t.equal(answers.filter((a) => a.status === 202).length, first.length, 'all 30,000 answered 202');
+    let peak = 0;
+    const sampler = setInterval(
+      () =>
+        void usedMemory(redis.admin).then(
+          (m) => (peak = Math.max(peak, m)),
+          () => undefined,
+        ),
+      250,
+    );
+    t.teardown(() => clearInterval(sampler));
+    const first = Array.from({ length: 40_000 }, () => newPayment(1.01));
+    const answers = await postAll(inst.pool, first, 32, 1000);
+    t.equal(answers.filter((a) => a.status === 202).length, first.length, 'all 40,000 answered 202');
     t.ok(
       await eventually(async () => (await getSummary(inst.url)).default.totalRequests === first.length, 60_000),
-      'all 30,000 recorded',
+      'all 40,000 recorded',
     );
-    const peak = await usedMemory(redis.admin);
-    t.ok(peak < cap, `Redis stayed under its cap: ${(peak / 1e6).toFixed(2)} MB of ${(cap / 1e6).toFixed(2)} MB`);
+    clearInterval(sampler);
+    t.ok(
+      peak < cap,
+      `Redis stayed under its cap: at most ${(peak / 1e6).toFixed(2)} MB of ${(cap / 1e6).toFixed(2)} MB`,
+    );
 
     await sleep(3000); // past the window: Redis no longer knows these ids
     await processors.setFailure('default', true);
@@ -185,7 +205,10 @@ t.test(
       'each payment recorded by exactly one processor, once',
     );
     t.same(
-      inst.lines.filter((l) => l.level === 'warn' || l.level === 'error').map((l) => l.event),
+      inst.lines
+        .filter((l) => l.level === 'warn' || l.level === 'error')
+        .map((l) => l.event)
+        .filter((e) => e !== 'dedupe-memory-rebuilt'), // the first start on an empty Redis
       [],
       'no claim, look-up or write failed',
     );
@@ -201,6 +224,7 @@ t.test(
     const inst = await startInstance(t, redis.url, processors, { logRepeatMs: 10_000 });
     const before = await postAll(inst.pool, [newPayment(3.03)]);
     t.equal(before[0].status, 202);
+    t.ok(await eventually(async () => (await recordedIds(inst.schema, [before[0].id])).size === 1), 'recorded');
     // Below what it uses: every write is refused (OOM), as once the window no longer fits.
     await redis.admin.config('SET', 'maxmemory', String((await usedMemory(redis.admin)) - 64 * 1024));
     await redis.admin.config('SET', 'maxmemory-policy', 'noeviction');
@@ -219,10 +243,12 @@ t.test(
     );
     t.match(refused[0], { error: 'STORE_UNAVAILABLE', retryAfter: '1' }, 'the catalogued code, with Retry-After');
     const held = (await inst.app.inspect()).claiming;
-    t.equal(held, accepted.length, `the ${held} acknowledged ones wait, not yet durable`);
-    await sleep(2000);
-    const lines = inst.lines.filter((l) => l.level !== 'debug');
-    t.ok(lines.length <= 6, `a small log: ${lines.length} lines (${lines.map((l) => l.event).join(', ')})`);
+    t.equal(held, accepted.length, `the ${accepted.length} acknowledged ones wait, not yet durable`);
+    const linesBefore = inst.lines.length;
+    await sleep(3000);
+    const lines = inst.lines.slice(linesBefore);
+    // Claim retries (5 a second), heartbeats and health rounds all fail meanwhile: none logs on its own.
+    t.ok(lines.length <= 3, `3 s of a full Redis: ${lines.length} log lines (${lines.map((l) => l.event).join(', ')})`);
 
     await redis.admin.config('SET', 'maxmemory', '0');
     const ids = [...before, ...accepted].map((a) => a.id);
