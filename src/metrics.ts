@@ -114,7 +114,9 @@ export class Metrics {
     });
     this.notDurable = new Gauge({
       name: 'payments_not_durable',
-      help: 'Payments answered 202 whose claim in Redis has not landed yet (held in memory; capped by MAX_NOT_DURABLE).',
+      help:
+        'Payments answered 202 whose claim in Redis has not landed yet (held in memory; capped by ' +
+        'MAX_NOT_DURABLE).',
       registers,
     });
     this.claimFailures = new Counter({

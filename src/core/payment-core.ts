@@ -175,7 +175,7 @@ export async function startPaymentCore(config: Config, log: Logger, events: Core
       metrics.notDurable.set(count);
       gate.notDurable(count);
     },
-    onBatchSettled: events.onBatchSettled,
+    onBatchSettled: (batch, durable) => events.onBatchSettled?.(batch, durable),
     spawnChildren: (self) => {
       const report = (r: Parameters<typeof tell<SupervisorMsg>>[1]) => tell(self, r);
       const processorActor = (processor: ProcessorName) => {
@@ -329,7 +329,7 @@ export async function startPaymentCore(config: Config, log: Logger, events: Core
       closed = true;
       // Let what is in flight settle (bounded), so that little is left for another instance to recover.
       const deadline = Date.now() + config.processorTimeoutMs;
-      let last: SupervisorSnapshot | null = null;
+      let last: SupervisorSnapshot | null;
       for (;;) {
         last = await inspect().catch(() => null);
         // Claims still on their way to Redis count too (acknowledged, not yet durable), and look-ups.

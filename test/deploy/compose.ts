@@ -14,6 +14,7 @@ interface ComposeService {
   ports?: string[];
   privileged?: boolean;
   network_mode?: string;
+  logging?: { driver?: string; options?: Record<string, string> };
   deploy?: { mode?: string; replicas?: number; resources?: { limits?: { cpus?: string; memory?: string } } };
 }
 
@@ -53,6 +54,15 @@ t.test('every service has CPU and memory limits, together at most 1.5 CPU and 35
   }
   t.ok(cpus <= 1.5 + 1e-9, `CPU limits sum to ${cpus.toFixed(2)} <= 1.5`);
   t.ok(memory <= 350, `memory limits sum to ${memory} MB <= 350 MB`);
+});
+
+t.test("every service's log is rotated, so a long run cannot fill the disk", async (t) => {
+  for (const [name, s] of services) {
+    t.equal(s.logging?.driver, 'json-file', `${name} logs to json-file`);
+    const size = /^(\d+)m$/.exec(s.logging?.options?.['max-size'] ?? '');
+    const files = Number(s.logging?.options?.['max-file']);
+    t.ok(size && files > 0 && Number(size[1]) * files <= 100, `${name} keeps at most 100 MB of log`);
+  }
 });
 
 t.test('the native launcher limits each part as the compose file does (npm start -- --compose-limits)', async (t) => {
@@ -193,7 +203,7 @@ t.test('the durable variant: Postgres syncs every commit, Redis appends every co
   for (const app of ['app1', 'app2'])
     t.same(
       durable.services[app]?.environment,
-      { INTAKE_FLUSH_MS: '0' },
-      `${app} hands every payment to Redis at once, not in batches`,
+      { INTAKE_FLUSH_MS: '0', ACK_WHEN_DURABLE: 'true' },
+      `${app} hands every payment to Redis at once, and answers once it is there`,
     );
 });

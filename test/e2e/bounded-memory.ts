@@ -141,7 +141,7 @@ async function startInstance(
 }
 
 t.test(
-  'tens of thousands of payments in a Redis capped 2 MB above its use, then re-posts after the window while default fails',
+  'tens of thousands of payments in a Redis capped 2 MB above its use, then re-posts after the window, default failing',
   { skip: existsSync(REDIS_SERVER) ? false : `needs ${REDIS_SERVER}` },
   async (t) => {
     const redis = await ownRedis(t);
