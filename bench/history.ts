@@ -43,23 +43,29 @@ async function timed(runs: number, task: () => Promise<unknown>): Promise<{ p50:
   return { p50: percentile(ms, 0.5), p99: percentile(ms, 0.99) };
 }
 
-/** Grows the table to `rows`, one row per 1/600 s ending now (requestedAt), amounts of 19.90. */
+/**
+ * Grows the table to `rows`, one row per 1/600 s, amounts of 19.90. An empty table ends at the present;
+ * a larger size continues after the newest row, so the density stays the official peak's throughout.
+ */
 async function fill(pg: Client, table: string, rows: number): Promise<void> {
-  const { rows: have } = await pg.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`);
+  const { rows: have } = await pg.query<{ n: string; newest: Date | null }>(
+    `SELECT count(*) AS n, max(requested_at) AS newest FROM ${table}`,
+  );
   const from = Number(have[0].n);
   if (from >= rows) return;
   const stepMs = 1000 / OFFICIAL_PEAK_PER_S;
+  // Row k is requested at start + k steps.
+  const start = have[0].newest ? have[0].newest.getTime() - (from - 1) * stepMs : Date.now() - rows * stepMs;
   const started = Date.now();
   const chunk = 1_000_000;
   for (let i = from; i < rows; i += chunk) {
     const n = Math.min(chunk, rows - i);
-    // Row k of the history is requested (rows - k) steps before now: the newest ends at the present.
     await pg.query(
       `INSERT INTO ${table} (correlation_id, processor, amount_cents, requested_at)
        SELECT gen_random_uuid(), CASE WHEN k % 4 = 0 THEN 'fallback' ELSE 'default' END, 1990,
-              now() - (($1::bigint - k) * $2::float8) * interval '1 millisecond'
+              to_timestamp(($1::float8 + k * $2::float8) / 1000)
        FROM generate_series($3::bigint, $4::bigint) AS k`,
-      [rows, stepMs, i, i + n - 1],
+      [start, stepMs, i, i + n - 1],
     );
   }
   await pg.query(`VACUUM ANALYZE ${table}`);

@@ -1,6 +1,7 @@
 // One step of the intake (the claim in Redis, the look-up in Postgres) run one request at a
 // time: what arrives meanwhile waits, and goes in the next request, in arrival order. Under
-// load requests grow instead of multiplying; idle, an item goes at once. A request that
+// load requests grow instead of multiplying; idle, an item goes at once (or, with gatherMs,
+// once the first item has waited that long, so that a few share each request). A request that
 // fails is tried again after retryMs with the same items first: nothing is reordered,
 // skipped or sent twice. Bounded by what is pushed: the intake gate stops new payments
 // once too many wait here (intake-gate.ts).
@@ -14,6 +15,8 @@ export interface InOrderStageOptions<T, R> {
   /** Most weight in one request (at least one item always goes). */
   maxWeight: number;
   weight(item: T): number;
+  /** How long a request waits for company after its first item arrives (0: none). */
+  gatherMs?: number;
 }
 
 export class InOrderStage<T, R> {
@@ -22,6 +25,7 @@ export class InOrderStage<T, R> {
   private waitingWeight = 0;
   private runningWeight = 0;
   private retry: NodeJS.Timeout | null = null;
+  private gathering: NodeJS.Timeout | null = null;
   private stopped = false;
 
   constructor(private readonly options: InOrderStageOptions<T, R>) {}
@@ -53,11 +57,25 @@ export class InOrderStage<T, R> {
   stop(): void {
     this.stopped = true;
     if (this.retry) clearTimeout(this.retry);
+    if (this.gathering) clearTimeout(this.gathering);
     this.retry = null;
+    this.gathering = null;
   }
 
   private next(): void {
-    if (this.running.length > 0 || this.retry || this.stopped || this.queue.length === 0) return;
+    if (this.running.length > 0 || this.retry || this.gathering || this.stopped || this.queue.length === 0) return;
+    if (this.options.gatherMs) {
+      this.gathering = setTimeout(() => {
+        this.gathering = null;
+        this.start();
+      }, this.options.gatherMs);
+      return;
+    }
+    this.start();
+  }
+
+  private start(): void {
+    if (this.stopped || this.queue.length === 0) return;
     let n = 0;
     let weight = 0;
     while (n < this.queue.length && (n === 0 || weight + this.options.weight(this.queue[n]) <= this.options.maxWeight))

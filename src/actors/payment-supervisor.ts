@@ -94,6 +94,8 @@ export interface SupervisorOptions {
   claimRetryMs: number;
   /** Most payments in one claim or one look-up. */
   stageBatchLimit?: number;
+  /** How long a claimed payment waits to share its look-up in the payments table (LOOKUP_BATCH_MS). */
+  lookupGatherMs?: number;
   /** A failure that repeats is logged at most once per this many ms (LOG_REPEAT_MS). */
   logRepeatMs?: number;
   log: Logger;
@@ -199,6 +201,7 @@ export function spawnSupervisor(parent: unknown, options: SupervisorOptions): Ac
     retryMs: options.claimRetryMs,
     maxWeight: options.stageBatchLimit ?? 1000,
     weight: () => 1,
+    gatherMs: options.lookupGatherMs ?? 0,
   });
 
   const sendTo = (state: SupervisorState, processor: ProcessorName, payments: PendingPayment[], assigned = false) => {

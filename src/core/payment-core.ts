@@ -163,6 +163,7 @@ export async function startPaymentCore(config: Config, log: Logger, events: Core
     defaultWaitMs: config.defaultWaitMs,
     tickMs: 20,
     claimRetryMs: 200,
+    lookupGatherMs: config.lookupBatchMs,
     logRepeatMs: config.logRepeatMs,
     log,
     onRouted: (processor, count) => metrics.paymentRequests.inc({ processor, outcome: 'sent' }, count),

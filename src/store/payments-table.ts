@@ -103,10 +103,12 @@ export class PaymentsTable {
   /** Which of these ids the table holds: one look-up by the primary key for a whole batch. */
   async recordedAmong(correlationIds: string[]): Promise<Set<string>> {
     if (correlationIds.length === 0) return new Set();
-    const res = await this.pool.query<{ correlation_id: string }>(
-      `SELECT correlation_id FROM ${this.table} WHERE correlation_id = ANY($1::uuid[])`,
-      [correlationIds],
-    );
+    // Prepared once per connection (named): it runs for every claimed batch.
+    const res = await this.pool.query<{ correlation_id: string }>({
+      name: `recorded-among-${this.schema}`,
+      text: `SELECT correlation_id FROM ${this.table} WHERE correlation_id = ANY($1::uuid[])`,
+      values: [correlationIds],
+    });
     return new Set(res.rows.map((r) => r.correlation_id));
   }
 

@@ -66,9 +66,14 @@ local function window(base)
   -- The newest slice is read until ${WINDOW_SLICES} more have begun: an id in it is remembered at least a window.
   return keys, (current + ${WINDOW_SLICES} + 1) * sliceMs
 end
+local expiring = {}
 local function remember(key, expireAt, id)
   local added = redis.call('SADD', key, id)
-  if added == 1 and redis.call('PTTL', key) < 0 then redis.call('PEXPIREAT', key, expireAt) end
+  if added == 1 and not expiring[key] then
+    -- Once per script run: every id of a batch goes to the same slice.
+    if redis.call('PTTL', key) < 0 then redis.call('PEXPIREAT', key, expireAt) end
+    expiring[key] = true
+  end
   return added
 end
 `;

@@ -81,3 +81,30 @@ t.test('a failed request is tried again after retryMs, its items first; stop end
   s.clear();
   t.equal(s.weight, 0, 'clear forgets what waits');
 });
+
+t.test('with gatherMs, a request waits that long after its first item, and carries what came meanwhile', async (t) => {
+  const calls: number[][] = [];
+  const s = new InOrderStage<number, string>({
+    run: async (items) => {
+      calls.push(items);
+      return '';
+    },
+    done: () => undefined,
+    failed: () => undefined,
+    retryMs: 20,
+    maxWeight: 100,
+    weight: () => 1,
+    gatherMs: 30,
+  });
+  t.teardown(() => s.stop());
+  s.push([1]);
+  await sleep(10);
+  s.push([2]);
+  t.same(calls, [], 'not yet');
+  await sleep(40);
+  t.same(calls, [[1, 2]], 'one request for both');
+  s.push([3]);
+  s.stop();
+  await sleep(50);
+  t.same(calls, [[1, 2]], 'a stopped stage starts nothing');
+});
