@@ -26,6 +26,7 @@ import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import Redis from 'ioredis';
+import { Client } from 'pg';
 import { envPairs, median, OFFICIAL_PEAK_PER_S, redisCommands, spread } from './cli';
 import { vuPatternSamples } from './load';
 import { startSimulatorProcess, type SimulatorProcess } from './simulator-process';
@@ -202,7 +203,17 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all(sides.map((s) => s.stack.stop()));
     simulators?.stop();
-    for (const r of redisOf.values()) r.disconnect();
+    // What the sides stored: an earlier build's unbounded dedupe set alone held megabytes of Redis.
+    for (const r of redisOf.values()) {
+      const keys = await r.keys(`cost:${process.pid}:*`).catch(() => [] as string[]);
+      if (keys.length > 0) await r.del(...keys).catch(() => 0);
+      r.disconnect();
+    }
+    const pg = new Client({ connectionString: DEFAULT_STACK_OPTIONS.databaseUrl });
+    await pg.connect();
+    for (let i = 0; i < sides.length; i++)
+      await pg.query(`DROP SCHEMA IF EXISTS cost_${process.pid}_${i} CASCADE`).catch(() => undefined);
+    await pg.end();
   }
 
   const med = (name: SideName, f: (r: Reading) => number) => median(perPayment[name].map(f));
