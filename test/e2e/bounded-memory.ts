@@ -244,6 +244,18 @@ t.test(
     t.match(refused[0], { error: 'STORE_UNAVAILABLE', retryAfter: '1' }, 'the catalogued code, with Retry-After');
     const held = (await inst.app.inspect()).claiming;
     t.equal(held, accepted.length, `the ${accepted.length} acknowledged ones wait, not yet durable`);
+    const metrics = await (await fetch(`${inst.url}/metrics`)).text();
+    const value = (series: RegExp) => Number(series.exec(metrics)?.[1] ?? NaN);
+    t.ok(value(/^claim_failures_total\{[^}]*reason="full"[^}]*\} (\d+)/m) > 0, '/metrics: claim failures, reason full');
+    t.equal(
+      value(/^payment_requests_total\{[^}]*outcome="refused"[^}]*\} (\d+)/m),
+      refused.length,
+      '/metrics: every 503 counted as refused',
+    );
+    t.equal(value(/^payments_not_durable\{[^}]*\} (\d+)/m), held, '/metrics: what is not durable');
+    const used = value(/^redis_memory_used_bytes\{[^}]*\} (\d+)/m);
+    const max = value(/^redis_memory_max_bytes\{[^}]*\} (\d+)/m);
+    t.ok(max > 0 && used > max, `/metrics: Redis memory ${used} against its cap ${max}`);
     const linesBefore = inst.lines.length;
     await sleep(3000);
     const lines = inst.lines.slice(linesBefore);
@@ -311,6 +323,37 @@ t.test(
         return agree.equal && agree.ours.default.totalRequests >= 51;
       }, 10_000),
       'the retried ones recorded, and our summary equals the processors',
+    );
+  },
+);
+
+t.test(
+  'a graceful stop while Redis refuses waits for the acknowledged payments, then says once how many it could not keep',
+  { skip: existsSync(REDIS_SERVER) ? false : `needs ${REDIS_SERVER}` },
+  async (t) => {
+    const redis = await ownRedis(t);
+    const processors = await startProcessors(t);
+    // The stop waits up to PROCESSOR_TIMEOUT_MS for what is not durable.
+    const inst = await startInstance(t, redis.url, processors, { processorTimeoutMs: 1500 });
+    await redis.admin.config('SET', 'maxmemory', String((await usedMemory(redis.admin)) - 64 * 1024));
+    const during = await postAll(
+      inst.pool,
+      Array.from({ length: 300 }, () => newPayment(8.08)),
+      16,
+    );
+    const accepted = during.filter((a) => a.status === 202).length;
+    const held = (await inst.app.inspect()).claiming;
+    const started = Date.now();
+    await inst.app.close();
+    const waited = Date.now() - started;
+    const said = inst.lines.filter((l) => l.event === 'not-durable-at-stop') as { count?: number }[];
+    // The gate learns from a failed claim: the first batch after the cap is always acknowledged.
+    t.ok(held > 0 && held === accepted, `${accepted} acknowledged, not durable`);
+    t.ok(waited >= 1400, `the stop waited for them (${waited} ms)`);
+    t.same(
+      said.map((l) => l.count),
+      [held],
+      'and said once how many it could not make durable',
     );
   },
 );
