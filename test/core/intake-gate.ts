@@ -59,3 +59,38 @@ t.test('refuses while too many acknowledged payments are not durable', async (t)
   t.same(changes, ['backlog', 'down', 'backlog', null]);
   gate.stop();
 });
+
+t.test('a lost dedupe memory refuses nothing and probes nothing; stop ends the probing', async (t) => {
+  const changes: (RefusalReason | null)[] = [];
+  let probes = 0;
+  const gate = new IntakeGate({
+    probe: async () => {
+      probes++;
+      throw new Error('Connection is closed.');
+    },
+    probeMs: 10,
+    maxNotDurable: 3,
+    onChange: (r) => changes.push(r),
+  });
+  gate.writeFailed(Object.assign(new Error('the dedupe memory in Redis was lost'), { name: 'DedupeLostError' }));
+  await sleep(40);
+  t.equal(gate.refusal, null);
+  t.same(changes, []);
+  t.equal(probes, 0, 'no probe');
+  gate.writeFailed(new Error('Connection is closed.'));
+  await sleep(35);
+  t.ok(probes >= 2, 'probing while down');
+  gate.stop();
+  const at = probes;
+  await sleep(50);
+  t.equal(probes, at, 'no probe after stop');
+  gate.writeFailed(new Error('Connection is closed.'));
+  await sleep(30);
+  t.equal(probes, at, 'nor after a failure reported once stopped');
+});
+
+t.test('refusals read from whatever was thrown, not only Errors', async (t) => {
+  t.equal(refusalOf("OOM command not allowed when used memory > 'maxmemory'."), 'full');
+  t.equal(refusalOf(undefined), 'down');
+  t.equal(refusalOf({ message: "READONLY You can't write against a read only replica." }), 'read-only');
+});
