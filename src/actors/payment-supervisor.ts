@@ -28,8 +28,8 @@ export interface IntakeLedger {
 
 /** The payments table, as the permanent memory of which ids were recorded (Redis keeps only a window). */
 export interface PaymentHistory {
-  /** Splits payments into those never recorded and those already in the table (released from Redis). */
-  unrecorded(payments: PendingPayment[]): Promise<{ unrecorded: PendingPayment[]; recorded: PendingPayment[] }>;
+  /** The ids of these payments that the table already holds (released from Redis). */
+  recordedAmong(payments: PendingPayment[]): Promise<Set<string>>;
 }
 
 /** One hand-over from the front end; `batch` is set when its answers wait for the claim (ACK_WHEN_DURABLE). */
@@ -185,8 +185,7 @@ export function spawnSupervisor(parent: unknown, options: SupervisorOptions): Ac
   // Ids older than Redis' window are known to the payments table only: one look-up per request.
   const lookups = new InOrderStage<LookedUp, { unrecorded: LookedUp[]; recorded: LookedUp[] }>({
     run: async (items) => {
-      const { recorded } = await options.history.unrecorded(items.map((i) => i.payment));
-      const done = new Set(recorded.map((p) => p.correlationId));
+      const done = await options.history.recordedAmong(items.map((i) => i.payment));
       return {
         unrecorded: items.filter((i) => !done.has(i.payment.correlationId)),
         recorded: items.filter((i) => done.has(i.payment.correlationId)),

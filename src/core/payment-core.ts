@@ -146,13 +146,11 @@ export async function startPaymentCore(config: Config, log: Logger, events: Core
   const ledger: IntakeLedger = { claimFresh: (payments) => pending.claimFresh(payments).catch(rebuildIfLost) };
   const assignments = { assign: (payments: PendingPayment[]) => pending.assign(payments).catch(rebuildIfLost) };
   const history: PaymentHistory = {
-    unrecorded: async (payments) => {
+    recordedAmong: async (payments) => {
       const found = await table.recordedAmong(payments.map((p) => p.correlationId));
-      if (found.size === 0) return { unrecorded: payments, recorded: [] };
-      const recorded = payments.filter((p) => found.has(p.correlationId));
       // Done already: nothing for Redis to keep (a failure here leaves an entry recovery looks up again).
-      await pending.complete(recorded.map((p) => p.correlationId));
-      return { unrecorded: payments.filter((p) => !found.has(p.correlationId)), recorded };
+      await pending.complete([...found]);
+      return found;
     },
   };
   const supervisor = spawnSupervisor(system, {
@@ -312,7 +310,6 @@ export async function startPaymentCore(config: Config, log: Logger, events: Core
     metrics: async () => {
       const snapshot = await inspect();
       metrics.waiting.set(snapshot.waiting);
-      metrics.notDurable.set(snapshot.claiming);
       const memory = await pending.memory().catch(() => null);
       if (memory) {
         metrics.redisMemoryUsed.set(memory.used);

@@ -68,10 +68,7 @@ function setup(t: { teardown(fn: () => unknown): void }, o: Options) {
   const supervisor: ActorRef<SupervisorMsg> = spawnSupervisor(system, {
     ledger: { claimFresh: o.claim ?? (async (ps) => ps) },
     history: {
-      unrecorded: async (ps) => {
-        const recorded = o.recorded ? await o.recorded(ps) : [];
-        return { unrecorded: ps.filter((p) => !recorded.includes(p)), recorded };
-      },
+      recordedAmong: async (ps) => new Set((o.recorded ? await o.recorded(ps) : []).map((p) => p.correlationId)),
     },
     maxInFlight: o.maxInFlight ?? 100,
     sendRatePerS: o.sendRatePerS,
