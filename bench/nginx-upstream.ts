@@ -20,8 +20,8 @@ async function main(): Promise<void> {
   const template = readFileSync(join(repoRoot(), 'nginx.conf'), 'utf8');
   const unixConf = renderNginxConfig(template, { port: 19801, socketDir: dir, errorLog: join(dir, 'unix.log') });
   const tcpConf = renderNginxConfig(template, { port: 19802, socketDir: dir, errorLog: join(dir, 'tcp.log') })
-    .replace(`server unix:${dir}/app1.sock;`, `server 127.0.0.1:${p1};`)
-    .replace(`server unix:${dir}/app2.sock;`, `server 127.0.0.1:${p2};`);
+    .replace(`server unix:${dir}/app1.sock `, `server 127.0.0.1:${p1} `)
+    .replace(`server unix:${dir}/app2.sock `, `server 127.0.0.1:${p2} `);
   const servers = [await startNginx(dir, 'unix', unixConf), await startNginx(dir, 'tcp', tcpConf)];
   const body = () => JSON.stringify({ correlationId: '4a7901b8-7d26-4d9d-aa19-4dc1c7cf60b3', amount: 20.05 });
   const results: Record<string, LoadResult[]> = { direct: [], unix: [], tcp: [] };

@@ -19,7 +19,7 @@ export interface NginxOptions {
   instances?: string[];
 }
 
-const UPSTREAM_SERVERS = /^( *)server unix:\/run\/sockets\/app1\.sock;\n *server unix:\/run\/sockets\/app2\.sock;\n/m;
+const UPSTREAM_SERVERS = /^( *)server unix:\/run\/sockets\/app1\.sock( [^;]*)?;\n *server unix:\/run\/sockets\/app2\.sock[^;]*;\n/m;
 const INSTANCE_ROUTE = '^/instances/(app1|app2)/';
 
 export function renderNginxConfig(template: string, options: NginxOptions): string {
@@ -31,8 +31,8 @@ export function renderNginxConfig(template: string, options: NginxOptions): stri
   for (const name of instances)
     if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`instance name "${name}": use lower-case letters, digits and -`);
   return template
-    .replace(UPSTREAM_SERVERS, (_, indent: string) =>
-      instances.map((name) => `${indent}server unix:/run/sockets/${name}.sock;\n`).join(''),
+    .replace(UPSTREAM_SERVERS, (_, indent: string, params: string | undefined) =>
+      instances.map((name) => `${indent}server unix:/run/sockets/${name}.sock${params ?? ''};\n`).join(''),
     )
     .replace(INSTANCE_ROUTE, `^/instances/(${instances.join('|')})/`)
     .replace(/listen 9999/g, `listen ${options.port}`)

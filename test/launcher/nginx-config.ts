@@ -6,8 +6,9 @@ import { nativeNginxConfig, renderNginxConfig, repoRoot } from '../../src/launch
 t.test("the repository nginx.conf, with this run's port, sockets and error log", async (t) => {
   const conf = nativeNginxConfig({ port: 12345, socketDir: '/tmp/run/', errorLog: '/tmp/run/error.log' });
   t.match(conf, /listen 12345 /);
-  t.match(conf, /server unix:\/tmp\/run\/app1\.sock;/);
-  t.match(conf, /server unix:\/tmp\/run\/app2\.sock;/);
+  // max_fails=0 is kept: an instance that restarts is never marked down for 10 s.
+  t.match(conf, /server unix:\/tmp\/run\/app1\.sock max_fails=0;/);
+  t.match(conf, /server unix:\/tmp\/run\/app2\.sock max_fails=0;/);
   t.match(conf, /proxy_pass http:\/\/unix:\/tmp\/run\/\$1\.sock:/, 'the per-instance route too');
   t.match(conf, /error_log \/tmp\/run\/error\.log warn;/);
   t.notMatch(conf, /9999|\/run\/sockets\//, 'nothing of the Docker paths left');
