@@ -40,6 +40,13 @@ export const settings = {
     'Schema holding the payments table (tests use their own).',
   ),
   databasePoolSize: setting('DATABASE_POOL_SIZE', 'int', 4, 'Connections in the Postgres pool of one instance.'),
+  storeWaitMs: setting(
+    'STORE_WAIT_MS',
+    'int',
+    30000,
+    'At start, how long to wait for Postgres and Redis to answer before giving up (an orchestrator may start ' +
+      'the instance first); 0 gives up at the first refusal.',
+  ),
   redisUrl: setting('REDIS_URL', 'string', 'redis://127.0.0.1:6379', 'Redis connection string.'),
   redisPrefix: setting(
     'REDIS_PREFIX',

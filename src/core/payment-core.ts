@@ -25,6 +25,7 @@ import { ProcessorClient } from '../processor-client';
 import { RepeatedWarning } from '../repeated-warning';
 import { DedupeGuard } from '../store/dedupe-guard';
 import { DedupeLostError, PendingPayments, type PendingPayment } from '../store/pending-payments';
+import { untilReachable } from '../store/until-reachable';
 import { PaymentsTable, type SummaryWindow } from '../store/payments-table';
 import { SummaryBarrier } from '../summary-barrier';
 import { IntakeGate, refusalOf, type RefusalReason } from './intake-gate';
@@ -77,9 +78,9 @@ export interface CoreEvents {
 const BREAKER_GAUGE = { closed: 0, 'half-open': 1, open: 2 } as const;
 
 export async function startPaymentCore(config: Config, log: Logger, events: CoreEvents = {}): Promise<PaymentCore> {
-  // Postgres first: if it cannot be reached, nothing else has been opened that would keep the process alive.
+  // Postgres first: if it cannot be reached in time, nothing else has been opened that would keep the process alive.
   const table = PaymentsTable.connect(config.databaseUrl, config.databaseSchema, config.databasePoolSize);
-  await table.migrate().catch(async (err) => {
+  await untilReachable('postgres', () => table.migrate(), config.storeWaitMs, log).catch(async (err) => {
     await table.close();
     throw err;
   });
@@ -93,6 +94,12 @@ export async function startPaymentCore(config: Config, log: Logger, events: Core
     enableReadyCheck: false,
   });
   for (const r of [redis, subscriber]) r.on('error', (err) => log.debug('redis-error', { err }));
+  await untilReachable('redis', () => redis.ping(), config.storeWaitMs, log).catch((err) => {
+    void table.close();
+    redis.disconnect();
+    subscriber.disconnect();
+    throw err;
+  });
   const pending = new PendingPayments(redis, config.redisPrefix, config.instanceId, config.dedupeWindowMs);
   await pending.forgetUnboundedHistory().catch((err) => log.warn('forget-unbounded-history-failed', { err }));
   const metrics = new Metrics(config.instanceId, { thread: 'core' }, config.eventLoopSampleMs);
