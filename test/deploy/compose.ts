@@ -1,4 +1,5 @@
-// Docker cannot run here, so the contract's deployment rules are checked on the file itself.
+// The contract's deployment rules, checked on the file itself (fast, no engine needed). The same file
+// booted in a real Docker engine: `npm run compose:test` (tools/engine/compose-test.ts).
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +11,9 @@ const root = join(__dirname, '..', '..');
 /** The parts of a compose service these checks read (every field optional, as in a compose file). */
 interface ComposeService {
   environment?: Record<string, string>;
+  restart?: string;
+  depends_on?: string[] | Record<string, { condition?: string }>;
+  healthcheck?: { test?: string[]; interval?: string };
   networks?: string[];
   ports?: string[];
   privileged?: boolean;
@@ -127,6 +131,30 @@ t.test("the native launcher gives the instances the compose file's settings unde
     '0',
     "the caller's settings win",
   );
+});
+
+t.test('a crashed container comes back by itself; Nginx starts once both instances listen', async (t) => {
+  for (const [name, s] of services) t.equal(s.restart, 'unless-stopped', `${name} restarts unless stopped`);
+  t.same(
+    compose.services.nginx.depends_on,
+    { app1: { condition: 'service_healthy' }, app2: { condition: 'service_healthy' } },
+    'Nginx waits for both instances to be healthy (the deployment serves from its first request)',
+  );
+  for (const app of ['app1', 'app2']) {
+    t.match(
+      compose.services[app].healthcheck?.test?.join(' '),
+      /test -S "\$\$SOCKET_PATH"/,
+      `${app}: healthy once it listens`,
+    );
+    // Nothing waits on the stores' healthchecks (the instances wait for them, STORE_WAIT_MS).
+    t.same(compose.services[app].depends_on, ['postgres', 'redis'], `${app} starts with the stores`);
+  }
+  const seconds = (interval?: string) => Number(/^(\d+)s$/.exec(interval ?? '')?.[1] ?? 0);
+  for (const store of ['postgres', 'redis'])
+    t.ok(
+      seconds(compose.services[store].healthcheck?.interval) >= 10,
+      `${store}'s healthcheck runs at most every 10 s (each costs ~17 ms of CPU inside its quota)`,
+    );
 });
 
 t.test('networks: the external payment-processor network and a bridge of our own', async (t) => {
