@@ -19,7 +19,9 @@ export interface NginxOptions {
   instances?: string[];
 }
 
-const UPSTREAM_SERVERS = /^( *)server unix:\/run\/sockets\/app1\.sock( [^;]*)?;\n *server unix:\/run\/sockets\/app2\.sock[^;]*;\n/m;
+// The upstream's two servers, with their parameters (max_fails=0), which each rendered server keeps.
+const UPSTREAM_SERVERS =
+  /^( *)server unix:\/run\/sockets\/app1\.sock( [^;]*)?;\n *server unix:\/run\/sockets\/app2\.sock[^;]*;\n/m;
 const INSTANCE_ROUTE = '^/instances/(app1|app2)/';
 
 export function renderNginxConfig(template: string, options: NginxOptions): string {
