@@ -1,0 +1,112 @@
+// `npm run compose:test`: the compose deployment, booted in a real Docker engine under the file's own
+// limits (docker-compose --compatibility), with stand-in base images where no registry answers
+// (tools/engine/standins). For each variant (the contest file, then the durable one): boot and serve from
+// the first request, limits as declared, every service healthy, the smoke check, a scaled official replay
+// (contest), an operator's kill and start under load, crashes of the apps (and, in the contest variant, of
+// Redis and Postgres) under load with every acknowledged payment checked in the processors, no container
+// OOM-killed or restarted but those crashed, peak memory against each limit; then `down -v`.
+// Options:
+//   --variant contest|durable|both   (both)
+//   --compose-file F                 instead of the variant's files (repeatable), e.g. an older file to compare
+//   --scale S                        the replay's scale (0.2: 60 s, 120 VUs); 0 skips it
+//   --kills N                        app crashes at the official peak in the contest variant (5)
+//   --no-drills                      boot, check and replay only (no kills)
+//   --keep                           leave the deployment running at the end
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { repoRoot } from '../../src/launcher/nginx-config';
+import { ensurePortFree } from '../../src/launcher/services';
+import { ComposeProject } from './compose-project';
+import { buildStandins, ensureDockerd, ensurePackages } from './engine';
+import {
+  simulatorLogs,
+  type ProcessorName,
+  startSimulatorContainers,
+  stopSimulatorContainers,
+} from './simulator-containers';
+import { Steps } from './steps';
+import { bootSteps, drillSteps, finalSteps, replayStep, smokeStep, type VariantRun } from './variant-steps';
+
+const VARIANT_FILES = {
+  contest: ['docker-compose.yml'],
+  durable: ['docker-compose.yml', 'docker-compose.durable.yml'],
+} as const;
+type Variant = keyof typeof VARIANT_FILES;
+
+const { values } = parseArgs({
+  options: {
+    variant: { type: 'string', default: 'both' },
+    'compose-file': { type: 'string', multiple: true },
+    scale: { type: 'string', default: '0.2' },
+    kills: { type: 'string', default: '5' },
+    drills: { type: 'boolean', default: true },
+    keep: { type: 'boolean', default: false },
+  },
+  allowNegative: true,
+});
+
+const log = (line: string) => console.log(`[engine] ${line}`);
+
+async function explain(project: ComposeProject): Promise<string> {
+  const parts: string[] = [];
+  for (const service of await project.services()) parts.push(`--- ${service}\n${await project.logs(service, 12)}`);
+  for (const p of ['default', 'fallback'] as const) parts.push(`--- simulator ${p}\n${await simulatorLogs(p)}`);
+  return parts.join('\n');
+}
+
+async function testVariant(
+  root: string,
+  variant: Variant,
+  processors: Record<ProcessorName, string>,
+): Promise<boolean> {
+  const files = (values['compose-file'] ?? VARIANT_FILES[variant]).map((f) => join(root, f));
+  const project = new ComposeProject(root, `rinha-engine-${variant}`, files);
+  const steps = new Steps(() => explain(project));
+  log(`variant ${variant}: ${files.map((f) => f.replace(`${root}/`, '')).join(' + ')}`);
+  await project.down().catch(() => undefined);
+  const run: VariantRun = {
+    variant,
+    project,
+    steps,
+    url: 'http://127.0.0.1:9999',
+    processors,
+    crashes: new Map(),
+    scale: Number(values.scale),
+    kills: Number(values.kills),
+  };
+  try {
+    if (await bootSteps(run)) {
+      await smokeStep(run);
+      if (variant === 'contest' && run.scale > 0) await replayStep(run);
+      if (values.drills) await drillSteps(run);
+    }
+  } finally {
+    await finalSteps(run, values.keep);
+  }
+  return !steps.failed;
+}
+
+async function main(): Promise<void> {
+  const root = repoRoot();
+  const variants: Variant[] = values.variant === 'both' ? ['contest', 'durable'] : [values.variant as Variant];
+  if (!variants.every((v) => v in VARIANT_FILES)) throw new Error('--variant is contest, durable or both');
+  await ensurePortFree(9999, 'the deployment under test');
+  await ensurePackages(log);
+  const stopDockerd = await ensureDockerd(join(root, '.run', 'engine'), log);
+  let passed = true;
+  try {
+    await buildStandins(root, log);
+    const processors = await startSimulatorContainers(root);
+    for (const variant of variants) passed = (await testVariant(root, variant, processors)) && passed;
+  } finally {
+    await stopSimulatorContainers();
+    await stopDockerd();
+  }
+  log(passed ? 'every step passed' : 'some step FAILED (see above)');
+  process.exit(passed ? 0 : 1);
+}
+
+main().catch((err: Error) => {
+  console.error(`[engine] could not run: ${err.message}`);
+  process.exit(1);
+});
