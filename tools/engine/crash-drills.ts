@@ -8,8 +8,8 @@ import { sleep } from './shell';
 export interface Drill {
   load: LoadOutcome;
   check: ExactlyOnce;
-  /** For each lost payment: how long before the nearest kill it was acknowledged (ms). */
-  lostBeforeKill: number[];
+  /** For each lost payment: when it was acknowledged, in ms from the nearest kill (negative: before it). */
+  lostAroundKill: number[];
   /** Seconds from each kill until the killed part answered again (its container running and healthy). */
   backAfter: number[];
 }
@@ -69,12 +69,13 @@ export async function drill(o: DrillOptions, act: () => Promise<{ kills: number[
   const load = await running.stop();
   await untilSettled(o.processorTotals);
   const check = await checkExactlyOnce(load, o.processors);
-  const lostBeforeKill = check.lost.map((id) => {
+  // Signed: -9 is 9 ms before the kill (as its command started), +3 an answer read 3 ms after it.
+  const lostAroundKill = check.lost.map((id) => {
     const at = load.acknowledged.get(id) ?? 0;
-    const next = acted.kills.filter((k) => k >= at).sort((a, b) => a - b)[0];
-    return next === undefined ? NaN : next - at;
+    const nearest = acted.kills.reduce((best, k) => (Math.abs(k - at) < Math.abs(best - at) ? k : best));
+    return at - nearest;
   });
-  return { load, check, lostBeforeKill, backAfter: acted.kills.map((k, i) => (acted.back[i] - k) / 1000) };
+  return { load, check, lostAroundKill, backAfter: acted.kills.map((k, i) => (acted.back[i] - k) / 1000) };
 }
 
 export function describeDrill(d: Drill): string {
@@ -83,7 +84,8 @@ export function describeDrill(d: Drill): string {
     .map(([s, n]) => `${s === '0' ? 'no answer' : s}: ${n}`)
     .join(', ');
   const lost = d.check.lost.length;
-  const when = lost ? ` (acknowledged ${d.lostBeforeKill.map((ms) => `${ms} ms`).join(', ')} before a kill)` : '';
+  const offsets = d.lostAroundKill.map((ms) => `${ms > 0 ? '+' : ''}${ms}`).join(', ');
+  const when = lost ? ` (acknowledged at ${offsets} ms from a kill)` : '';
   return [
     `sent ${total} (${statuses}); acknowledged ${d.load.acknowledged.size}, recorded once ${d.check.recordedOnce}`,
     `lost ${lost}${when}` +
