@@ -91,8 +91,9 @@ export class DedupeGuard {
       await pending.remember(chunk);
       ids += chunk.length;
     }
-    await redis.set(key, randomUUID(), 'NX');
-    pending.epoch = await redis.get(key);
+    // One command: ours if no other instance set one meanwhile, else theirs (SET NX GET answers the old value).
+    const mine = randomUUID();
+    pending.epoch = (await redis.set(key, mine, 'NX', 'GET')) ?? mine;
     log.warn('dedupe-memory-rebuilt', { recordedIds: ids, instancesAnswered: answered, ms: Date.now() - started });
   }
 }

@@ -193,3 +193,18 @@ t.test('an instance that cannot say what it holds logs it', async (t) => {
   await a.guard.ensure();
   t.match(logged, [{ event: 'dedupe-restore-failed', err: { message: 'actor did not answer' } }]);
 });
+
+t.test('two instances that rebuild at once end with one marker, the one Redis kept', async (t) => {
+  const prefix = `${base}race:`;
+  const a = guardOf(t, prefix, 'a', ['r1'], []);
+  const b = guardOf(t, prefix, 'b', ['r1'], []);
+  await a.guard.start();
+  await b.guard.start();
+  await lose(prefix);
+  await Promise.all([a.guard.ensure(), b.guard.ensure()]);
+  const kept = await redis.get(`${prefix}epoch`);
+  t.not(kept, null, 'a marker was written');
+  t.equal(a.pending.epoch, kept, 'a knows the marker Redis kept');
+  t.equal(b.pending.epoch, kept, 'b knows the same one');
+  t.same((await a.pending.claimFresh([payment('after')])).length, 1, 'and claims go on');
+});
