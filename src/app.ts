@@ -83,7 +83,11 @@ export async function startApp(
         payments.flush();
         return core.summary(window);
       },
-      purge: () => core.purge(),
+      // The payments still in this thread's intake batch go to the core first, so the purge takes them too.
+      purge: () => {
+        payments.flush();
+        return core.purge();
+      },
       health: () => ({
         status: accepting ? 'ok' : 'shutting-down',
         instance: config.instanceId,

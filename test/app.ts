@@ -530,6 +530,30 @@ t.test('purge empties our store; health answers with status and time', async (t)
   t.match(await health.json(), { status: 'ok', instance: String, time: String });
 });
 
+t.test('a payment accepted just before a purge is purged with the rest, not recorded just after it', async (t) => {
+  const processors = await startProcessors(t);
+  // Accepted payments wait 300 ms in the HTTP thread's intake batch before they reach the core.
+  const app = await startTestApp(t, {
+    ...namespace(t),
+    defaultUrl: processors.url.default,
+    fallbackUrl: processors.url.fallback,
+    intakeFlushMs: 300,
+  });
+  const late = newPayment(7);
+  t.equal((await postPayment(app.url, late)).status, 202, 'accepted');
+  t.equal((await fetch(`${app.url}/purge-payments`, { method: 'POST' })).status, 200, 'then purged');
+  await sleep(1000);
+  t.same(await getSummary(app.url), EMPTY, 'nothing recorded after the purge');
+  t.equal(
+    processors.calls('default', late.correlationId) + processors.calls('fallback', late.correlationId),
+    0,
+    'and nothing sent to a processor',
+  );
+  const after = newPayment(8);
+  t.equal((await postPayment(app.url, after)).status, 202);
+  t.ok(await eventually(async () => (await getSummary(app.url)).default.totalRequests === 1), 'new payments go on');
+});
+
 t.test('graceful shutdown: health says so, new payments get 503, accepted ones are all recorded', async (t) => {
   const processors = await startProcessors(t);
   await processors.setDelay('default', 300);

@@ -319,13 +319,16 @@ export function spawnSupervisor(parent: unknown, options: SupervisorOptions): Ac
           claims.push([{ payments: msg.payments, batch: msg.batch, answered: false }]);
           options.onNotDurable?.(claims.weight);
           break;
-        case 'claimed':
+        case 'claimed': {
           state.arriving -= msg.offered;
           state.accepted += msg.payments.length;
           state.duplicates += msg.offered - msg.payments.length;
-          for (const p of msg.payments) state.held.set(p.correlationId, p);
-          lookups.push(msg.payments.map((payment) => ({ payment, recovered: false })));
+          // A claim that was on its way to Redis when a purge came: its payments were purged with the rest.
+          const kept = msg.payments.filter((p) => p.acceptedAt >= state.purgedAt);
+          for (const p of kept) state.held.set(p.correlationId, p);
+          lookups.push(kept.map((payment) => ({ payment, recovered: false })));
           break;
+        }
         case 'recovered':
           log.info('payments-recovered', { count: msg.payments.length });
           for (const p of msg.payments) state.held.set(p.correlationId, p);
