@@ -21,6 +21,11 @@ export const COMPOSE_LIMITS: Record<PartName, PartLimit> = {
   redis: { cpus: 0.15, memoryMb: 30 },
 };
 
+/** Whether a process of the stack (an instance is named app1, app2, ...) is one of the compose file's parts. */
+export function isPartName(name: string): name is PartName {
+  return Object.hasOwn(COMPOSE_LIMITS, name);
+}
+
 /**
  * The settings docker-compose.yml gives both instances for the contest (test/deploy/compose.ts keeps
  * them equal). A native run under the compose limits applies them too, so that it runs what Docker would.

@@ -10,7 +10,7 @@ import {
   COMPOSE_LIMITS,
   describeLimits,
   ResourceLimits,
-  type PartName,
+  isPartName,
   type PartUsage,
 } from './resource-limits';
 import { emptyStore } from './fresh-store';
@@ -163,8 +163,9 @@ export async function startStack(overrides: Partial<StackOptions> = {}): Promise
     await Promise.all(simulators.map((s) => s.close()));
     limits?.remove();
   };
-  const limited = (part: PartName, command: string, args: string[]): [string, string[]] =>
-    limits ? limits.wrap(part, command, args) : [command, args];
+  // Under the compose limits there are exactly two instances (checked below), each a part of the file.
+  const limited = (part: string, command: string, args: string[]): [string, string[]] =>
+    limits && isPartName(part) ? limits.wrap(part, command, args) : [command, args];
 
   try {
     // Every prerequisite first: a missing one stops the run before anything has started.
@@ -217,7 +218,7 @@ export async function startStack(overrides: Partial<StackOptions> = {}): Promise
     }));
     for (const instance of instances) {
       rmSync(instance.socket, { force: true });
-      const [command, args] = limited(instance.name as PartName, process.execPath, [...INSTANCE_NODE_FLAGS, main]);
+      const [command, args] = limited(instance.name, process.execPath, [...INSTANCE_NODE_FLAGS, main]);
       const child = spawn(command, args, {
         env: {
           ...process.env,

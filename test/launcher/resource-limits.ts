@@ -3,7 +3,13 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { COMPOSE_LIMITS, describeLimits, ResourceLimits, usageTable } from '../../src/launcher/resource-limits';
+import {
+  COMPOSE_LIMITS,
+  describeLimits,
+  isPartName,
+  ResourceLimits,
+  usageTable,
+} from '../../src/launcher/resource-limits';
 
 const limits = ResourceLimits.create(
   { ...COMPOSE_LIMITS, app1: { cpus: 0.1, memoryMb: 50 } },
@@ -46,4 +52,9 @@ t.test('the limits in one line', async (t) => {
     'nginx 0.2 CPU / 20 MB, app1 0.45 CPU / 100 MB, app2 0.45 CPU / 100 MB, postgres 0.25 CPU / 100 MB, redis ' +
       '0.15 CPU / 30 MB',
   );
+});
+
+t.test("the compose file's parts are named as its services; a third instance is none of them", async (t) => {
+  for (const name of ['nginx', 'app1', 'app2', 'postgres', 'redis']) t.ok(isPartName(name), `${name} is a part`);
+  for (const name of ['app3', 'toString', '']) t.notOk(isPartName(name), `"${name}" is not`);
 });
