@@ -13,8 +13,6 @@ interface Entry {
   late: () => void;
 }
 
-interface SignalEntry extends Entry, Deadline {}
-
 /** A time-out held by a callback instead of a signal (no AbortController per request). */
 export interface Tracked {
   readonly at: number;
@@ -40,20 +38,13 @@ export class Deadlines {
    */
   start(timeoutMs: number): Deadline {
     const controller = new AbortController();
-    const entry: SignalEntry = {
-      at: this.now() + timeoutMs,
-      signal: controller.signal,
-      late: () => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
-    };
-    this.add(entry);
-    return entry;
+    const late = () => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+    return this.add({ at: this.now() + timeoutMs, late, signal: controller.signal });
   }
 
   /** Calls `late` once `timeoutMs` have passed (up to checkEveryMs later), unless finish() came first. */
   track(timeoutMs: number, late: () => void): Tracked {
-    const entry: Entry = { at: this.now() + timeoutMs, late };
-    this.add(entry);
-    return entry;
+    return this.add({ at: this.now() + timeoutMs, late });
   }
 
   finish(deadline: Deadline | Tracked): void {
@@ -61,10 +52,12 @@ export class Deadlines {
     if (this.running.size === 0) this.stop();
   }
 
-  private add(entry: Entry): void {
+  /** The one place a time-out starts: either kind of entry, returned as given. */
+  private add<E extends Entry>(entry: E): E {
     this.running.add(entry);
     // unref: a pending time-out is no reason for the process to stay up.
     this.timer ??= setInterval(this.abortLate, this.checkEveryMs).unref();
+    return entry;
   }
 
   private readonly abortLate = (): void => {
