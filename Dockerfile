@@ -11,7 +11,9 @@ FROM node:20-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
-COPY package.json nginx.conf ./
-# Memory flags: the same as the native launcher's (src/launcher/stack.ts, INSTANCE_NODE_FLAGS).
+# Only the service (dist/src): the tools that drive it (launcher, replay, simulator, smoke check,
+# benchmarks, the engine test: tools/) stay in the build stage.
+COPY --from=build /app/dist/src ./dist/src
+COPY package.json ./
+# Memory flags: the same as the native launcher's (tools/launcher/stack.ts, INSTANCE_NODE_FLAGS).
 CMD ["node", "--max-old-space-size=56", "--max-semi-space-size=2", "dist/src/main.js"]

@@ -247,7 +247,7 @@ export const settings = {
     'string',
     '',
     'When set, each thread writes a CPU profile there when the instance stops: <instance>-http.cpuprofile and ' +
-      '<instance>-core.cpuprofile (summarise with bench/profile-summary.js).',
+      '<instance>-core.cpuprofile (summarise with tools/bench/profile-summary.js).',
   ),
   eventLoopSampleMs: setting(
     'EVENT_LOOP_SAMPLE_MS',

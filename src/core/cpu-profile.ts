@@ -1,7 +1,7 @@
 // An optional CPU profile of a thread (CPU_PROFILE_DIR): started with the thread's
 // part of the instance, written when the instance closes. `node --cpu-prof` cannot serve here: it writes
 // nothing when the process exits from the uWS thread. Open the file in Chrome DevTools
-// or summarise it with `node dist/bench/profile-summary.js <file>`.
+// or summarise it with `node dist/tools/bench/profile-summary.js <file>`.
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 

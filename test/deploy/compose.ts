@@ -4,8 +4,8 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { appSettings, INSTANCE_NODE_FLAGS } from '../../src/launcher/stack';
-import { COMPOSE_APP_SETTINGS, COMPOSE_LIMITS } from '../../src/launcher/resource-limits';
+import { appSettings, INSTANCE_NODE_FLAGS } from '../../tools/launcher/stack';
+import { COMPOSE_APP_SETTINGS, COMPOSE_LIMITS } from '../../tools/launcher/resource-limits';
 
 const root = join(__dirname, '..', '..');
 /** The parts of a compose service these checks read (every field optional, as in a compose file). */

@@ -36,6 +36,7 @@ t.test('the image, replayed natively, listens, answers a payment with 202 and re
   t.same(readdirSync(image.root), [image.workdir.replace(/^\//, '')], 'the final stage holds only its workdir');
   t.notOk(existsSync(join(appDir, 'node_modules', 'typescript')), 'dev dependencies were pruned');
   t.notOk(existsSync(join(appDir, 'src')), 'no sources in the image, only dist');
+  t.same(readdirSync(join(appDir, 'dist')), ['src'], 'only the service is built into the image, not its tools');
   t.ok(image.cmd.length > 0, `CMD ${JSON.stringify(image.cmd)}`);
 
   const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {

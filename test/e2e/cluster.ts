@@ -1,7 +1,7 @@
 // More than two instances: four behind one Nginx (`npm start -- --instances 4`), sharing one
 // Redis and one Postgres, against simulators with the processors' real 5 s health limit.
 import t from 'tap';
-import { startStack } from '../../src/launcher/stack';
+import { startStack } from '../../tools/launcher/stack';
 import {
   assertMatchesProcessors,
   eventually,

@@ -6,9 +6,9 @@ import t from 'tap';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startStack } from '../../src/launcher/stack';
-import { Progress } from '../../src/replay/progress';
-import { runReplay } from '../../src/replay/run';
+import { startStack } from '../../tools/launcher/stack';
+import { Progress } from '../../tools/replay/progress';
+import { runReplay } from '../../tools/replay/run';
 import { freePort, namespace } from '../fixtures/pipeline';
 
 t.test('scaled official scenario against the stack', async (t) => {

@@ -4,9 +4,9 @@ import t from 'tap';
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../../src/launcher/nginx-config';
-import { startStack, type StackOptions } from '../../src/launcher/stack';
-import { runSmokeCheck } from '../../src/smoke/smoke-check';
+import { repoRoot } from '../../tools/launcher/nginx-config';
+import { startStack, type StackOptions } from '../../tools/launcher/stack';
+import { runSmokeCheck } from '../../tools/smoke/smoke-check';
 import { seriesOfAFreshInstance, seriesValues } from '../fixtures/fresh-metrics';
 import { eventually, freePort, getSummary, namespace, newPayment, postPayment, sleep } from '../fixtures/pipeline';
 
@@ -123,7 +123,7 @@ t.test('the smoke client passes against the stack and fails loudly where nothing
   );
 
   // As a user runs it: the command's exit status.
-  const cli = join(repoRoot(), 'dist', 'scripts', 'check.js');
+  const cli = join(repoRoot(), 'dist', 'tools', 'bin', 'check.js');
   const run = (args: string[]) =>
     new Promise<{ code: number | null; out: string }>((resolve) =>
       execFile(process.execPath, [cli, ...args], { timeout: 60_000 }, (err, stdout, stderr) =>

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { nativeNginxConfig, renderNginxConfig, repoRoot } from '../../src/launcher/nginx-config';
+import { nativeNginxConfig, renderNginxConfig, repoRoot } from '../../tools/launcher/nginx-config';
 
 t.test("the repository nginx.conf, with this run's port, sockets and error log", async (t) => {
   const conf = nativeNginxConfig({ port: 12345, socketDir: '/tmp/run/', errorLog: '/tmp/run/error.log' });

@@ -9,7 +9,7 @@ import {
   isPartName,
   ResourceLimits,
   usageTable,
-} from '../../src/launcher/resource-limits';
+} from '../../tools/launcher/resource-limits';
 
 const limits = ResourceLimits.create(
   { ...COMPOSE_LIMITS, app1: { cpus: 0.1, memoryMb: 50 } },

@@ -1,9 +1,9 @@
 import t from 'tap';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { checkConsistency } from '../../src/replay/consistency-checker';
-import { ProcessorsAdmin } from '../../src/replay/processors-admin';
-import { TimedClient } from '../../src/replay/timed-client';
+import { checkConsistency } from '../../tools/replay/consistency-checker';
+import { ProcessorsAdmin } from '../../tools/replay/processors-admin';
+import { TimedClient } from '../../tools/replay/timed-client';
 
 async function serve(
   t: { teardown(fn: () => unknown): void },

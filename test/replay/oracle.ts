@@ -1,6 +1,6 @@
 import t from 'tap';
-import { defaultUsable, oracleDefaultShare } from '../../src/replay/oracle';
-import { OFFICIAL, scaledScenario } from '../../src/replay/scenario';
+import { defaultUsable, oracleDefaultShare } from '../../tools/replay/oracle';
+import { OFFICIAL, scaledScenario } from '../../tools/replay/scenario';
 
 t.test('default is usable unless failing or at/above the horizon', async (t) => {
   t.equal(defaultUsable(OFFICIAL, 0.5, 1500), true, 'before the first stage');

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { Progress } from '../../src/replay/progress';
+import { Progress } from '../../tools/replay/progress';
 
 const state = {
   t: 12,

@@ -1,7 +1,7 @@
 import t from 'tap';
-import { lineChart, perSecond, renderReport } from '../../src/replay/report';
-import { scaledScenario } from '../../src/replay/scenario';
-import { finalResults } from '../../src/replay/score';
+import { lineChart, perSecond, renderReport } from '../../tools/replay/report';
+import { scaledScenario } from '../../tools/replay/scenario';
+import { finalResults } from '../../tools/replay/score';
 
 t.test('per-second buckets take only successful payments', async (t) => {
   const b = perSecond(

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { SampleStore } from '../../src/replay/sample-store';
+import { SampleStore } from '../../tools/replay/sample-store';
 
 t.test('keeps every sample, in order, past its first capacity', async (t) => {
   const store = new SampleStore();

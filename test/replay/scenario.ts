@@ -1,5 +1,5 @@
 import t from 'tap';
-import { OFFICIAL, scaledScenario, stageAt, vusAt } from '../../src/replay/scenario';
+import { OFFICIAL, scaledScenario, stageAt, vusAt } from '../../tools/replay/scenario';
 
 t.test('the official scenario', async (t) => {
   t.equal(OFFICIAL.durationS, 300);

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { finalResults, round } from '../../src/replay/score';
+import { finalResults, round } from '../../tools/replay/score';
 
 const base = {
   participant: 'us',

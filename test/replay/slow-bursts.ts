@@ -1,5 +1,5 @@
 import t from 'tap';
-import { slowBursts } from '../../src/replay/slow-bursts';
+import { slowBursts } from '../../tools/replay/slow-bursts';
 
 t.test('slow answers sent close together form one burst', async (t) => {
   const answers = [

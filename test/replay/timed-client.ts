@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { TimedClient } from '../../src/replay/timed-client';
+import { TimedClient } from '../../tools/replay/timed-client';
 
 // A real server: /ok answers 202, /fail 500, /slow never (the client's time-out answers for it).
 async function server(t: Test, onConnection: () => void = () => undefined): Promise<string> {

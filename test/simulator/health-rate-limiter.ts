@@ -1,5 +1,5 @@
 import t from 'tap';
-import { FixedWindowLimiter } from '../../src/simulator/health-rate-limiter';
+import { FixedWindowLimiter } from '../../tools/simulator/health-rate-limiter';
 
 t.test('one permit per fixed window; two callers queue for the next windows; the rest are refused', async (t) => {
   // The limiter's clock is the test's: each caller's answer is stamped with the window it came in.

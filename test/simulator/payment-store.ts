@@ -1,5 +1,5 @@
 import t from 'tap';
-import { MemoryPaymentStore } from '../../src/simulator/payment-store';
+import { MemoryPaymentStore } from '../../tools/simulator/payment-store';
 
 t.test('memory store: unique correlationId, exact cents, inclusive bounds, purge', async (t) => {
   const store = new MemoryPaymentStore();

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
-import { PostgresPaymentStore } from '../../src/simulator/postgres-store';
+import { PostgresPaymentStore } from '../../tools/simulator/postgres-store';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { startProcessorSimulator, type RunningSimulator } from '../../src/simulator/server';
+import { startProcessorSimulator, type RunningSimulator } from '../../tools/simulator/server';
 
 const TOKEN = { 'x-rinha-token': '123', 'content-type': 'application/json' };
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

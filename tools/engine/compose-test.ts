@@ -14,8 +14,8 @@
 //   --keep                           leave the deployment running at the end
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { repoRoot } from '../../src/launcher/nginx-config';
-import { ensurePortFree } from '../../src/launcher/services';
+import { repoRoot } from '../launcher/nginx-config';
+import { ensurePortFree } from '../launcher/services';
 import { ComposeProject } from './compose-project';
 import { buildStandins, ensureDockerd, ensurePackages } from './engine';
 import {

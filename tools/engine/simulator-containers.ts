@@ -20,7 +20,7 @@ export async function startSimulatorContainers(root: string): Promise<Record<Pro
       'run', '-d', '--name', container(name), '--network', PROCESSOR_NETWORK,
       '-p', `127.0.0.1:${SIMULATOR_PORTS[name]}:8080`,
       '-v', `${root}:/project:ro`, '-w', '/project', '-e', `SIMULATOR_NAME=${name}`,
-      'node:20-bookworm-slim', 'node', 'dist/scripts/simulator.js',
+      'node:20-bookworm-slim', 'node', 'dist/tools/bin/simulator.js',
     ]); // prettier-ignore
     urls[name] = `http://127.0.0.1:${SIMULATOR_PORTS[name]}`;
   }

@@ -1,6 +1,6 @@
 // The steps of one variant's run in the engine (tools/engine/compose-test.ts lists them in order).
-import { runReplay } from '../../src/replay/run';
-import { formatSmokeReport, runSmokeCheck } from '../../src/smoke/smoke-check';
+import { runReplay } from '../replay/run';
+import { formatSmokeReport, runSmokeCheck } from '../smoke/smoke-check';
 import { CgroupSampler } from './cgroup-sampler';
 import type { CgroupCounters, ComposeProject } from './compose-project';
 import { crash, describeDrill, drill, untilBack, type Drill } from './crash-drills';

@@ -1,0 +1,171 @@
+// What a long history costs: the payments table filled with 1 M and 10 M rows (spread at the
+// official peak, 600 a second, so 10 M rows are 4.6 hours of it), then, at each size:
+//   - GET /payments-summary's query for windows of 1 s, 10 s, 1 min, 10 min and 1 h ending at the
+//     newest row, and without bounds (what the contract's unbounded summary costs);
+//   - the look-up every claimed batch goes through (`recordedAmong`, 10 ids, half of them recorded);
+//   - the dedupe rebuild after Redis lost its data: loading the window's ids (DEDUPE_WINDOW_MS,
+//     default 120 s) from the table into Redis, timed from the first query to the last write.
+// Each figure is the median and 99th percentile of --runs runs (the rebuild: median and range).
+// The rows go into a schema of their own, dropped at the end (--keep to keep it).
+// Run: npm run build && node dist/tools/bench/history.js [--sizes 1000000,10000000] [--runs 200] [--keep]
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import Redis from 'ioredis';
+import { Client } from 'pg';
+import { median, OFFICIAL_PEAK_PER_S } from './cli';
+import { loadConfig } from '../../src/config';
+import { PendingPayments } from '../../src/store/pending-payments';
+import { PaymentsTable } from '../../src/store/payments-table';
+
+const WINDOWS: [string, number][] = [
+  ['1 s', 1_000],
+  ['10 s', 10_000],
+  ['1 min', 60_000],
+  ['10 min', 600_000],
+  ['1 h', 3_600_000],
+];
+
+const label = (rows: number) => `${rows.toLocaleString('en').padStart(10)} rows  `;
+
+function percentile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))];
+}
+
+async function timed(runs: number, task: () => Promise<unknown>): Promise<{ p50: number; p99: number }> {
+  await task(); // warm the cache and the plan once
+  const ms: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await task();
+    ms.push(performance.now() - t0);
+  }
+  ms.sort((a, b) => a - b);
+  return { p50: percentile(ms, 0.5), p99: percentile(ms, 0.99) };
+}
+
+/**
+ * Grows the table to `rows`, one row per 1/600 s, amounts of 19.90. An empty table ends at the present;
+ * a larger size continues after the newest row, so the density stays the official peak's throughout.
+ */
+async function fill(pg: Client, table: string, rows: number): Promise<void> {
+  const { rows: have } = await pg.query<{ n: string; newest: Date | null }>(
+    `SELECT count(*) AS n, max(requested_at) AS newest FROM ${table}`,
+  );
+  const from = Number(have[0].n);
+  if (from >= rows) return;
+  const stepMs = 1000 / OFFICIAL_PEAK_PER_S;
+  // Row k is requested at start + k steps.
+  const start = have[0].newest ? have[0].newest.getTime() - (from - 1) * stepMs : Date.now() - rows * stepMs;
+  const started = Date.now();
+  const chunk = 1_000_000;
+  for (let i = from; i < rows; i += chunk) {
+    const n = Math.min(chunk, rows - i);
+    await pg.query(
+      `INSERT INTO ${table} (correlation_id, processor, amount_cents, requested_at)
+       SELECT gen_random_uuid(), CASE WHEN k % 4 = 0 THEN 'fallback' ELSE 'default' END, 1990,
+              to_timestamp(($1::float8 + k * $2::float8) / 1000)
+       FROM generate_series($3::bigint, $4::bigint) AS k`,
+      [start, stepMs, i, i + n - 1],
+    );
+  }
+  await pg.query(`VACUUM ANALYZE ${table}`);
+  console.log(`filled to ${rows.toLocaleString('en')} rows in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { sizes: { type: 'string' }, runs: { type: 'string' }, keep: { type: 'boolean' } },
+  });
+  const sizes = (values.sizes ?? '1000000,10000000').split(',').map(Number);
+  const runs = Number(values.runs ?? 200);
+  const config = loadConfig();
+  const schema = 'bench_history';
+  const table = PaymentsTable.connect(config.databaseUrl, schema, 2);
+  await table.migrate();
+  const pg = new Client({ connectionString: config.databaseUrl });
+  await pg.connect();
+  const qualified = `"${schema}".payments`;
+  const redis = new Redis(config.redisUrl);
+  const prefix = `bench:history:${process.pid}:`;
+  const out: Record<string, unknown>[] = [];
+  try {
+    for (const rows of sizes) {
+      await fill(pg, qualified, rows);
+      const { rows: newest } = await pg.query<{ t: Date }>(`SELECT max(requested_at) AS t FROM ${qualified}`);
+      const end = newest[0].t.getTime();
+      const line = (what: string, r: { p50: number; p99: number }, extra = '') => {
+        console.log(`${label(rows)}${what.padEnd(28)} p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms${extra}`);
+        out.push({ rows, what, ...r });
+      };
+      for (const [name, ms] of WINDOWS) {
+        const window = { from: new Date(end - ms), to: new Date(end) };
+        const r = await timed(runs, () => table.summary(window));
+        const counted = await table.summary(window);
+        line(
+          `summary, window ${name}`,
+          r,
+          `  (${(counted.default.totalRequests + counted.fallback.totalRequests).toLocaleString('en')} rows in it)`,
+        );
+      }
+      line('summary, no bounds', await timed(Math.min(runs, 10), () => table.summary({ from: null, to: null })));
+      const { rows: sample } = await pg.query<{ id: string }>(
+        `SELECT correlation_id AS id FROM ${qualified} TABLESAMPLE SYSTEM (0.1) LIMIT 1000`,
+      );
+      let k = 0;
+      line(
+        'claim look-up, 10 ids',
+        await timed(runs, () =>
+          table.recordedAmong([
+            ...sample.slice((k = (k + 5) % (sample.length - 5)), k + 5).map((r) => r.id),
+            ...Array.from({ length: 5 }, () => randomUUID()),
+          ]),
+        ),
+      );
+      // The rebuild: the window's ids (with the 1.25 margin the core uses) into a scratch prefix.
+      const rebuilds: number[] = [];
+      let ids = 0;
+      for (let i = 0; i < 5; i++) {
+        const pending = new PendingPayments(redis, `${prefix}${rows}:${i}:`, 'bench', config.dedupeWindowMs);
+        const t0 = performance.now();
+        ids = 0;
+        for await (const chunk of table.recordedSince(new Date(end - config.dedupeWindowMs * 1.25))) {
+          await pending.remember(chunk);
+          ids += chunk.length;
+        }
+        rebuilds.push(performance.now() - t0);
+        await pending.purge();
+      }
+      rebuilds.sort((a, b) => a - b);
+      console.log(
+        `${label(rows)}dedupe rebuild (${ids.toLocaleString('en')} ids of the window)  ` +
+          `median ${median(rebuilds).toFixed(0)} ms (${rebuilds[0].toFixed(0)}-${rebuilds[4].toFixed(0)})`,
+      );
+      out.push({
+        rows,
+        what: 'dedupe rebuild',
+        ids,
+        medianMs: median(rebuilds),
+        minMs: rebuilds[0],
+        maxMs: rebuilds[4],
+      });
+      const { rows: size } = await pg.query<{ table: string; index: string }>(
+        `SELECT pg_size_pretty(pg_table_size('${qualified}')) AS table,
+                pg_size_pretty(pg_indexes_size('${qualified}')) AS index`,
+      );
+      console.log(
+        `${rows.toLocaleString('en').padStart(10)} rows  on disk: table ${size[0].table}, indexes ${size[0].index}`,
+      );
+    }
+    console.log(JSON.stringify(out));
+  } finally {
+    if (!values.keep) await pg.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await pg.end();
+    await table.close();
+    redis.disconnect();
+  }
+}
+
+void main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
