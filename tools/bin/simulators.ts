@@ -5,15 +5,20 @@
 import { startProcessorSimulator, type RunningSimulator } from '../simulator/server';
 
 const env = process.env;
-const num = (name: string, dflt: number) => (env[name] ? Number(env[name]) : dflt);
+export const num = (name: string, dflt: number) => (env[name] ? Number(env[name]) : dflt);
 
-export async function startSimulatorPair(): Promise<RunningSimulator[]> {
-  const common = {
+/** What both simulators share, from the environment (also used by simulator.ts, one per container). */
+export function commonSimulatorSettings() {
+  return {
     host: env.SIMULATOR_HOST ?? '127.0.0.1',
     token: env.SIMULATOR_TOKEN ?? '123',
     healthWindowMs: num('SIMULATOR_HEALTH_WINDOW_MS', 5000),
     databaseUrl: env.SIMULATOR_DATABASE_URL || undefined,
   };
+}
+
+export async function startSimulatorPair(): Promise<RunningSimulator[]> {
+  const common = commonSimulatorSettings();
   return Promise.all([
     startProcessorSimulator({
       ...common,
