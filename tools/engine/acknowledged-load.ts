@@ -2,9 +2,9 @@
 // id of every payment answered 202 (and when), and of every one whose answer was anything else. Then each
 // of them is looked up in both processors (GET /payments/{id}), to say which acknowledged payment was
 // lost and which was recorded twice.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'undici';
-import { sleep } from './shell';
 
 export interface LoadOutcome {
   /** Acknowledged (202): correlationId -> when the answer arrived (ms since the epoch). */

@@ -23,8 +23,7 @@ export interface CgroupCounters {
   cpuSeconds: number;
   /** Periods in which the quota ran out. */
   throttled: number;
-  /** Memory charged to the container now and at its peak, page cache included (cgroup v1). */
-  memoryBytes: number;
+  /** Memory charged to the container at its peak, page cache included (cgroup v1). */
   peakBytes: number;
   /** The container's own memory (rss), without the page cache. */
   rssBytes: number;
@@ -109,7 +108,6 @@ export class ComposeProject {
     return {
       cpuSeconds: readNumber(at('cpuacct', 'cpuacct.usage')) / 1e9,
       throttled: statField(readFileSync(at('cpu', 'cpu.stat'), 'utf8'), 'nr_throttled'),
-      memoryBytes: readNumber(at('memory', 'memory.usage_in_bytes')),
       peakBytes: readNumber(at('memory', 'memory.max_usage_in_bytes')),
       rssBytes: statField(memoryStat, 'total_rss'),
     };

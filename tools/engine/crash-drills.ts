@@ -1,9 +1,9 @@
 // Killing parts of a running deployment under load, and counting what the deployment promised and lost.
 // `docker kill` is an operator's stop (Docker leaves the container stopped); a SIGKILL sent from the host
 // to the container's main process is a crash (the restart policy brings it back).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { checkExactlyOnce, startLoad, untilSettled, type ExactlyOnce, type LoadOutcome } from './acknowledged-load';
 import type { ComposeProject, ContainerState } from './compose-project';
-import { sleep } from './shell';
 
 export interface Drill {
   load: LoadOutcome;

@@ -1,10 +1,11 @@
 // A Docker engine to test with: Debian's docker.io, docker-compose and debootstrap installed if missing,
 // dockerd started if none answers (and stopped at the end only if started here), and the stand-in base
 // images built (standins/build.sh).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { must, run, sleep } from './shell';
+import { must, run } from './shell';
 
 const PACKAGES: Record<string, string> = {
   dockerd: 'docker.io',

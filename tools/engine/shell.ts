@@ -27,5 +27,3 @@ export async function must(command: string, args: string[], env?: NodeJS.Process
   }
   return r.stdout;
 }
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

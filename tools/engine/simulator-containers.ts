@@ -2,7 +2,10 @@
 // payment-processor-default and payment-processor-fallback on the external network payment-processor,
 // listening on 8080 and published on this machine's 8001 and 8002. They run the project's simulator
 // (the built dist/ of this checkout, mounted read-only) on the node stand-in image.
-import { must, run, sleep } from './shell';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ProcessorsAdmin } from '../replay/processors-admin';
+import { TimedClient } from '../replay/timed-client';
+import { must, run } from './shell';
 
 export const PROCESSOR_NETWORK = 'payment-processor';
 export const SIMULATOR_PORTS = { default: 8001, fallback: 8002 } as const;
@@ -47,18 +50,13 @@ export async function stopSimulatorContainers(): Promise<void> {
   for (const name of ['default', 'fallback'] as const) await run('docker', ['rm', '-f', container(name)]);
 }
 
-/** Back to no delay and no failure (a replay leaves its last stage's conditions). */
+/** Back to no delay and no failure (a replay leaves its last stage's conditions), as the replay's setup does. */
 export async function resetSimulators(urls: Record<ProcessorName, string>): Promise<void> {
-  for (const url of Object.values(urls))
-    for (const [path, body] of [
-      ['delay', { delay: 0 }],
-      ['failure', { failure: false }],
-    ] as const) {
-      const res = await fetch(`${url}/admin/configurations/${path}`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json', 'x-rinha-token': '123' },
-        body: JSON.stringify(body),
-      });
-      if (!res.ok) throw new Error(`PUT ${url}/admin/configurations/${path} answered ${res.status}`);
-    }
+  const client = new TimedClient(() => Date.now(), 2);
+  const admin = new ProcessorsAdmin(client, urls, '123');
+  try {
+    for (const name of ['default', 'fallback'] as const) await admin.apply(name, { delay: 0, failure: false });
+  } finally {
+    await client.close();
+  }
 }

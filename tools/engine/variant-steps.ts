@@ -1,11 +1,12 @@
 // The steps of one variant's run in the engine (tools/engine/compose-test.ts lists them in order).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { runReplay } from '../replay/run';
 import { formatSmokeReport, runSmokeCheck } from '../smoke/smoke-check';
 import { CgroupSampler } from './cgroup-sampler';
 import type { CgroupCounters, ComposeProject } from './compose-project';
 import { crash, describeDrill, drill, untilBack, type Drill } from './crash-drills';
 import { appliedCpus, declaredLimits } from './declared-limits';
-import { must, sleep } from './shell';
+import { must } from './shell';
 import { mb, type StepOutcome, type Steps } from './steps';
 import { resetSimulators, type ProcessorName } from './simulator-containers';
 import { compareSummaries, processorTotals } from './summaries';
