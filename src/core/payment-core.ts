@@ -94,10 +94,10 @@ export async function startPaymentCore(config: Config, log: Logger, events: Core
     enableReadyCheck: false,
   });
   for (const r of [redis, subscriber]) r.on('error', (err) => log.debug('redis-error', { err }));
-  await untilReachable('redis', () => redis.ping(), config.storeWaitMs, log).catch((err) => {
-    void table.close();
+  await untilReachable('redis', () => redis.ping(), config.storeWaitMs, log).catch(async (err) => {
     redis.disconnect();
     subscriber.disconnect();
+    await table.close();
     throw err;
   });
   const pending = new PendingPayments(redis, config.redisPrefix, config.instanceId, config.dedupeWindowMs);
