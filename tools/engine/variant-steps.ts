@@ -162,8 +162,17 @@ async function verdict(run: VariantRun, d: Drill, mayLose: boolean): Promise<Ste
   return { ok, detail: `${describeDrill(d)}\nsummaries ${summaries.equal ? 'equal' : 'DIFFER'}: ${summaries.detail}` };
 }
 
-function crashed(run: VariantRun, service: string): void {
-  run.crashes.set(service, (run.crashes.get(service) ?? 0) + 1);
+/** SIGKILLs each service in turn; the next only once the last is back (and 3 s more). Returns the times. */
+async function crashInTurn(run: VariantRun, services: string[], healthy: boolean) {
+  const times = { kills: [] as number[], back: [] as number[] };
+  for (const service of services) {
+    const { at, was } = await crash(run.project, service);
+    run.crashes.set(service, (run.crashes.get(service) ?? 0) + 1);
+    times.kills.push(at);
+    times.back.push(await untilBack(run.project, service, was, healthy));
+    await sleep(3000);
+  }
+  return times;
 }
 
 export async function drillSteps(run: VariantRun): Promise<void> {
@@ -183,18 +192,8 @@ export async function drillSteps(run: VariantRun): Promise<void> {
   const kills = contest ? run.kills : 2;
   const rate = OFFICIAL_PEAK_PER_S;
   await run.steps.step(`${kills} app crashes (SIGKILL) at ${rate}/s: each comes back by itself`, async () => {
-    const d = await drill(drillOptions(run, rate), async () => {
-      const times = { kills: [] as number[], back: [] as number[] };
-      for (let i = 0; i < kills; i++) {
-        const app = APPS[i % APPS.length];
-        const { at, was } = await crash(run.project, app);
-        crashed(run, app);
-        times.kills.push(at);
-        times.back.push(await untilBack(run.project, app, was, true));
-        await sleep(3000);
-      }
-      return times;
-    });
+    const apps = Array.from({ length: kills }, (_, i) => APPS[i % APPS.length]);
+    const d = await drill(drillOptions(run, rate), () => crashInTurn(run, apps, true));
     const v = await verdict(run, d, contest);
     const perKill = d.check.lost.length / kills;
     return { ...v, detail: `${v.detail}\ncrash window: ${perKill.toFixed(1)} acknowledged payments lost per kill` };
@@ -206,17 +205,7 @@ async function storeCrashStep(run: VariantRun): Promise<void> {
   await run.steps.step(
     'Redis, then Postgres, crash (SIGKILL) under load (300/s): each comes back by itself',
     async () => {
-      const d = await drill(drillOptions(run, 300), async () => {
-        const times = { kills: [] as number[], back: [] as number[] };
-        for (const store of ['redis', 'postgres']) {
-          const { at, was } = await crash(run.project, store);
-          crashed(run, store);
-          times.kills.push(at);
-          times.back.push(await untilBack(run.project, store, was, false));
-          await sleep(3000);
-        }
-        return times;
-      });
+      const d = await drill(drillOptions(run, 300), () => crashInTurn(run, ['redis', 'postgres'], false));
       return verdict(run, d, false);
     },
   );
