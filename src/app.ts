@@ -11,11 +11,12 @@ import { startCoreThread } from './core/core-thread';
 import { startCpuProfile } from './core/cpu-profile';
 import type { CoreEvents, PaymentCore } from './core/payment-core';
 import { inspectPage } from './http/inspect-page';
-import { startHttpServer, type RunningHttpServer } from './http/server';
+import { startHttpServer, type HttpServices, type RunningHttpServer } from './http/server';
 import { warmUpParsing } from './http/warm-up';
 import { PaymentIntake } from './intake';
 import { createLogger, type Logger } from './log';
 import { mergeMetrics, Metrics } from './metrics';
+import type { PaymentRequest } from './payment';
 
 export interface RunningApp {
   config: Config;
@@ -24,6 +25,89 @@ export interface RunningApp {
   inspect(): Promise<SupervisorSnapshot>;
   /** Stops accepting, lets in-flight payments settle, flushes the writers, then closes everything. */
   close(): Promise<void>;
+}
+
+/** The payment core, in a worker thread of its own (CORE_THREAD) or in this one. */
+async function startCore(config: Config, log: Logger, events: CoreEvents): Promise<PaymentCore> {
+  if (!config.coreThread)
+    // Loaded only here: with the core in its own thread, this thread never loads ioredis, pg, nact or undici.
+    return (await import('./core/payment-core')).startPaymentCore(config, log, events);
+  return startCoreThread(
+    config,
+    (err) => {
+      // Nothing would process this instance's payments any more: die, so that it is
+      // restarted and the other instance claims what it left pending.
+      log.error('core-thread-died', { err });
+      process.exit(1);
+    },
+    events,
+  );
+}
+
+/** What the front end's routes call, in this thread; `front` holds what changes while the instance runs. */
+interface FrontEnd {
+  config: Config;
+  core: PaymentCore;
+  intake: PaymentIntake;
+  metrics: Metrics;
+  /** Why new payments cannot be made durable now (the core's word), or null. */
+  refusal: () => string | null;
+  accepting: boolean;
+  startedAt: string;
+  http?: RunningHttpServer;
+}
+
+/** A valid payment into the intake batch: 202 at once, or (ACK_WHEN_DURABLE) once the core says it is durable. */
+function acceptPayment(front: FrontEnd, payment: PaymentRequest): void | Promise<boolean> {
+  const accepted = () => front.metrics.paymentRequests.inc({ processor: 'none', outcome: 'accepted' });
+  if (!front.config.ackWhenDurable) {
+    accepted();
+    return front.intake.accept(payment);
+  }
+  return new Promise<boolean>((answer) =>
+    front.intake.accept(payment, (durable) => {
+      if (durable) accepted();
+      answer(durable);
+    }),
+  );
+}
+
+function httpServices(front: FrontEnd): HttpServices {
+  const { config, core, intake, metrics } = front;
+  return {
+    acceptPayment: (payment) => acceptPayment(front, payment),
+    refusal: front.refusal,
+    summary: (window) => {
+      intake.flush();
+      return core.summary(window);
+    },
+    // The payments still in this thread's intake batch go to the core first, so the purge takes them too.
+    purge: () => {
+      intake.flush();
+      return core.purge();
+    },
+    health: () => ({
+      status: front.accepting ? 'ok' : 'shutting-down',
+      instance: config.instanceId,
+      startedAt: front.startedAt,
+      time: new Date().toISOString(),
+    }),
+    metrics: async () => {
+      metrics.activeConnections.set({ peer: 'clients' }, Math.max(0, (front.http?.inProgress() ?? 1) - 1));
+      return mergeMetrics([await metrics.registry.getMetricsAsJSON(), await core.metrics()]);
+    },
+    inspect: async () => ({
+      instance: config.instanceId,
+      time: new Date().toISOString(),
+      supervisor: await core.inspect(),
+    }),
+    inspectPage,
+    accepting: () => front.accepting,
+    onRequestTimed: (route, seconds) =>
+      metrics.paymentDuration.observe({ stage: 'answer', processor: 'none' }, seconds),
+    onPaymentRejected: () => metrics.paymentRequests.inc({ processor: 'none', outcome: 'rejected_input' }),
+    onPaymentRefused: () => metrics.paymentRequests.inc({ processor: 'none', outcome: 'refused' }),
+  };
 }
 
 export async function startApp(
@@ -36,88 +120,26 @@ export async function startApp(
   // The core's word, as it changes: whether new payments can be made durable, and each waiting batch's fate.
   let refusal: string | null = null;
   let intake: PaymentIntake | undefined;
-  const events: CoreEvents = {
+  const core = await startCore(config, log, {
     onRefusal: (reason) => (refusal = reason),
     onBatchSettled: (batch, durable) => intake?.settled(batch, durable),
-  };
-  const core: PaymentCore = config.coreThread
-    ? await startCoreThread(
-        config,
-        (err) => {
-          // Nothing would process this instance's payments any more: die, so that it is
-          // restarted and the other instance claims what it left pending.
-          log.error('core-thread-died', { err });
-          process.exit(1);
-        },
-        events,
-      )
-    : // Loaded only here: with the core in its own thread, this thread never loads ioredis, pg, nact or undici.
-      await (await import('./core/payment-core')).startPaymentCore(config, log, events);
+  });
   const metrics = new Metrics(config.instanceId, { thread: 'main' }, config.eventLoopSampleMs);
   metrics.startAtZero('front-end');
   intake = new PaymentIntake(core.accept, config.intakeFlushMs);
-  const payments = intake;
-
+  const front: FrontEnd = {
+    config,
+    core,
+    intake,
+    metrics,
+    refusal: () => refusal,
+    accepting: true,
+    startedAt: new Date().toISOString(),
+  };
   warmUpParsing(config.warmUpRounds);
-
-  let accepting = true;
-  const startedAt = new Date().toISOString();
-  // (The metrics closure below reads `http`; it only runs once the server listens.)
-  const http: RunningHttpServer = await startHttpServer(
-    {
-      acceptPayment: (payment) => {
-        const accepted = () => metrics.paymentRequests.inc({ processor: 'none', outcome: 'accepted' });
-        if (!config.ackWhenDurable) {
-          accepted();
-          return payments.accept(payment);
-        }
-        return new Promise<boolean>((answer) =>
-          payments.accept(payment, (durable) => {
-            if (durable) accepted();
-            answer(durable);
-          }),
-        );
-      },
-      refusal: () => refusal,
-      summary: (window) => {
-        payments.flush();
-        return core.summary(window);
-      },
-      // The payments still in this thread's intake batch go to the core first, so the purge takes them too.
-      purge: () => {
-        payments.flush();
-        return core.purge();
-      },
-      health: () => ({
-        status: accepting ? 'ok' : 'shutting-down',
-        instance: config.instanceId,
-        startedAt,
-        time: new Date().toISOString(),
-      }),
-      metrics: async () => {
-        metrics.activeConnections.set({ peer: 'clients' }, Math.max(0, http.inProgress() - 1));
-        return mergeMetrics([await metrics.registry.getMetricsAsJSON(), await core.metrics()]);
-      },
-      inspect: async () => ({
-        instance: config.instanceId,
-        time: new Date().toISOString(),
-        supervisor: await core.inspect(),
-      }),
-      inspectPage,
-      accepting: () => accepting,
-      onRequestTimed: (route, seconds) =>
-        metrics.paymentDuration.observe({ stage: 'answer', processor: 'none' }, seconds),
-      onPaymentRejected: () => metrics.paymentRequests.inc({ processor: 'none', outcome: 'rejected_input' }),
-      onPaymentRefused: () => metrics.paymentRequests.inc({ processor: 'none', outcome: 'refused' }),
-    },
-    {
-      port: config.port,
-      socketPath: config.socketPath,
-      maxBodyBytes: config.maxBodyBytes,
-      instanceId: config.instanceId,
-      adminToken: config.adminToken,
-    },
-  );
+  const { port, socketPath, maxBodyBytes, instanceId, adminToken } = config;
+  const http = await startHttpServer(httpServices(front), { port, socketPath, maxBodyBytes, instanceId, adminToken });
+  front.http = http;
   log.info('listening', {
     port: http.port,
     socket: config.socketPath || undefined,
@@ -125,16 +147,14 @@ export async function startApp(
     defaultUrl: config.defaultUrl,
     fallbackUrl: config.fallbackUrl,
   });
-
   const close = async () => {
-    if (!accepting) return;
-    accepting = false;
+    if (!front.accepting) return;
+    front.accepting = false;
     http.close();
-    payments.flush();
+    front.intake.flush();
     await core.close();
     await profile?.stop();
     log.info('stopped', {});
   };
-
   return { config, port: http.port, inspect: () => core.inspect(), close };
 }

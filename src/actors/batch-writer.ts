@@ -51,52 +51,80 @@ interface WriterState {
   stats: Omit<WriterSnapshot, 'name' | 'buffered' | 'mailbox'>;
 }
 
+/** What every handler may touch besides the state. */
+interface WriterContext {
+  options: WriterOptions;
+  self: ActorRef<WriterMsg>;
+  flushWarning: RepeatedWarning;
+  releaseWarning: RepeatedWarning;
+}
+
+function schedule(state: WriterState, ctx: WriterContext, ms: number): void {
+  if (state.timer) return;
+  state.timer = setTimeout(() => {
+    state.timer = null;
+    tell(ctx.self, { type: 'flush' });
+  }, ms);
+}
+
+/** Inserts one batch; false when Postgres refused (the rows stay buffered). */
+async function insertBatch(state: WriterState, ctx: WriterContext, batch: RecordedPayment[]): Promise<boolean> {
+  const { options } = ctx;
+  const started = performance.now();
+  try {
+    await options.sink.insert(batch);
+  } catch (err) {
+    state.stats.failedFlushes++;
+    ctx.flushWarning.failed({ writer: options.name, rows: batch.length, buffered: state.buffer.length, err });
+    return false;
+  }
+  ctx.flushWarning.recovered({ writer: options.name });
+  state.buffer.splice(0, batch.length);
+  const ms = performance.now() - started;
+  state.stats = {
+    ...state.stats,
+    flushes: state.stats.flushes + 1,
+    rowsWritten: state.stats.rowsWritten + batch.length,
+    lastBatchSize: batch.length,
+    lastFlushMs: ms,
+  };
+  options.onFlush?.(batch.length, ms / 1000);
+  // Postgres has them now; a failure here only leaves a pending entry that recovery finds already written.
+  options.pending.complete(batch.map((p) => p.correlationId)).then(
+    () => ctx.releaseWarning.recovered({ writer: options.name }),
+    (err) => ctx.releaseWarning.failed({ writer: options.name, err }),
+  );
+  return true;
+}
+
+/** Writes everything buffered; returns false when Postgres refused (the rows stay buffered). */
+async function flush(state: WriterState, ctx: WriterContext): Promise<boolean> {
+  while (state.buffer.length > 0) {
+    if (!(await insertBatch(state, ctx, state.buffer.slice(0, ctx.options.batchSize)))) return false;
+  }
+  return true;
+}
+
+async function onWrite(state: WriterState, ctx: WriterContext, msg: Extract<WriterMsg, { type: 'write' }>) {
+  for (const p of msg.payments) state.buffer.push(p);
+  if (state.buffer.length < ctx.options.batchSize) return schedule(state, ctx, ctx.options.flushMs);
+  if (!(await flush(state, ctx))) schedule(state, ctx, ctx.options.retryMs);
+}
+
+async function onFlush(state: WriterState, ctx: WriterContext, msg: Extract<WriterMsg, { type: 'flush' }>) {
+  const ok = await flush(state, ctx);
+  if (!ok) schedule(state, ctx, ctx.options.retryMs);
+  msg.replyTo?.(ok);
+}
+
 export function spawnBatchWriter(parent: unknown, options: WriterOptions): ActorRef<WriterMsg> {
-  let self: ActorRef<WriterMsg>;
-  const flushWarning = new RepeatedWarning(options.log, 'writer-flush-failed', options.logRepeatMs ?? 10_000);
-  const releaseWarning = new RepeatedWarning(options.log, 'pending-release-failed', options.logRepeatMs ?? 10_000);
-
-  const schedule = (state: WriterState, ms: number) => {
-    if (state.timer) return;
-    state.timer = setTimeout(() => {
-      state.timer = null;
-      tell(self, { type: 'flush' });
-    }, ms);
-  };
-
-  // Writes everything buffered; returns false when Postgres refused (the rows stay buffered).
-  const flush = async (state: WriterState): Promise<boolean> => {
-    while (state.buffer.length > 0) {
-      const batch = state.buffer.slice(0, options.batchSize);
-      const started = performance.now();
-      try {
-        await options.sink.insert(batch);
-      } catch (err) {
-        state.stats.failedFlushes++;
-        flushWarning.failed({ writer: options.name, rows: batch.length, buffered: state.buffer.length, err });
-        return false;
-      }
-      flushWarning.recovered({ writer: options.name });
-      state.buffer.splice(0, batch.length);
-      const ms = performance.now() - started;
-      state.stats = {
-        ...state.stats,
-        flushes: state.stats.flushes + 1,
-        rowsWritten: state.stats.rowsWritten + batch.length,
-        lastBatchSize: batch.length,
-        lastFlushMs: ms,
-      };
-      options.onFlush?.(batch.length, ms / 1000);
-      // Postgres has them now; a failure here only leaves a pending entry that recovery finds already written.
-      options.pending.complete(batch.map((p) => p.correlationId)).then(
-        () => releaseWarning.recovered({ writer: options.name }),
-        (err) => releaseWarning.failed({ writer: options.name, err }),
-      );
-    }
-    return true;
-  };
-
-  self = spawnActor<WriterState, WriterMsg>(parent, {
+  const repeatMs = options.logRepeatMs ?? 10_000;
+  const ctx = {
+    options,
+    flushWarning: new RepeatedWarning(options.log, 'writer-flush-failed', repeatMs),
+    releaseWarning: new RepeatedWarning(options.log, 'pending-release-failed', repeatMs),
+  } as { self: ActorRef<WriterMsg> } & Omit<WriterContext, 'self'>;
+  ctx.self = spawnActor<WriterState, WriterMsg>(parent, {
     name: options.name,
     initialState: () => ({
       buffer: [],
@@ -108,23 +136,22 @@ export function spawnBatchWriter(parent: unknown, options: WriterOptions): Actor
     handle: async (state, msg) => {
       switch (msg.type) {
         case 'write':
-          for (const p of msg.payments) state.buffer.push(p);
-          if (state.buffer.length >= options.batchSize) {
-            if (!(await flush(state))) schedule(state, options.retryMs);
-          } else schedule(state, options.flushMs);
+          await onWrite(state, ctx, msg);
           break;
-        case 'flush': {
-          const ok = await flush(state);
-          if (!ok) schedule(state, options.retryMs);
-          msg.replyTo?.(ok);
+        case 'flush':
+          await onFlush(state, ctx, msg);
           break;
-        }
         case 'inspect':
-          msg.replyTo({ name: options.name, buffered: state.buffer.length, mailbox: self.mailbox(), ...state.stats });
+          msg.replyTo({
+            name: options.name,
+            buffered: state.buffer.length,
+            mailbox: ctx.self.mailbox(),
+            ...state.stats,
+          });
           break;
       }
       return state;
     },
   });
-  return self;
+  return ctx.self;
 }

@@ -1,0 +1,158 @@
+// One handler per supervisor message. Each takes the state, the message and the context
+// (supervisor-state.ts), does one thing, and is dispatched by spawnSupervisor's switch.
+import { tell } from './actor-system';
+import type { WriterSnapshot } from './batch-writer';
+import type { SupervisorMsg, SupervisorSnapshot } from './payment-supervisor';
+import type { ProcessorActorSnapshot, SettledReport } from './processor-actor';
+import { preassign, route, sendTo } from './supervisor-routing';
+import type { SupervisorContext, SupervisorState } from './supervisor-state';
+import type { ProcessorName } from '../payment';
+import type { PendingPayment } from '../store/pending-payments';
+
+type Msg<T extends SupervisorMsg['type']> = Extract<SupervisorMsg, { type: T }>;
+
+/** Asks `count` children and calls `done` once all have answered. */
+function gather<T>(count: number, ask: (reply: (value: T) => void) => void, done: (values: T[]) => void): void {
+  const values: T[] = [];
+  if (count === 0) return done(values);
+  ask((value) => {
+    values.push(value);
+    if (values.length === count) done(values);
+  });
+}
+
+export function onAccepted(state: SupervisorState, ctx: SupervisorContext, msg: Msg<'accepted'>): void {
+  preassign(state, ctx, msg.payments);
+  ctx.claims.push([{ payments: msg.payments, batch: msg.batch, answered: false }]);
+  ctx.options.onNotDurable?.(ctx.claims.weight);
+}
+
+export function onClaimed(state: SupervisorState, ctx: SupervisorContext, msg: Msg<'claimed'>): void {
+  state.arriving -= msg.offered;
+  state.accepted += msg.payments.length;
+  state.duplicates += msg.offered - msg.payments.length;
+  // A claim that was on its way to Redis when a purge came: its payments were purged with the rest.
+  const kept = msg.payments.filter((p) => p.acceptedAt >= state.purgedAt);
+  for (const p of kept) state.held.set(p.correlationId, p);
+  ctx.lookups.push(kept.map((payment) => ({ payment, recovered: false })));
+}
+
+export function onRecovered(state: SupervisorState, ctx: SupervisorContext, msg: Msg<'recovered'>): void {
+  ctx.options.log.info('payments-recovered', { count: msg.payments.length });
+  for (const p of msg.payments) state.held.set(p.correlationId, p);
+  ctx.lookups.push(msg.payments.map((payment) => ({ payment, recovered: true })));
+}
+
+export function onLookedUp(state: SupervisorState, ctx: SupervisorContext, msg: Msg<'looked-up'>): void {
+  state.arriving -= msg.recorded.length + msg.unrecorded.length;
+  // Already in the table: recorded before Redis' window (a late re-post), or recorded and
+  // written just before a crash. Either way it is done, and counted once.
+  for (const { payment, recovered } of msg.recorded) {
+    state.held.delete(payment.correlationId);
+    if (!recovered) {
+      state.accepted--;
+      state.duplicates++;
+    }
+  }
+  const byProcessor: Record<ProcessorName, PendingPayment[]> = { default: [], fallback: [] };
+  for (const { payment, recovered } of msg.unrecorded) {
+    if (!state.held.has(payment.correlationId)) continue; // purged meanwhile
+    // A recovered payment already sent somewhere stays with that processor until it answers.
+    if (recovered && payment.assignment) byProcessor[payment.assignment.processor].push(payment);
+    else state.queue.push(payment);
+  }
+  sendTo(state, ctx, 'default', byProcessor.default);
+  sendTo(state, ctx, 'fallback', byProcessor.fallback);
+  route(state, ctx);
+}
+
+/** Recorded payments go to the writers in turn. */
+function write(state: SupervisorState, report: SettledReport): void {
+  if (report.recorded.length === 0) return;
+  const writer = state.children.writers[state.nextWriter++ % state.children.writers.length];
+  tell(writer, { type: 'write', payments: report.recorded });
+}
+
+export function onSettled(state: SupervisorState, ctx: SupervisorContext, msg: SettledReport): void {
+  state.inFlight[msg.processor] -= msg.recorded.length + msg.returned.length + msg.dropped.length;
+  state.probeOut[msg.processor] = false;
+  write(state, msg);
+  for (const p of msg.recorded) state.held.delete(p.correlationId);
+  for (const id of msg.dropped) state.held.delete(id);
+  // Unrecorded payments go back to the front: they are the oldest.
+  // (One accepted before a purge was no longer held: the purge emptied `held`.)
+  if (msg.returned.length > 0)
+    state.queue = msg.returned.filter((p) => p.acceptedAt >= state.purgedAt).concat(state.queue);
+  route(state, ctx);
+}
+
+export function onHealth(state: SupervisorState, msg: Msg<'health'>): void {
+  tell(state.children.processors[msg.processor].ref, { type: 'health', health: msg.health });
+}
+
+export function onFlush(state: SupervisorState, msg: Msg<'flush'>): void {
+  const writers = state.children.writers;
+  gather<boolean>(
+    writers.length,
+    (reply) => writers.forEach((w) => tell(w, { type: 'flush', replyTo: reply })),
+    (oks) => msg.replyTo(oks.every(Boolean)),
+  );
+}
+
+export function onPurge(state: SupervisorState, ctx: SupervisorContext, msg: Msg<'purge'>): void {
+  state.queue = [];
+  state.held.clear();
+  ctx.claims.clear();
+  ctx.lookups.clear();
+  ctx.options.onNotDurable?.(ctx.claims.weight);
+  state.purgedAt = ctx.now();
+  msg.replyTo();
+}
+
+/** The supervisor's own figures, once its children's snapshots are in. */
+function snapshotOf(
+  state: SupervisorState,
+  ctx: SupervisorContext,
+  t: number,
+  processors: ProcessorActorSnapshot[],
+  writers: WriterSnapshot[],
+): SupervisorSnapshot {
+  return {
+    name: 'supervisor',
+    mailbox: ctx.self.mailbox(),
+    waiting: state.queue.length,
+    claiming: ctx.claims.weight,
+    checking: ctx.lookups.weight + state.arriving,
+    oldestWaitingMs: state.queue.length > 0 ? t - Math.min(...state.queue.slice(0, 1000).map((p) => p.acceptedAt)) : 0,
+    inFlight: { ...state.inFlight },
+    accepted: state.accepted,
+    duplicates: state.duplicates,
+    processors: processors.sort((a, b) => a.name.localeCompare(b.name)),
+    writers: writers.sort((a, b) => a.name.localeCompare(b.name)),
+  };
+}
+
+export function onInspect(state: SupervisorState, ctx: SupervisorContext, msg: Msg<'inspect'>): void {
+  const t = ctx.now();
+  const processors = Object.values(state.children.processors);
+  const writers = state.children.writers;
+  gather<ProcessorActorSnapshot>(
+    processors.length,
+    (reply) => processors.forEach((p) => tell(p.ref, { type: 'inspect', replyTo: reply })),
+    (ps) =>
+      gather<WriterSnapshot>(
+        writers.length,
+        (reply) => writers.forEach((w) => tell(w, { type: 'inspect', replyTo: reply })),
+        (ws) => msg.replyTo(snapshotOf(state, ctx, t, ps, ws)),
+      ),
+  );
+}
+
+export function onStop(state: SupervisorState, ctx: SupervisorContext, msg: Msg<'stop'>): void {
+  state.stopped = true;
+  if (state.timer) clearTimeout(state.timer);
+  ctx.claims.stop();
+  ctx.lookups.stop();
+  for (const p of Object.values(state.children.processors)) tell(p.ref, { type: 'stop-watching' });
+  msg.replyTo();
+}

@@ -1,0 +1,81 @@
+// What the supervisor holds between messages, and what its handlers may touch.
+import type { ActorRef } from './actor-system';
+import type { InOrderStage } from './in-order-stage';
+import type { SupervisorChildren, SupervisorMsg, SupervisorOptions } from './payment-supervisor';
+import type { SendBudget } from './send-budget';
+import type { ProcessorName } from '../payment';
+import type { PendingPayment } from '../store/pending-payments';
+
+/** One hand-over from the front end; `batch` is set when its answers wait for the claim (ACK_WHEN_DURABLE). */
+export interface AcceptedBatch {
+  payments: PendingPayment[];
+  batch?: number;
+  answered: boolean;
+}
+
+/** A payment on its way through the look-up; a recovered one keeps the assignment it had. */
+export interface LookedUp {
+  payment: PendingPayment;
+  recovered: boolean;
+}
+
+export interface LookupAnswer {
+  unrecorded: LookedUp[];
+  recorded: LookedUp[];
+}
+
+/**
+ * One state object for the actor's whole life (crash policy resume). Bounded by the intake gate:
+ * `queue` and `held` hold only payments this instance accepted or recovered and has not seen recorded.
+ */
+export interface SupervisorState {
+  children: SupervisorChildren;
+  queue: PendingPayment[];
+  inFlight: Record<ProcessorName, number>;
+  /** A half-open breaker lets one probe through: remember it was sent until that processor reports. */
+  probeOut: Record<ProcessorName, boolean>;
+  nextWriter: number;
+  accepted: number;
+  duplicates: number;
+  /** The next tick, pending only while payments wait (an idle instance wakes for nothing). */
+  timer: NodeJS.Timeout | null;
+  stopped: boolean;
+  /** Payments accepted before this were purged: if one comes back unrecorded, it is forgotten. */
+  purgedAt: number;
+  /** Claimed (or recovered) here and not yet recorded, by correlationId: what Redis must hold for this instance. */
+  held: Map<string, PendingPayment>;
+  /**
+   * Payments a stage is done with whose message is still in the mailbox: counted as checking, so a
+   * shutdown that waits for the stages cannot slip between a stage and its message.
+   */
+  arriving: number;
+}
+
+export function initialSupervisorState(): SupervisorState {
+  return {
+    children: { processors: {} as SupervisorChildren['processors'], writers: [] },
+    queue: [],
+    inFlight: { default: 0, fallback: 0 },
+    probeOut: { default: false, fallback: false },
+    nextWriter: 0,
+    accepted: 0,
+    duplicates: 0,
+    timer: null,
+    stopped: false,
+    held: new Map(),
+    purgedAt: 0,
+    arriving: 0,
+  };
+}
+
+/** What every handler may touch besides the state: settings, clock, its own address, its two stages, the budget. */
+export interface SupervisorContext {
+  readonly options: SupervisorOptions;
+  readonly now: () => number;
+  readonly self: ActorRef<SupervisorMsg>;
+  /** Claims in Redis, one request at a time (supervisor-stages.ts). */
+  readonly claims: InOrderStage<AcceptedBatch, PendingPayment[]>;
+  /** Look-ups in the payments table, one request at a time. */
+  readonly lookups: InOrderStage<LookedUp, LookupAnswer>;
+  readonly budget: SendBudget;
+}

@@ -1,0 +1,152 @@
+// The core's actors: the supervisor, one actor per processor and the batching writers,
+// wired to the stores, the processor clients, the intake gate and the metrics.
+import { startActorSystem, tell, type ActorRef, type ParentRef } from '../actors/actor-system';
+import { spawnBatchWriter } from '../actors/batch-writer';
+import { spawnSupervisor, type SupervisorMsg, type SupervisorOptions } from '../actors/payment-supervisor';
+import { spawnProcessorActor, type AssignmentLedger, type SettledReport } from '../actors/processor-actor';
+import type { Config } from '../config';
+import type { Logger } from '../log';
+import type { Metrics } from '../metrics';
+import type { ProcessorName } from '../payment';
+import type { ProcessorClient } from '../processor-client';
+import type { DedupeGuard } from '../store/dedupe-guard';
+import { DedupeLostError } from '../store/pending-payments';
+import type { CoreStores } from './core-stores';
+import type { IntakeGate } from './intake-gate';
+import { refusalOf } from './intake-gate';
+import type { CoreEvents } from './payment-core';
+
+export interface ActorWiring {
+  config: Config;
+  log: Logger;
+  stores: CoreStores;
+  clients: Record<ProcessorName, ProcessorClient>;
+  metrics: Metrics;
+  gate: IntakeGate;
+  events: CoreEvents;
+  /** The dedupe guard, once it exists: a write refused for a lost dedupe memory starts its rebuild. */
+  guard: () => DedupeGuard | undefined;
+}
+
+/** The stores as the actors see them: a write refused because Redis lost the dedupe memory starts a rebuild. */
+function ledgers({ stores, guard, log }: ActorWiring) {
+  const { pending, table } = stores;
+  const rebuildIfLost = (err: unknown): never => {
+    if (err instanceof DedupeLostError)
+      guard()
+        ?.ensure()
+        .catch((e: unknown) => log.warn('dedupe-rebuild-failed', { err: e }));
+    throw err;
+  };
+  const assignments: AssignmentLedger = { assign: (payments) => pending.assign(payments).catch(rebuildIfLost) };
+  const intake: SupervisorOptions['ledger'] = {
+    claimFresh: (payments) => pending.claimFresh(payments).catch(rebuildIfLost),
+  };
+  const history: SupervisorOptions['history'] = {
+    recordedAmong: async (payments) => {
+      const found = await table.recordedAmong(payments.map((p) => p.correlationId));
+      // Done already: nothing for Redis to keep (a failure here leaves an entry recovery looks up again).
+      await pending.complete([...found]);
+      return found;
+    },
+  };
+  return { assignments, intake, history };
+}
+
+function processorActor(
+  w: ActorWiring,
+  parent: ParentRef,
+  processor: ProcessorName,
+  ledger: AssignmentLedger,
+  report: (r: SettledReport) => void,
+) {
+  const { config, metrics } = w;
+  const client = w.clients[processor];
+  return spawnProcessorActor(parent, {
+    processor,
+    gateway: {
+      pay: (body) =>
+        client.pay(body).then((attempt) => {
+          metrics.paymentDuration.observe({ stage: 'processor', processor }, attempt.latencyMs / 1000);
+          metrics.paymentRequests.inc({ processor, outcome: attempt.outcome });
+          return attempt;
+        }),
+      lookup: (id) => client.lookup(id),
+    },
+    ledger,
+    report,
+    logRepeatMs: config.logRepeatMs,
+    failureThreshold: config.breakerFailureThreshold,
+    cooldownMs: config.breakerCooldownMs,
+    horizonMs: config.consistencyHorizonMs,
+    slowMarginMs: config.slowMarginMs,
+    slowFloorMs: config.slowFloorMs,
+    // Past a time-out plus the same again, no earlier attempt can still be in the processor's hands.
+    settleMs: 2 * config.processorTimeoutMs,
+    pinnedRetryMs: 1000,
+    watchMs: 100,
+    log: w.log,
+  });
+}
+
+function batchWriter({ config, stores, metrics, log }: ActorWiring, parent: ParentRef, i: number) {
+  return spawnBatchWriter(parent, {
+    name: `writer-${i}`,
+    sink: stores.table,
+    pending: stores.pending,
+    batchSize: config.writerBatchSize,
+    flushMs: config.writerFlushMs,
+    retryMs: 500,
+    logRepeatMs: config.logRepeatMs,
+    log,
+    onFlush: (rows, seconds) => {
+      metrics.writerBatchSize.observe(rows);
+      metrics.writerFlushSeconds.observe(seconds);
+    },
+  });
+}
+
+/** What the supervisor tells the intake gate, the metrics and the front end. */
+function supervisorHooks({ metrics, gate, events }: ActorWiring): Partial<SupervisorOptions> {
+  return {
+    onRouted: (processor, count) => metrics.paymentRequests.inc({ processor, outcome: 'sent' }, count),
+    onClaimLanded: () => gate.writeLanded(),
+    onClaimFailed: (err) => {
+      metrics.claimFailures.inc({ reason: refusalOf(err) ?? 'dedupe-lost' });
+      gate.writeFailed(err);
+    },
+    onNotDurable: (count) => {
+      metrics.notDurable.set(count);
+      gate.notDurable(count);
+    },
+    onBatchSettled: (batch, durable) => events.onBatchSettled?.(batch, durable),
+  };
+}
+
+export function spawnPaymentActors(w: ActorWiring): { system: ParentRef; supervisor: ActorRef<SupervisorMsg> } {
+  const { config, log } = w;
+  const system = startActorSystem(`payments-${config.instanceId}`);
+  const { assignments, intake, history } = ledgers(w);
+  const supervisor = spawnSupervisor(system, {
+    ledger: intake,
+    history,
+    maxInFlight: config.processorMaxInFlight,
+    sendRatePerS: config.processorSendRate,
+    defaultWaitMs: config.defaultWaitMs,
+    tickMs: 20,
+    claimRetryMs: 200,
+    lookupGatherMs: config.lookupBatchMs,
+    logRepeatMs: config.logRepeatMs,
+    log,
+    ...supervisorHooks(w),
+    spawnChildren: (self) => {
+      const report = (r: SettledReport) => tell(self, r);
+      const processor = (name: ProcessorName) => processorActor(w, self.nactRef, name, assignments, report);
+      return {
+        processors: { default: processor('default'), fallback: processor('fallback') },
+        writers: Array.from({ length: Math.max(1, config.writerCount) }, (_, i) => batchWriter(w, self.nactRef, i)),
+      };
+    },
+  });
+  return { system, supervisor };
+}

@@ -1,0 +1,125 @@
+// What each route answers. Every handler opens its exchange first (exchange.ts), so an
+// abort is always seen, and answers through send/sendError only.
+import type { HttpRequest, HttpResponse } from '@trufflesuite/uws-js-unofficial';
+import { ApiError } from './errors';
+import { open, readBody, send, sendError, type Exchange } from './exchange';
+import { parsePaymentBody } from './payment-body';
+import type { Handler, HttpServerOptions, HttpServices, ROUTES } from './server';
+import { parseSummaryWindow } from './summary-query';
+import type { SummaryWindow } from '../store/payments-table';
+
+/** What a client is told when the store cannot take a payment, by the core's reason (src/core/intake-gate.ts). */
+const REFUSAL_DETAIL: Record<string, string> = {
+  full: 'Redis is full (maxmemory): new payments cannot be made durable.',
+  down: 'Redis is unreachable: new payments cannot be made durable.',
+  'read-only': 'Redis is read-only (a replica): new payments cannot be made durable.',
+  backlog: 'Too many accepted payments are not yet durable.',
+};
+/** Seconds a refused client should wait: the gate probes Redis every 200 ms. */
+const RETRY_AFTER = { 'retry-after': '1' };
+
+type Live = { n: number };
+
+/** A whole POST /payments body: 202 at once, 202 or 503 once durable (ACK_WHEN_DURABLE), or a 4xx/503. */
+function takePayment(ex: Exchange, text: string, services: HttpServices, answered: () => void): void {
+  const refuse = (reason: string) => {
+    sendError(ex, new ApiError('STORE_UNAVAILABLE', REFUSAL_DETAIL[reason] ?? reason), RETRY_AFTER);
+    services.onPaymentRefused?.();
+  };
+  let durable: void | Promise<boolean>;
+  try {
+    const payment = parsePaymentBody(text);
+    const refusal = services.refusal?.() ?? null;
+    if (refusal !== null) {
+      refuse(refusal);
+      return answered();
+    }
+    durable = services.acceptPayment(payment);
+  } catch (err) {
+    sendError(ex, err);
+    services.onPaymentRejected?.(err instanceof ApiError ? err.code : 'INTERNAL');
+    return answered();
+  }
+  if (!durable) {
+    send(ex, 202, '');
+    return answered();
+  }
+  void durable.then((ok) => {
+    if (ok) send(ex, 202, '');
+    else refuse(services.refusal?.() ?? 'down');
+    answered();
+  });
+}
+
+function paymentsRoute(services: HttpServices, options: HttpServerOptions, live: Live): Handler {
+  const timed = services.onRequestTimed;
+  return (res: HttpResponse) => {
+    const started = timed ? performance.now() : 0;
+    const ex = open(res, live);
+    if (!services.accepting()) return sendError(ex, new ApiError('SHUTTING_DOWN'));
+    const answered = () => timed?.('payments', (performance.now() - started) / 1000);
+    readBody(
+      ex,
+      options.maxBodyBytes,
+      (text) => takePayment(ex, text, services, answered),
+      () => services.onPaymentRejected?.('BODY_TOO_LARGE'),
+    );
+  };
+}
+
+function summaryRoute(services: HttpServices, live: Live): Handler {
+  return (res: HttpResponse, req: HttpRequest) => {
+    const ex = open(res, live);
+    let window: SummaryWindow;
+    try {
+      window = parseSummaryWindow(req.getQuery('from') ?? '', req.getQuery('to') ?? '');
+    } catch (err) {
+      return sendError(ex, err);
+    }
+    services.summary(window).then(
+      (summary) => send(ex, 200, JSON.stringify(summary)),
+      () => sendError(ex, new ApiError('STORE_UNAVAILABLE')),
+    );
+  };
+}
+
+/** A route whose answer is one promise: 200 with its JSON, or the error (`failure` when given). */
+function promisedRoute<T>(live: Live, answer: () => Promise<T>, body: (v: T) => string, failure?: ApiError): Handler {
+  return (res: HttpResponse) => {
+    const ex = open(res, live);
+    answer().then(
+      (v) => send(ex, 200, body(v)),
+      (err) => sendError(ex, failure ?? err),
+    );
+  };
+}
+
+export function routeHandlers(
+  services: HttpServices,
+  options: HttpServerOptions,
+  live: Live,
+): Record<keyof typeof ROUTES, Handler> {
+  return {
+    '/payments': paymentsRoute(services, options, live),
+    '/payments-summary': summaryRoute(services, live),
+    '/purge-payments': promisedRoute(
+      live,
+      () => services.purge(),
+      () => JSON.stringify({ message: 'All payments purged.' }),
+      new ApiError('STORE_UNAVAILABLE'),
+    ),
+    '/health': (res) => {
+      const health = services.health();
+      send(open(res, live), health.status === 'ok' ? 200 : 503, JSON.stringify(health));
+    },
+    '/metrics': (res) => {
+      const ex = open(res, live);
+      services.metrics().then(
+        (m) => send(ex, 200, m.body, m.contentType),
+        (err) => sendError(ex, err),
+      );
+    },
+    '/actors': promisedRoute(live, () => services.inspect(), JSON.stringify),
+    '/actors.html': (res) => send(open(res, live), 200, services.inspectPage(), 'text/html; charset=utf-8'),
+  };
+}
