@@ -8,32 +8,24 @@
 // Postgres and Redis are the machine's processes by name: do not start or stop a postgres or
 // redis-server during a run (one that stops takes its CPU out of the sum).
 // Run: npm run build && node dist/tools/bench/cluster-replay.js [--instances 2,3,4] [--scale 0.34] [--rounds 1]
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+//        [--json FILE]
 import { tmpdir } from 'node:os';
-import { parseArgs } from 'node:util';
+import { join } from 'node:path';
 import Redis from 'ioredis';
-import { redisCommands, spread } from './cli';
-import { startSimulatorProcess } from './simulator-process';
-import { processCpu, servicesCpu } from '../launcher/cpu-counters';
-import { startStack, type RunningStack } from '../launcher/stack';
+import { readStackCpu, redisCommands, type Reading } from './harness/counters';
+import { withNativeStacks, type SideStack } from './harness/native-stacks';
+import { readOptions, type BenchOptions } from './harness/options';
+import { BenchReport, runBench } from './harness/report';
+import { alternating, spread } from './harness/stats';
+import type { SimulatorProcess } from './harness/simulator-process';
 import { runReplay } from '../replay/run';
 
-interface Reading {
-  instances: number;
-  nginx: number;
-  postgres: number;
-  redis: number;
-  commands: number;
-}
-
-async function read(stack: RunningStack, redis: Redis): Promise<Reading> {
-  return {
-    instances: stack.instances.reduce((s, i) => s + (i.pid ? processCpu(i.pid) : 0), 0),
-    ...servicesCpu(stack.nginxPid),
-    commands: await redisCommands(redis),
-  };
-}
+const OPTIONS = {
+  instances: { kind: 'string', default: '2,3,4', help: 'instance counts, comma-separated' },
+  scale: { kind: 'number', default: 0.34, help: "the official scenario's length times this" },
+  rounds: { kind: 'number', default: 1, help: 'runs per count, the order rotating' },
+} as const;
+type Options = BenchOptions<typeof OPTIONS>;
 
 /** One replay's figures: what the promises need, and the cost per payment. */
 interface Run {
@@ -46,96 +38,77 @@ interface Run {
   commands: number;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { instances: { type: 'string' }, scale: { type: 'string' }, rounds: { type: 'string' } },
+type Counters = Reading & { commands: number };
+
+async function read(s: SideStack, redis: Redis): Promise<Counters> {
+  return { ...readStackCpu(s.stack), commands: await redisCommands(redis) };
+}
+
+async function replayOnce(o: Options, s: SideStack, simulators: SimulatorProcess, redis: Redis): Promise<Run> {
+  const before = await read(s, redis);
+  const replay = await runReplay({
+    backendUrl: s.stack.url,
+    processorUrls: simulators.urls,
+    scale: o.scale,
+    outDir: join(tmpdir(), `cluster-replay-${process.pid}`, `report-${s.name}`),
+    participant: `cluster-${s.stack.instances.length}`,
   });
-  const counts = (values.instances ?? '2,3,4').split(',').map(Number);
-  const scale = Number(values.scale ?? 0.34);
-  const rounds = Number(values.rounds ?? 1);
-  const dir = join(tmpdir(), `cluster-replay-${process.pid}`);
-  mkdirSync(dir, { recursive: true });
-  const redis = new Redis('redis://127.0.0.1:6379');
-  const rows: string[] = [];
-  const runs = new Map<number, Run[]>(counts.map((n) => [n, []]));
-  try {
-    for (let round = 0; round < rounds; round++) {
-      for (const n of counts.map((_, k) => counts[(k + round) % counts.length])) {
-        await replayOnce(n, round);
-      }
-    }
-  } finally {
-    redis.disconnect();
-  }
+  const after = await read(s, redis);
+  const r = replay.results;
+  const payments = r.pagamentos_realizados_default.num_pagamentos + r.pagamentos_realizados_fallback.num_pagamentos;
+  const ms = (f: (c: Counters) => number) => ((f(after) - f(before)) * 1000) / payments;
+  return {
+    p99: parseFloat(r.p99.valor),
+    broken: r.multa.composicao.num_inconsistencias + r.lag.lag + r.pagamentos_solicitados.qtd_falha,
+    instances: ms((c) => c['http thread'] + c['core thread'] + c['other threads']),
+    nginx: ms((c) => c.nginx),
+    postgres: ms((c) => c.postgres),
+    redis: ms((c) => c.redis),
+    commands: (after.commands - before.commands) / payments,
+  };
+}
 
-  async function replayOnce(n: number, round: number): Promise<void> {
-    const simulators = await startSimulatorProcess({ default: 18681, fallback: 18682 });
-    const stack = await startStack({
-      port: 18690,
-      instances: n,
-      processorUrls: simulators.urls,
-      redisPrefix: `cluster-replay:${process.pid}:${n}:${round}:`,
-      databaseSchema: `cluster_replay_${process.pid}_${n}_${round}`,
-      runDir: join(dir, `${n}-${round}`),
-      output: 'ignore',
-      log: () => undefined,
-      appEnv: { LOG_LEVEL: 'warn' },
-    });
-    try {
-      const before = await read(stack, redis);
-      const replay = await runReplay({
-        backendUrl: stack.url,
-        processorUrls: simulators.urls,
-        scale,
-        outDir: join(dir, `report-${n}-${round}`),
-        participant: `cluster-${n}`,
-      });
-      const after = await read(stack, redis);
-      const r = replay.results;
-      const payments = r.pagamentos_realizados_default.num_pagamentos + r.pagamentos_realizados_fallback.num_pagamentos;
-      const ms = (k: keyof Reading) => (((after[k] - before[k]) * 1000) / payments).toFixed(3);
-      runs.get(n)!.push({
-        p99: parseFloat(r.p99.valor),
-        broken: r.multa.composicao.num_inconsistencias + r.lag.lag + r.pagamentos_solicitados.qtd_falha,
-        instances: Number(ms('instances')),
-        nginx: Number(ms('nginx')),
-        postgres: Number(ms('postgres')),
-        redis: Number(ms('redis')),
-        commands: (after.commands - before.commands) / payments,
-      });
-      rows.push(
-        `round ${round + 1}, ${n} instances: ${payments} payments, p99 ${r.p99.valor}, inconsistencies ` +
-          `${r.multa.composicao.num_inconsistencias}, lag ${r.lag.lag}, failed POSTs ` +
-          `${r.pagamentos_solicitados.qtd_falha}; ms CPU per payment: instances ${ms('instances')}, nginx ` +
-          `${ms('nginx')}, postgres ${ms('postgres')}, redis ${ms('redis')}; Redis commands per payment ` +
-          `${((after.commands - before.commands) / payments).toFixed(2)}`,
-      );
-      console.log(rows[rows.length - 1]);
-    } finally {
-      await stack.stop();
-      simulators.stop();
-    }
-  }
+function runLine(r: Run): string {
+  return (
+    `p99 ${r.p99.toFixed(2)} ms, broken promises (inconsistencies + lag + failed POSTs) ${r.broken}; ` +
+    `ms CPU per payment: instances ${r.instances.toFixed(3)}, nginx ${r.nginx.toFixed(3)}, postgres ` +
+    `${r.postgres.toFixed(3)}, redis ${r.redis.toFixed(3)}; Redis commands per payment ${r.commands.toFixed(2)}`
+  );
+}
 
-  console.log(`\nthe replay at scale ${scale}, no limits, ${rounds} run(s) per count, the order rotating:`);
-  for (const row of rows) console.log(row);
-  console.log(`per count, median (lowest-highest) of ${rounds}:`);
-  for (const [n, rs] of runs) {
+function printCounts(runs: Map<number, Run[]>, report: BenchReport): void {
+  const rows = [...runs].map(([n, rs]) => {
     const f = (k: keyof Run, d = 3) =>
       spread(
         rs.map((x) => x[k]),
         d,
       );
-    console.log(
-      `${n} instances: p99 ${f('p99', 2)} ms; runs with an inconsistency, lag or failed POST: ` +
-        `${rs.filter((x) => x.broken > 0).length} of ${rs.length}; ms CPU per payment: instances ` +
-        `${f('instances')}, nginx ${f('nginx')}, postgres ${f('postgres')}, redis ${f('redis')}; Redis commands ` +
-        `per payment ${f('commands', 2)}`,
-    );
-  }
+    const broken = `${rs.filter((x) => x.broken > 0).length} of ${rs.length}`;
+    return [n, f('p99', 2), broken, f('instances'), f('nginx'), f('postgres'), f('redis'), f('commands', 2)];
+  });
+  const header = ['instances', 'p99 ms', 'runs broken', 'instances ms', 'nginx', 'postgres', 'redis', 'commands'];
+  report.table('per count, median (lowest-highest); CPU in ms per payment', header, rows);
+  report.figure('runs', Object.fromEntries(runs));
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
+runBench(async () => {
+  const o = readOptions('The official replay against 2, 3, 4 ... instances behind one Nginx', OPTIONS);
+  const report = new BenchReport('cluster-replay', o);
+  const counts = o.instances.split(',').map(Number);
+  const runs = new Map<number, Run[]>(counts.map((n) => [n, []]));
+  const redis = new Redis('redis://127.0.0.1:6379');
+  report.line(`the replay at scale ${o.scale}, no limits, ${o.rounds} run(s) per count, the order rotating:`);
+  try {
+    for (const { round, side: n } of alternating(counts, o.rounds)) {
+      const sides = [{ name: `${n}-${round}`, stack: { instances: n } }];
+      const run = { bench: 'cluster-replay', basePort: 18681, sides, warmUsers: 0 };
+      const r = await withNativeStacks(run, ([s], simulators) => replayOnce(o, s, simulators, redis));
+      runs.get(n)!.push(r);
+      report.line(`round ${round}, ${n} instances: ${runLine(r)}`);
+    }
+  } finally {
+    redis.disconnect();
+  }
+  printCounts(runs, report);
+  report.finish();
 });

@@ -4,107 +4,100 @@
 // 3 missed beats (3 s); a hand-over well under that shows the leaver dropped its heartbeat itself. What it
 // measures: the leaver settling, flushing and dropping its heartbeat, then the survivor's next sweep.
 // The tests prove that the hand-over happens; this prints how long it takes.
-// Run: npm run build && node dist/tools/bench/handover.js [--rounds 3] [--payments 200]
-import { parseArgs } from 'node:util';
-import { median } from './cli';
-import { startStack, until } from '../launcher/stack';
+// Run: npm run build && node dist/tools/bench/handover.js [--rounds 3] [--payments 200] [--json FILE]
+import { randomUUID } from 'node:crypto';
+import { withNativeStacks } from './harness/native-stacks';
+import { readOptions } from './harness/options';
+import { BenchReport, runBench } from './harness/report';
+import { median } from './harness/stats';
+import { until, type RunningStack } from '../launcher/stack';
 import type { SupervisorSnapshot } from '../../src/actors/payment-supervisor';
 import { PROCESSOR_NAMES } from '../../src/payment';
-import { randomUUID } from 'node:crypto';
 
+const OPTIONS = {
+  rounds: { kind: 'number', default: 3, help: 'hand-overs, each on a fresh stack' },
+  payments: { kind: 'number', default: 200, help: 'payments the stack holds when app1 gets SIGTERM' },
+} as const;
+
+/** Payments an instance holds: waiting, being claimed, or in flight. */
 async function held(url: string, instance: string): Promise<number> {
   const res = await fetch(`${url}/instances/${instance}/actors`);
   const { supervisor: s } = (await res.json()) as { supervisor: SupervisorSnapshot };
   return s.waiting + s.claiming + s.inFlight.default + s.inFlight.fallback;
 }
 
-async function round(payments: number, n: number): Promise<{ handoverMs: number; exitMs: number }> {
-  const stack = await startStack({
-    port: 19_990,
-    simulatorPorts: { default: 19_991, fallback: 19_992 },
-    redisPrefix: `bench-handover-${n}:`,
-    databaseSchema: `bench_handover_${n}`,
-    runDir: '.run/bench-handover',
-    output: 'ignore',
-    log: () => undefined,
-    appEnv: { LOG_LEVEL: 'warn', WARM_UP_ROUNDS: '0' },
-  });
-  const setFailure = (failure: boolean) =>
-    Promise.all(
-      PROCESSOR_NAMES.map((p) =>
-        fetch(`${stack.processors[p]}/admin/configurations/failure`, {
-          method: 'PUT',
-          headers: { 'x-rinha-token': '123', 'content-type': 'application/json' },
-          body: JSON.stringify({ failure }),
-        }),
-      ),
-    );
-  try {
-    await setFailure(true);
-    await Promise.all(
-      Array.from({ length: payments }, () =>
-        fetch(`${stack.url}/payments`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ correlationId: randomUUID(), amount: 1.5 }),
-        }),
-      ),
-    );
-    await until(
-      async () => (await held(stack.url, 'app1')) + (await held(stack.url, 'app2')) === payments,
-      10_000,
-      'both instances to hold every payment',
-      5,
-    );
-    const leaver = stack.instances[0];
-    const started = performance.now();
-    process.kill(leaver.pid!, 'SIGTERM');
-    let exitMs = NaN;
-    await until(
-      async () => {
-        if (
-          Number.isNaN(exitMs) &&
-          !(await fetch(`${stack.url}/instances/app1/health`).then(
-            (r) => r.ok,
-            () => false,
-          ))
-        )
-          exitMs = performance.now() - started;
-        return (await held(stack.url, 'app2')) === payments;
-      },
-      60_000,
-      'the survivor to hold every payment',
-      5,
-    );
-    const handoverMs = performance.now() - started;
-    await setFailure(false);
-    return { handoverMs, exitMs };
-  } finally {
-    await stack.stop();
-  }
-}
-
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { rounds: { type: 'string' }, payments: { type: 'string' } } });
-  const rounds = Number(values.rounds ?? 3);
-  const payments = Number(values.payments ?? 200);
-  const results: { handoverMs: number; exitMs: number }[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const r = await round(payments, i);
-    results.push(r);
-    console.log(
-      `round ${i + 1}: app1 stopped answering ${r.exitMs.toFixed(0)} ms after SIGTERM; ` +
-        `app2 held all ${payments} after ${r.handoverMs.toFixed(0)} ms`,
-    );
-  }
-  const all = results.map((r) => r.handoverMs);
-  console.log(
-    `hand-over, median of ${rounds}: ${median(all).toFixed(0)} ms (from ${Math.min(...all).toFixed(0)} to ` +
-      `${Math.max(...all).toFixed(0)} ms); waiting for the heartbeat to expire would take 3000 ms or more`,
+function setFailure(urls: Record<string, string>, failure: boolean) {
+  return Promise.all(
+    PROCESSOR_NAMES.map((p) =>
+      fetch(`${urls[p]}/admin/configurations/failure`, {
+        method: 'PUT',
+        headers: { 'x-rinha-token': '123', 'content-type': 'application/json' },
+        body: JSON.stringify({ failure }),
+      }),
+    ),
   );
 }
 
-main().catch((err: Error) => {
-  console.error(err.message);
-  process.exit(1);
+/** Both processors failing, `payments` accepted: resolves once the two instances hold all of them. */
+async function fill(stack: RunningStack, payments: number): Promise<void> {
+  await setFailure(stack.processors, true);
+  await Promise.all(
+    Array.from({ length: payments }, () =>
+      fetch(`${stack.url}/payments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ correlationId: randomUUID(), amount: 1.5 }),
+      }),
+    ),
+  );
+  const both = async () => (await held(stack.url, 'app1')) + (await held(stack.url, 'app2'));
+  await until(async () => (await both()) === payments, 10_000, 'both instances to hold every payment', 5);
+}
+
+/** SIGTERM to app1; the clock runs until app2 holds every payment (and notes when app1 stopped answering). */
+async function handOver(stack: RunningStack, payments: number): Promise<{ handoverMs: number; exitMs: number }> {
+  const started = performance.now();
+  process.kill(stack.instances[0].pid!, 'SIGTERM');
+  let exitMs = NaN;
+  const answers = () =>
+    fetch(`${stack.url}/instances/app1/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+  await until(
+    async () => {
+      if (Number.isNaN(exitMs) && !(await answers())) exitMs = performance.now() - started;
+      return (await held(stack.url, 'app2')) === payments;
+    },
+    60_000,
+    'the survivor to hold every payment',
+    5,
+  );
+  const handoverMs = performance.now() - started;
+  await setFailure(stack.processors, false);
+  return { handoverMs, exitMs };
+}
+
+runBench(async () => {
+  const o = readOptions('How long a graceful hand-over takes', OPTIONS);
+  const report = new BenchReport('handover', o);
+  const all: number[] = [];
+  for (let i = 1; i <= o.rounds; i++) {
+    const sides = [{ name: `round-${i}`, appEnv: { WARM_UP_ROUNDS: '0' } }];
+    const r = await withNativeStacks({ bench: 'handover', basePort: 19_990, sides, warmUsers: 0 }, async ([s]) => {
+      await fill(s.stack, o.payments);
+      return handOver(s.stack, o.payments);
+    });
+    all.push(r.handoverMs);
+    report.line(
+      `round ${i}: app1 stopped answering ${r.exitMs.toFixed(0)} ms after SIGTERM; ` +
+        `app2 held all ${o.payments} after ${r.handoverMs.toFixed(0)} ms`,
+    );
+  }
+  report.figure('handoverMs', all);
+  report.line(
+    `hand-over, median of ${o.rounds}: ${median(all).toFixed(0)} ms (from ${Math.min(...all).toFixed(0)} to ` +
+      `${Math.max(...all).toFixed(0)} ms); waiting for the heartbeat to expire would take 3000 ms or more`,
+  );
+  report.finish();
 });

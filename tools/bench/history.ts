@@ -8,12 +8,14 @@
 // Each figure is the median and 99th percentile of --runs runs (the rebuild: median and range).
 // The rows go into a schema of their own, dropped at the end (--keep to keep it).
 // Run: npm run build && node dist/tools/bench/history.js [--sizes 1000000,10000000] [--runs 200] [--keep]
+//        [--json FILE]
 import { randomUUID } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { median, OFFICIAL_PEAK_PER_S } from './cli';
-import { loadConfig } from '../../src/config';
+import { OFFICIAL_PEAK_PER_S, readOptions, type BenchOptions } from './harness/options';
+import { BenchReport, runBench } from './harness/report';
+import { median } from './harness/stats';
+import { loadConfig, type Config } from '../../src/config';
 import { PendingPayments } from '../../src/store/pending-payments';
 import { PaymentsTable } from '../../src/store/payments-table';
 
@@ -47,7 +49,7 @@ async function timed(runs: number, task: () => Promise<unknown>): Promise<{ p50:
  * Grows the table to `rows`, one row per 1/600 s, amounts of 19.90. An empty table ends at the present;
  * a larger size continues after the newest row, so the density stays the official peak's throughout.
  */
-async function fill(pg: Client, table: string, rows: number): Promise<void> {
+async function fill(pg: Client, table: string, rows: number, report: BenchReport): Promise<void> {
   const { rows: have } = await pg.query<{ n: string; newest: Date | null }>(
     `SELECT count(*) AS n, max(requested_at) AS newest FROM ${table}`,
   );
@@ -69,15 +71,96 @@ async function fill(pg: Client, table: string, rows: number): Promise<void> {
     );
   }
   await pg.query(`VACUUM ANALYZE ${table}`);
-  console.log(`filled to ${rows.toLocaleString('en')} rows in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  report.line(`filled to ${rows.toLocaleString('en')} rows in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { sizes: { type: 'string' }, runs: { type: 'string' }, keep: { type: 'boolean' } },
-  });
-  const sizes = (values.sizes ?? '1000000,10000000').split(',').map(Number);
-  const runs = Number(values.runs ?? 200);
+const OPTIONS = {
+  sizes: { kind: 'string', default: '1000000,10000000', help: 'table sizes in rows, comma-separated' },
+  runs: { kind: 'number', default: 200, help: 'runs of each query' },
+  keep: { kind: 'flag', help: 'keep the filled schema (bench_history) afterwards' },
+} as const;
+
+/** What every measurement at one size shares. */
+interface AtSize {
+  o: BenchOptions<typeof OPTIONS>;
+  config: Config;
+  table: PaymentsTable;
+  pg: Client;
+  qualified: string;
+  rows: number;
+  /** The newest row's time: every window ends there. */
+  end: number;
+  report: BenchReport;
+}
+
+function timedLine(s: AtSize, what: string, r: { p50: number; p99: number }, extra = ''): void {
+  s.report.line(`${label(s.rows)}${what.padEnd(28)} p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms${extra}`);
+  s.report.figure(`${s.rows} ${what}`, r);
+}
+
+async function summaries(s: AtSize): Promise<void> {
+  for (const [name, ms] of WINDOWS) {
+    const window = { from: new Date(s.end - ms), to: new Date(s.end) };
+    const r = await timed(s.o.runs, () => s.table.summary(window));
+    const counted = await s.table.summary(window);
+    const inIt = (counted.default.totalRequests + counted.fallback.totalRequests).toLocaleString('en');
+    timedLine(s, `summary, window ${name}`, r, `  (${inIt} rows in it)`);
+  }
+  timedLine(
+    s,
+    'summary, no bounds',
+    await timed(Math.min(s.o.runs, 10), () => s.table.summary({ from: null, to: null })),
+  );
+}
+
+/** The look-up every claimed batch goes through: 10 ids, half of them recorded. */
+async function lookups(s: AtSize): Promise<void> {
+  const { rows: sample } = await s.pg.query<{ id: string }>(
+    `SELECT correlation_id AS id FROM ${s.qualified} TABLESAMPLE SYSTEM (0.1) LIMIT 1000`,
+  );
+  let k = 0;
+  const ids = () => {
+    k = (k + 5) % (sample.length - 5);
+    return [...sample.slice(k, k + 5).map((r) => r.id), ...Array.from({ length: 5 }, () => randomUUID())];
+  };
+  timedLine(s, 'claim look-up, 10 ids', await timed(s.o.runs, () => s.table.recordedAmong(ids())));
+}
+
+/** The rebuild: the window's ids (with the 1.25 margin the core uses) into a scratch prefix, five times. */
+async function rebuilds(s: AtSize, redis: Redis): Promise<void> {
+  const times: number[] = [];
+  let ids = 0;
+  for (let i = 0; i < 5; i++) {
+    const prefix = `bench:history:${process.pid}:${s.rows}:${i}:`;
+    const pending = new PendingPayments(redis, prefix, 'bench', s.config.dedupeWindowMs);
+    const t0 = performance.now();
+    ids = 0;
+    for await (const chunk of s.table.recordedSince(new Date(s.end - s.config.dedupeWindowMs * 1.25))) {
+      await pending.remember(chunk);
+      ids += chunk.length;
+    }
+    times.push(performance.now() - t0);
+    await pending.purge();
+  }
+  times.sort((a, b) => a - b);
+  s.report.line(
+    `${label(s.rows)}dedupe rebuild (${ids.toLocaleString('en')} ids of the window)  ` +
+      `median ${median(times).toFixed(0)} ms (${times[0].toFixed(0)}-${times[4].toFixed(0)})`,
+  );
+  s.report.figure(`${s.rows} dedupe rebuild`, { ids, ms: times });
+}
+
+async function onDisk(s: AtSize): Promise<void> {
+  const { rows: size } = await s.pg.query<{ table: string; index: string }>(
+    `SELECT pg_size_pretty(pg_table_size('${s.qualified}')) AS table,
+            pg_size_pretty(pg_indexes_size('${s.qualified}')) AS index`,
+  );
+  s.report.line(`${label(s.rows)}on disk: table ${size[0].table}, indexes ${size[0].index}`);
+}
+
+runBench(async () => {
+  const o = readOptions('What a long history costs: summaries, look-ups and the dedupe rebuild', OPTIONS);
+  const report = new BenchReport('history', o);
   const config = loadConfig();
   const schema = 'bench_history';
   const table = PaymentsTable.connect(config.databaseUrl, schema, 2);
@@ -86,86 +169,21 @@ async function main(): Promise<void> {
   await pg.connect();
   const qualified = `"${schema}".payments`;
   const redis = new Redis(config.redisUrl);
-  const prefix = `bench:history:${process.pid}:`;
-  const out: Record<string, unknown>[] = [];
   try {
-    for (const rows of sizes) {
-      await fill(pg, qualified, rows);
+    for (const rows of o.sizes.split(',').map(Number)) {
+      await fill(pg, qualified, rows, report);
       const { rows: newest } = await pg.query<{ t: Date }>(`SELECT max(requested_at) AS t FROM ${qualified}`);
-      const end = newest[0].t.getTime();
-      const line = (what: string, r: { p50: number; p99: number }, extra = '') => {
-        console.log(`${label(rows)}${what.padEnd(28)} p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms${extra}`);
-        out.push({ rows, what, ...r });
-      };
-      for (const [name, ms] of WINDOWS) {
-        const window = { from: new Date(end - ms), to: new Date(end) };
-        const r = await timed(runs, () => table.summary(window));
-        const counted = await table.summary(window);
-        line(
-          `summary, window ${name}`,
-          r,
-          `  (${(counted.default.totalRequests + counted.fallback.totalRequests).toLocaleString('en')} rows in it)`,
-        );
-      }
-      line('summary, no bounds', await timed(Math.min(runs, 10), () => table.summary({ from: null, to: null })));
-      const { rows: sample } = await pg.query<{ id: string }>(
-        `SELECT correlation_id AS id FROM ${qualified} TABLESAMPLE SYSTEM (0.1) LIMIT 1000`,
-      );
-      let k = 0;
-      line(
-        'claim look-up, 10 ids',
-        await timed(runs, () =>
-          table.recordedAmong([
-            ...sample.slice((k = (k + 5) % (sample.length - 5)), k + 5).map((r) => r.id),
-            ...Array.from({ length: 5 }, () => randomUUID()),
-          ]),
-        ),
-      );
-      // The rebuild: the window's ids (with the 1.25 margin the core uses) into a scratch prefix.
-      const rebuilds: number[] = [];
-      let ids = 0;
-      for (let i = 0; i < 5; i++) {
-        const pending = new PendingPayments(redis, `${prefix}${rows}:${i}:`, 'bench', config.dedupeWindowMs);
-        const t0 = performance.now();
-        ids = 0;
-        for await (const chunk of table.recordedSince(new Date(end - config.dedupeWindowMs * 1.25))) {
-          await pending.remember(chunk);
-          ids += chunk.length;
-        }
-        rebuilds.push(performance.now() - t0);
-        await pending.purge();
-      }
-      rebuilds.sort((a, b) => a - b);
-      console.log(
-        `${label(rows)}dedupe rebuild (${ids.toLocaleString('en')} ids of the window)  ` +
-          `median ${median(rebuilds).toFixed(0)} ms (${rebuilds[0].toFixed(0)}-${rebuilds[4].toFixed(0)})`,
-      );
-      out.push({
-        rows,
-        what: 'dedupe rebuild',
-        ids,
-        medianMs: median(rebuilds),
-        minMs: rebuilds[0],
-        maxMs: rebuilds[4],
-      });
-      const { rows: size } = await pg.query<{ table: string; index: string }>(
-        `SELECT pg_size_pretty(pg_table_size('${qualified}')) AS table,
-                pg_size_pretty(pg_indexes_size('${qualified}')) AS index`,
-      );
-      console.log(
-        `${rows.toLocaleString('en').padStart(10)} rows  on disk: table ${size[0].table}, indexes ${size[0].index}`,
-      );
+      const s: AtSize = { o, config, table, pg, qualified, rows, end: newest[0].t.getTime(), report };
+      await summaries(s);
+      await lookups(s);
+      await rebuilds(s, redis);
+      await onDisk(s);
     }
-    console.log(JSON.stringify(out));
   } finally {
-    if (!values.keep) await pg.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    if (!o.keep) await pg.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await pg.end();
     await table.close();
     redis.disconnect();
   }
-}
-
-void main().catch((err) => {
-  console.error(err);
-  process.exit(1);
+  report.finish();
 });

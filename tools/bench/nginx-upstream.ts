@@ -2,17 +2,27 @@
 // uWS upstreams (202 at once) behind the project's nginx.conf, rendered both ways, and
 // measured in the same run with the same open-loop load, alternating, plus a direct
 // baseline without Nginx.
-// Run: npm run build && node dist/tools/bench/nginx-upstream.js [rate=600] [seconds=8]
+// Run: npm run build && node dist/tools/bench/nginx-upstream.js [rate=600] [seconds=8] [--json FILE]
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { openLoop, type LoadResult } from './load';
+import { startNginx, startTrivialUpstreams } from './harness/baselines';
+import { openLoop, type LoadResult } from './harness/load';
+import { readOptions } from './harness/options';
+import { BenchReport, runBench } from './harness/report';
 import { renderNginxConfig, repoRoot } from '../launcher/nginx-config';
-import { startNginx, startTrivialUpstreams } from './trivial-upstreams';
 
-async function main(): Promise<void> {
-  const rate = Number(process.argv[2] ?? 600);
-  const seconds = Number(process.argv[3] ?? 8);
+const OPTIONS = {
+  rate: { kind: 'number', default: 600, help: 'requests per second (open loop)' },
+  seconds: { kind: 'number', default: 8, help: 'seconds per run' },
+} as const;
+
+runBench(async () => {
+  const { rate, seconds, ...o } = readOptions('Nginx to the instances over Unix sockets or TCP', OPTIONS, [
+    'rate',
+    'seconds',
+  ]);
+  const report = new BenchReport('nginx-upstream', { rate, seconds, ...o });
   const dir = join(tmpdir(), `nginx-upstream-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   const upstreams = await startTrivialUpstreams(dir);
@@ -36,22 +46,19 @@ async function main(): Promise<void> {
     for (const s of servers) s.kill('SIGQUIT');
     upstreams.stop();
   }
-  console.log(`open loop ${rate} req/s, ${seconds} s per run, 2 rounds alternating; ms`);
+  report.line(`open loop ${rate} req/s, ${seconds} s per run, 2 rounds alternating; ms`);
   for (const [name, runs] of Object.entries(results)) {
-    console.log(
+    report.line(
       `${name.padEnd(7)} ` +
         `${runs.map((r) => `p50 ${r.p50.toFixed(3)} p99 ${r.p99.toFixed(3)} err ${r.errors}`).join('   |   ')}`,
     );
   }
   const best = (k: string) => Math.min(...results[k].map((r) => r.p99));
-  console.log(
+  report.figure('runs', results);
+  report.line(
     `best p99: unix/tcp = ${(best('unix') / best('tcp')).toFixed(2)}, unix/direct = ` +
       `${(best('unix') / best('direct')).toFixed(2)}`,
   );
   rmSync(dir, { recursive: true, force: true });
-}
-
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
+  report.finish();
 });

@@ -11,27 +11,41 @@
 //     more than once), both to be 0;
 //   - a chart of all of it: reports/soak/soak.html (and soak.json with every sample).
 // The machine's Redis gets the compose cap for the run and its own setting back after; the
-// stack uses a prefix and a schema of its own, removed after.
-// Run: npm run build && node dist/tools/bench/soak.js [--minutes 30] [--rate 600] [--sample 5] [--no-limits]
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { Pool, request } from 'undici';
-import { OFFICIAL_PEAK_PER_S } from './cli';
-import { startSimulatorProcess } from './simulator-process';
+import { svgChart } from './harness/chart';
+import { withNativeStacks, type SideStack } from './harness/native-stacks';
+import { OFFICIAL_PEAK_PER_S, readOptions, type BenchOptions } from './harness/options';
+import { BenchReport, runBench } from './harness/report';
+import type { SimulatorProcess } from './harness/simulator-process';
 import { childrenOf, pidsNamed } from '../launcher/cpu-counters';
-import { startStack } from '../launcher/stack';
 
 /** The compose file's Redis cap (docker-compose.yml, `--maxmemory 20mb`). */
 const REDIS_CAP = '20mb';
 
+const OPTIONS = {
+  minutes: { kind: 'number', default: 30, help: 'length of the run' },
+  rate: { kind: 'number', default: OFFICIAL_PEAK_PER_S, help: 'fresh payments per second' },
+  sample: { kind: 'number', default: 5, help: 'seconds between memory samples' },
+  'no-limits': { kind: 'flag', help: 'run the stack without the compose limits' },
+  out: { kind: 'string', default: join('reports', 'soak'), help: 'where soak.json and soak.html go' },
+} as const;
+type Options = BenchOptions<typeof OPTIONS>;
+
 interface Sample {
   t: number;
   mb: Record<string, number>;
+}
+
+/** What the load saw: requests sent, answers by status, and each minute's latencies. */
+interface Fed {
+  sent: number;
+  statuses: Record<string, number>;
+  perMinute: number[][];
 }
 
 /** A process's memory in MB: its proportional set size (shared pages divided among sharers), else its RSS. */
@@ -63,229 +77,140 @@ function slopePerHour(points: { t: number; y: number }[]): number {
   return den === 0 ? 0 : (num / den) * 3600;
 }
 
-/** One SVG line chart: a polyline per series, shared axes. */
-function svgChart(title: string, unit: string, xs: number[], series: Record<string, number[]>): string {
-  const W = 900;
-  const H = 300;
-  const pad = 50;
-  const maxX = Math.max(...xs, 1);
-  const maxY = Math.max(...Object.values(series).flat().filter(Number.isFinite), 1) * 1.1;
-  const colors = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2'];
-  const x = (v: number) => pad + (v / maxX) * (W - 2 * pad);
-  const y = (v: number) => H - pad + 0 - (v / maxY) * (H - 2 * pad);
-  const lines = Object.entries(series).map(([name, ys], i) => {
-    const pts = ys.map((v, k) => (Number.isFinite(v) ? `${x(xs[k]).toFixed(1)},${y(v).toFixed(1)}` : '')).join(' ');
-    const c = colors[i % colors.length];
-    return (
-      `<polyline fill="none" stroke="${c}" stroke-width="1.5" points="${pts}"/>` +
-      `<text x="${W - pad + 5}" y="${pad + 14 * i}" fill="${c}" font-size="11">${name}</text>`
-    );
-  });
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map(
-    (f) =>
-      `<text x="5" y="${y(maxY * f) + 4}" font-size="10">${(maxY * f).toFixed(1)}</text>` +
-      `<text x="${x(maxX * f) - 10}" y="${H - pad + 15}" font-size="10">${((maxX * f) / 60).toFixed(0)} min</text>`,
-  );
-  return `<h3>${title}</h3><svg width="${W + 120}" height="${H}" style="font-family:sans-serif">
-<rect x="${pad}" y="${pad}" width="${W - 2 * pad}" height="${H - 2 * pad}" fill="none" stroke="#ccc"/>
-<text x="${pad}" y="${pad - 8}" font-size="11">${unit}</text>${ticks.join('')}${lines.join('')}</svg>`;
-}
-
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      minutes: { type: 'string' },
-      rate: { type: 'string' },
-      sample: { type: 'string' },
-      'no-limits': { type: 'boolean' },
-      out: { type: 'string' },
-    },
-  });
-  const minutes = Number(values.minutes ?? 30);
-  const rate = Number(values.rate ?? OFFICIAL_PEAK_PER_S);
-  const sampleS = Number(values.sample ?? 5);
-  const outDir = values.out ?? join('reports', 'soak');
-  mkdirSync(outDir, { recursive: true });
-  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-  const prefix = `soak:${process.pid}:`;
-  const schema = `soak_${process.pid}`;
-
-  const admin = new Redis(redisUrl);
+/** The machine's Redis under the compose cap for the run; the returned function gives its settings back. */
+async function capRedis(admin: Redis): Promise<() => Promise<void>> {
   const [, oldCap] = (await admin.config('GET', 'maxmemory')) as string[];
   const [, oldPolicy] = (await admin.config('GET', 'maxmemory-policy')) as string[];
   await admin.config('SET', 'maxmemory', REDIS_CAP);
   await admin.config('SET', 'maxmemory-policy', 'noeviction');
-  const simulators = await startSimulatorProcess({ default: 18301, fallback: 18302 });
-  const stackLog: string[] = [];
-  const stack = await startStack({
-    port: 18390,
-    processorUrls: simulators.urls,
-    redisUrl,
-    databaseUrl,
-    redisPrefix: prefix,
-    databaseSchema: schema,
-    runDir: join(tmpdir(), `soak-${process.pid}`),
-    output: 'ignore',
-    log: (l) => stackLog.push(l),
-    appEnv: { LOG_LEVEL: 'warn' },
-    composeLimits: !values['no-limits'],
-  });
-  const pg = new Client({ connectionString: databaseUrl });
-  await pg.connect();
-  const statuses: Record<string, number> = {};
-  const perMinute: number[][] = [];
-  const samples: Sample[] = [];
-  const started = Date.now();
-  const pool = new Pool(stack.url, { connections: 256 });
-
-  const sample = async () => {
-    const mb: Record<string, number> = {};
-    for (const i of stack.instances) if (i.pid) mb[i.name] = memoryMb(i.pid);
-    if (stack.nginxPid) mb.nginx = [stack.nginxPid, ...childrenOf(stack.nginxPid)].reduce((s, p) => s + memoryMb(p), 0);
-    mb.postgres = pidsNamed('postgres').reduce((s, p) => s + memoryMb(p), 0);
-    const info = await admin.info('memory');
-    mb['redis used_memory'] = Number(/^used_memory:(\d+)/m.exec(info)?.[1]) / 2 ** 20;
-    const size = await pg
-      .query<{ b: string }>(`SELECT pg_total_relation_size('"${schema}".payments') AS b`)
-      .catch(() => ({ rows: [{ b: '0' }] }));
-    mb['payments table (disk)'] = Number(size.rows[0].b) / 2 ** 20;
-    samples.push({ t: (Date.now() - started) / 1000, mb });
+  return async () => {
+    await admin.config('SET', 'maxmemory', oldCap);
+    await admin.config('SET', 'maxmemory-policy', oldPolicy);
   };
-  await sample();
-  const sampler = setInterval(() => void sample(), sampleS * 1000);
+}
 
-  let sent = 0;
+/** Every part's memory, now. */
+async function sampleMemory(s: SideStack, admin: Redis, pg: Client, started: number): Promise<Sample> {
+  const mb: Record<string, number> = {};
+  for (const i of s.stack.instances) if (i.pid) mb[i.name] = memoryMb(i.pid);
+  const nginx = s.stack.nginxPid;
+  if (nginx) mb.nginx = [nginx, ...childrenOf(nginx)].reduce((sum, p) => sum + memoryMb(p), 0);
+  mb.postgres = pidsNamed('postgres').reduce((sum, p) => sum + memoryMb(p), 0);
+  const info = await admin.info('memory');
+  mb['redis used_memory'] = Number(/^used_memory:(\d+)/m.exec(info)?.[1]) / 2 ** 20;
+  const size = await pg
+    .query<{ b: string }>(`SELECT pg_total_relation_size('"${s.schema}".payments') AS b`)
+    .catch(() => ({ rows: [{ b: '0' }] }));
+  mb['payments table (disk)'] = Number(size.rows[0].b) / 2 ** 20;
+  return { t: (Date.now() - started) / 1000, mb };
+}
+
+/** Fresh payments at `rate` per second for `minutes`, open loop; each answer timed into its minute. */
+async function feed(url: string, o: Options, started: number): Promise<Fed> {
+  const pool = new Pool(url, { connections: 256 });
+  const fed: Fed = { sent: 0, statuses: {}, perMinute: [] };
   const inflight = new Set<Promise<void>>();
+  const post = (minute: number) => {
+    const t0 = performance.now();
+    const body = JSON.stringify({ correlationId: randomUUID(), amount: 19.9 });
+    const headers = { 'content-type': 'application/json' };
+    const p: Promise<void> = pool
+      .request({ method: 'POST', path: '/payments', headers, body })
+      .then(
+        async (res) => {
+          await res.body.dump();
+          fed.statuses[res.statusCode] = (fed.statuses[res.statusCode] ?? 0) + 1;
+          (fed.perMinute[minute] ??= []).push(performance.now() - t0);
+        },
+        () => void (fed.statuses.error = (fed.statuses.error ?? 0) + 1),
+      )
+      .finally(() => inflight.delete(p));
+    inflight.add(p);
+  };
   await new Promise<void>((done) => {
     const tick = setInterval(() => {
       const elapsed = Date.now() - started;
-      const due = Math.floor((elapsed / 1000) * rate) - sent;
-      for (let k = 0; k < due; k++) {
-        sent++;
-        const minute = Math.floor(elapsed / 60_000);
-        const t0 = performance.now();
-        const p: Promise<void> = pool
-          .request({
-            method: 'POST',
-            path: '/payments',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ correlationId: randomUUID(), amount: 19.9 }),
-          })
-          .then(
-            async (res) => {
-              await res.body.dump();
-              statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
-              (perMinute[minute] ??= []).push(performance.now() - t0);
-            },
-            () => void (statuses.error = (statuses.error ?? 0) + 1),
-          )
-          .finally(() => inflight.delete(p));
-        inflight.add(p);
-      }
-      if (elapsed >= minutes * 60_000) {
-        clearInterval(tick);
-        done();
-      }
+      for (let due = Math.floor((elapsed / 1000) * o.rate) - fed.sent; due > 0; due--, fed.sent++)
+        post(Math.floor(elapsed / 60_000));
+      if (elapsed < o.minutes * 60_000) return;
+      clearInterval(tick);
+      done();
     }, 1);
   });
   await Promise.all(inflight);
-  clearInterval(sampler);
-  await sample();
-  const accepted = statuses['202'] ?? 0;
+  await pool.close();
+  return fed;
+}
 
-  // Drain: our summary and the processors' settle once every accepted payment is recorded.
-  // Each from its own origin (the pool above is bound to the stack's).
-  const summaryOf = async (url: string, path: string, token = false) => {
-    const res = await request(url + path, { headers: token ? { 'x-rinha-token': '123' } : {} });
-    return (await res.body.json()) as Record<string, { totalRequests: number }>;
+/** Waits (up to 60 s) until our summary and the processors' both count every accepted payment. */
+async function drain(stackUrl: string, simulators: SimulatorProcess, accepted: number) {
+  const total = async (url: string, token = false) => {
+    const res = await request(url, { headers: token ? { 'x-rinha-token': '123' } : {} });
+    return (await res.body.json()) as Record<string, { totalRequests: number }> & { totalRequests: number };
   };
   let ours = 0;
   let theirs = 0;
   for (let waited = 0; waited < 60; waited++) {
-    const s = await summaryOf(stack.url, '/payments-summary');
+    const s = await total(`${stackUrl}/payments-summary`);
     ours = s.default.totalRequests + s.fallback.totalRequests;
-    const d = (await summaryOf(simulators.urls.default, '/admin/payments-summary', true)) as unknown as {
-      totalRequests: number;
-    };
-    const f = (await summaryOf(simulators.urls.fallback, '/admin/payments-summary', true)) as unknown as {
-      totalRequests: number;
-    };
+    const d = await total(`${simulators.urls.default}/admin/payments-summary`, true);
+    const f = await total(`${simulators.urls.fallback}/admin/payments-summary`, true);
     theirs = d.totalRequests + f.totalRequests;
     if (ours >= accepted && theirs >= accepted) break;
     await new Promise((r) => setTimeout(r, 1000));
   }
-  const usage = stack.usage();
-  await pool.close();
-  await stack.stop();
-  simulators.stop();
-  await admin.config('SET', 'maxmemory', oldCap);
-  await admin.config('SET', 'maxmemory-policy', oldPolicy);
-  const keys = await admin.keys(`${prefix}*`);
-  if (keys.length > 0) await admin.del(...keys);
-  await pg.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await pg.end();
-  admin.disconnect();
+  return { ours, theirs };
+}
 
-  // Figures.
-  const p99s = perMinute.map((xs) =>
+/** The answers' p99 of the first and last ten minutes (a third each, shorter runs), and per minute. */
+function latencyFigures(o: Options, fed: Fed) {
+  const p99s = fed.perMinute.map((xs) =>
     percentile(
       xs.sort((a, b) => a - b),
       0.99,
     ),
   );
-  const edge = Math.max(1, Math.min(10, Math.floor(minutes / 3)));
+  const edge = Math.max(1, Math.min(10, Math.floor(o.minutes / 3)));
   const pooled = (from: number, to: number) =>
     percentile(
-      perMinute
+      fed.perMinute
         .slice(from, to)
         .flat()
         .sort((a, b) => a - b),
       0.99,
     );
   const first = pooled(0, edge);
-  const last = pooled(perMinute.length - edge, perMinute.length);
+  const last = pooled(fed.perMinute.length - edge, fed.perMinute.length);
+  return { p99FirstMs: first, p99LastMs: last, p99Ratio: last / first, edgeMinutes: edge, p99PerMinuteMs: p99s };
+}
+
+function memoryFigures(o: Options, samples: Sample[]) {
   const names = Object.keys(samples[0].mb);
-  const lastThird = samples.filter((s) => s.t >= (minutes * 60 * 2) / 3);
-  const slopes = Object.fromEntries(
-    names.map((n) => [n, slopePerHour(lastThird.map((s) => ({ t: s.t, y: s.mb[n] ?? NaN })))]),
-  );
-  const result = {
-    minutes,
-    rate,
-    limits: !values['no-limits'],
-    posted: sent,
-    statuses,
-    accepted,
-    recordedOurs: ours,
-    recordedTheirs: theirs,
-    lost: accepted - ours,
-    doubled: theirs - ours,
-    p99FirstMs: first,
-    p99LastMs: last,
-    p99Ratio: last / first,
-    edgeMinutes: edge,
-    slopesMbPerHour: slopes,
+  const lastThird = samples.filter((s) => s.t >= (o.minutes * 60 * 2) / 3);
+  return {
+    slopesMbPerHour: Object.fromEntries(
+      names.map((n) => [n, slopePerHour(lastThird.map((s) => ({ t: s.t, y: s.mb[n] ?? NaN })))]),
+    ),
     peakMb: Object.fromEntries(names.map((n) => [n, Math.max(...samples.map((s) => s.mb[n] ?? 0))])),
     endMb: samples[samples.length - 1].mb,
-    peakMemoryUnderLimitsMb: usage?.map((u) => [u.part, u.peakMemoryBytes / 2 ** 20, u.limit.memoryMb]),
-    p99PerMinuteMs: p99s,
   };
-  writeFileSync(join(outDir, 'soak.json'), JSON.stringify({ result, samples }, null, 1));
+}
+
+type Result = ReturnType<typeof latencyFigures> & ReturnType<typeof memoryFigures> & Record<string, unknown>;
+
+function chartPage(o: Options, r: Result, samples: Sample[]): string {
   const xs = samples.map((s) => s.t);
-  const serviceNames = names.filter((n) => n !== 'payments table (disk)');
-  const html = `<!doctype html><meta charset="utf-8"><title>soak</title><body style="font-family:sans-serif">
-<h2>Soak: ${minutes} min at ${rate}/s${result.limits ? ', compose limits' : ''}, Redis capped at ${REDIS_CAP}</h2>
-<p>accepted ${accepted.toLocaleString('en')}, lost ${result.lost}, doubled ${result.doubled};
-p99 first ${edge} min ${first.toFixed(2)} ms, last ${edge} min ${last.toFixed(2)} ms
-(x${result.p99Ratio.toFixed(2)})</p>
-<p>slope over the last third, MB/h: ${names.map((n) => `${n} ${slopes[n].toFixed(2)}`).join('; ')}</p>
-${svgChart(
-  'Memory of each part',
-  'MB',
-  xs,
-  Object.fromEntries(serviceNames.map((n) => [n, samples.map((s) => s.mb[n] ?? NaN)])),
-)}
+  const names = Object.keys(samples[0].mb);
+  const services = names.filter((n) => n !== 'payments table (disk)');
+  const p99s = r.p99PerMinuteMs;
+  const memory = Object.fromEntries(services.map((n) => [n, samples.map((s) => s.mb[n] ?? NaN)]));
+  return `<!doctype html><meta charset="utf-8"><title>soak</title><body style="font-family:sans-serif">
+<h2>Soak: ${o.minutes} min at ${o.rate}/s${r.limits ? ', compose limits' : ''}, Redis capped at ${REDIS_CAP}</h2>
+<p>accepted ${Number(r.accepted).toLocaleString('en')}, lost ${String(r.lost)}, doubled ${String(r.doubled)};
+p99 first ${r.edgeMinutes} min ${r.p99FirstMs.toFixed(2)} ms, last ${r.edgeMinutes} min ${r.p99LastMs.toFixed(2)} ms
+(x${r.p99Ratio.toFixed(2)})</p>
+<p>slope over the last third, MB/h: ${names.map((n) => `${n} ${r.slopesMbPerHour[n].toFixed(2)}`).join('; ')}</p>
+${svgChart('Memory of each part', 'MB', xs, memory)}
 ${svgChart('Payments table on disk (grows by design: one row a payment)', 'MB', xs, {
   table: samples.map((s) => s.mb['payments table (disk)']),
 })}
@@ -295,12 +220,65 @@ ${svgChart(
   p99s.map((_, i) => (i + 1) * 60),
   { p99: p99s },
 )}</body>`;
-  writeFileSync(join(outDir, 'soak.html'), html);
-  console.log(JSON.stringify({ ...result, p99PerMinuteMs: undefined }, null, 1));
-  console.log(`chart: ${join(outDir, 'soak.html')}`);
 }
 
-void main().catch((err) => {
-  console.error(err);
-  process.exit(1);
+/** The run itself, on a stack already up: sample, feed, drain; the figures. */
+async function soak(o: Options, s: SideStack, simulators: SimulatorProcess, admin: Redis, pg: Client) {
+  const started = Date.now();
+  const samples: Sample[] = [await sampleMemory(s, admin, pg, started)];
+  const sampler = setInterval(
+    () => void sampleMemory(s, admin, pg, started).then((x) => samples.push(x)),
+    o.sample * 1000,
+  );
+  const fed = await feed(s.stack.url, o, started);
+  clearInterval(sampler);
+  samples.push(await sampleMemory(s, admin, pg, started));
+  const accepted = fed.statuses['202'] ?? 0;
+  const { ours, theirs } = await drain(s.stack.url, simulators, accepted);
+  const usage = s.stack.usage();
+  const result: Result = {
+    minutes: o.minutes,
+    rate: o.rate,
+    limits: !o['no-limits'],
+    posted: fed.sent,
+    statuses: fed.statuses,
+    accepted,
+    recordedOurs: ours,
+    recordedTheirs: theirs,
+    lost: accepted - ours,
+    doubled: theirs - ours,
+    ...latencyFigures(o, fed),
+    ...memoryFigures(o, samples),
+    peakMemoryUnderLimitsMb: usage?.map((u) => [u.part, u.peakMemoryBytes / 2 ** 20, u.limit.memoryMb]),
+  };
+  return { result, samples };
+}
+
+runBench(async () => {
+  const o = readOptions('The long run: memory of every part and the answers, at the official peak', OPTIONS);
+  const report = new BenchReport('soak', o);
+  mkdirSync(o.out, { recursive: true });
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const admin = new Redis(redisUrl);
+  const pg = new Client({ connectionString: databaseUrl });
+  await pg.connect();
+  const restoreRedis = await capRedis(admin);
+  const sides = [{ name: 'stack', stack: { redisUrl, databaseUrl, composeLimits: !o['no-limits'] } }];
+  try {
+    const { result, samples } = await withNativeStacks(
+      { bench: 'soak', basePort: 18301, sides, warmUsers: 0 },
+      ([s], simulators) => soak(o, s, simulators, admin, pg),
+    );
+    writeFileSync(join(o.out, 'soak.json'), JSON.stringify({ result, samples }, null, 1));
+    writeFileSync(join(o.out, 'soak.html'), chartPage(o, result, samples));
+    report.figure('result', result);
+    report.line(JSON.stringify({ ...result, p99PerMinuteMs: undefined }, null, 1));
+    report.line(`chart: ${join(o.out, 'soak.html')}`);
+  } finally {
+    await restoreRedis();
+    await pg.end();
+    admin.disconnect();
+  }
+  report.finish();
 });

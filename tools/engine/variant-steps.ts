@@ -9,7 +9,7 @@ import { appliedCpus, declaredLimits } from './declared-limits';
 import { must } from './shell';
 import { mb, type StepOutcome, type Steps } from './steps';
 import { resetSimulators, type ProcessorName } from './simulator-containers';
-import { compareSummaries, processorTotals } from './summaries';
+import { compareSummaries, processorTotals } from '../smoke/summaries';
 
 export interface VariantRun {
   variant: 'contest' | 'durable';

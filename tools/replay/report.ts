@@ -99,54 +99,52 @@ export function perSecond(
   });
 }
 
-export function renderReport(input: ReportInput): string {
-  const { scenario, results } = input;
-  const xMax = scenario.durationS;
-  const stages = scenario.stages.map((s) => s.atS);
-  const secs = perSecond(input.samples, scenario.durationS).filter((s) => s.count > 0);
+/** Payments recorded per second by each processor, from the timeline's running totals. */
+function recordingRates(timeline: TimelinePoint[]): TimelinePoint[] {
   const rates: TimelinePoint[] = [];
-  for (let i = 1; i < input.timeline.length; i++) {
-    const a = input.timeline[i - 1];
-    const b = input.timeline[i];
+  for (let i = 1; i < timeline.length; i++) {
+    const a = timeline[i - 1];
+    const b = timeline[i];
     const dt = b.t - a.t || 1;
     rates.push({ t: b.t, default: (b.default - a.default) / dt, fallback: (b.fallback - a.fallback) / dt });
   }
-  const r = results;
+  return rates;
+}
+
+function scoreRows(r: FinalResults, oracleDefaultShare: number | undefined): [string, string][] {
   const defaultSharePercent =
     (100 * r.pagamentos_realizados_default.num_pagamentos) / Math.max(1, r.lag.num_pagamentos_total);
-  const scoreRows: [string, string][] = [
+  const oracle =
+    oracleDefaultShare === undefined
+      ? ''
+      : ` (an oracle knowing the stages: ${(oracleDefaultShare * 100).toFixed(1)}%)`;
+  const processor = (p: FinalResults['pagamentos_realizados_default']) =>
+    `${p.num_pagamentos} payments, ${p.total_bruto}`;
+  return [
     ['total_liquido (score)', r.total_liquido.toFixed(2)],
     ['total_bruto', r.total_bruto.toFixed(2)],
     ['total_taxas', r.total_taxas.toFixed(2)],
     ['p99', `${r.p99.valor} (bonus ${r.p99.bonus})`],
     ['inconsistencies', `${r.multa.composicao.num_inconsistencias} (fine ${r.multa.porcentagem * 100}%)`],
     ['lag', `${r.lag.lag} (requested ${r.lag.num_pagamentos_solicitados}, recorded ${r.lag.num_pagamentos_total})`],
-    [
-      'default',
-      `${r.pagamentos_realizados_default.num_pagamentos} payments, ${r.pagamentos_realizados_default.total_bruto}`,
-    ],
-    [
-      'fallback',
-      `${r.pagamentos_realizados_fallback.num_pagamentos} payments, ${r.pagamentos_realizados_fallback.total_bruto}`,
-    ],
-    [
-      'share to default',
-      `${defaultSharePercent.toFixed(1)}%` +
-        (input.oracleDefaultShare === undefined
-          ? ''
-          : ` (an oracle knowing the stages: ${(input.oracleDefaultShare * 100).toFixed(1)}%)`),
-    ],
+    ['default', processor(r.pagamentos_realizados_default)],
+    ['fallback', processor(r.pagamentos_realizados_fallback)],
+    ['share to default', `${defaultSharePercent.toFixed(1)}%${oracle}`],
     ['failed POSTs', String(r.pagamentos_solicitados.qtd_falha)],
   ];
-  const stageRows = scenario.stages
+}
+
+function stageRows(scenario: Scenario): string {
+  const condition = (c: { delay: number; failure: boolean }) => `${c.delay} ms${c.failure ? ', failing' : ''}`;
+  return scenario.stages
     .map(
-      (s) =>
-        `<tr><td>${s.atS.toFixed(1)} s</td><td>${s.default.delay} ` +
-        `ms${s.default.failure ? ', failing' : ''}</td><td>${s.fallback.delay} ` +
-        `ms${s.fallback.failure ? ', failing' : ''}</td></tr>`,
+      (s) => `<tr><td>${s.atS.toFixed(1)} s</td><td>${condition(s.default)}</td><td>${condition(s.fallback)}</td></tr>`,
     )
     .join('');
-  const checkRows = input.checks
+}
+
+function checkRows(checks: ConsistencyCheck[]): string {
+  return checks
     .map(
       (c) =>
         `<tr class="${c.inconsistencies > 0 ? 'bad' : ''}"><td>${c.t.toFixed(1)} s</td><td>${c.ours.default} / ` +
@@ -154,45 +152,64 @@ export function renderReport(input: ReportInput): string {
         `${c.theirs.fallback}</td><td>${c.inconsistencies}</td></tr>`,
     )
     .join('');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Replay: ${esc(r.total_liquido.toFixed(2))}</title>
-<style>
-body{font:14px system-ui,sans-serif;margin:2rem auto;max-width:960px;color:#222}
+}
+
+/** Latency percentiles, request rate and where payments went, second by second, stages drawn across. */
+function charts(input: ReportInput): string {
+  const { scenario } = input;
+  const xMax = scenario.durationS;
+  const stages = scenario.stages.map((s) => s.atS);
+  const secs = perSecond(input.samples, scenario.durationS).filter((s) => s.count > 0);
+  const rates = recordingRates(input.timeline);
+  return [
+    lineChart(
+      'Latency of POST /payments, per second',
+      [
+        { name: 'p50', color: '#4c78a8', points: secs.map((s) => [s.t, s.p50]) },
+        { name: 'p90', color: '#f58518', points: secs.map((s) => [s.t, s.p90]) },
+        { name: 'p99', color: '#e45756', points: secs.map((s) => [s.t, s.p99]) },
+      ],
+      { xMax, yLabel: 'ms (log)', log: true, stages },
+    ),
+    lineChart(
+      'Requests per second',
+      [{ name: 'POST /payments answered ' + '2xx', color: '#54a24b', points: secs.map((s) => [s.t, s.count]) }],
+      { xMax, yLabel: 'req/s', stages },
+    ),
+    lineChart(
+      'Payments recorded per second, by processor',
+      [
+        { name: 'default', color: '#4c78a8', points: rates.map((p) => [p.t, p.default]) },
+        { name: 'fallback', color: '#e45756', points: rates.map((p) => [p.t, p.fallback]) },
+      ],
+      { xMax, yLabel: 'payments/s', stages },
+    ),
+  ].join('\n');
+}
+
+const STYLE = `body{font:14px system-ui,sans-serif;margin:2rem auto;max-width:960px;color:#222}
 h1{font-size:1.4rem}h2{font-size:1.05rem;margin:1.6rem 0 .3rem}
 table{border-collapse:collapse}td,th{padding:.2rem .8rem .2rem 0;text-align:left}
 tr.bad td{color:#b3261e;font-weight:600}
 .grid{stroke:#eee}.stage{stroke:#999;stroke-dasharray:4 3}.tick{font-size:11px;fill:#666}
 .legend span{margin-right:1rem;font-size:12px}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px}
-.score{font-size:1.6rem;font-weight:700}
+.score{font-size:1.6rem;font-weight:700}`;
+
+export function renderReport(input: ReportInput): string {
+  const { scenario, results: r } = input;
+  const score = scoreRows(r, input.oracleDefaultShare);
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Replay: ${esc(r.total_liquido.toFixed(2))}</title>
+<style>
+${STYLE}
 </style></head><body>
 <h1>Official scenario replayed against ${esc(input.backendUrl)}</h1>
 <p class="score">score ${r.total_liquido.toFixed(2)}</p>
 <p>${scenario.durationS} s, up to ${scenario.maxVus} virtual users, ${r.timestamp}. Dashed lines: stage changes.</p>
-${lineChart(
-  'Latency of POST /payments, per second',
-  [
-    { name: 'p50', color: '#4c78a8', points: secs.map((s) => [s.t, s.p50]) },
-    { name: 'p90', color: '#f58518', points: secs.map((s) => [s.t, s.p90]) },
-    { name: 'p99', color: '#e45756', points: secs.map((s) => [s.t, s.p99]) },
-  ],
-  { xMax, yLabel: 'ms (log)', log: true, stages },
-)}
-${lineChart(
-  'Requests per second',
-  [{ name: 'POST /payments answered ' + '2xx', color: '#54a24b', points: secs.map((s) => [s.t, s.count]) }],
-  { xMax, yLabel: 'req/s', stages },
-)}
-${lineChart(
-  'Payments recorded per second, by processor',
-  [
-    { name: 'default', color: '#4c78a8', points: rates.map((p) => [p.t, p.default]) },
-    { name: 'fallback', color: '#e45756', points: rates.map((p) => [p.t, p.fallback]) },
-  ],
-  { xMax, yLabel: 'payments/s', stages },
-)}
-<h2>Score</h2><table>${scoreRows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>
-<h2>Stages</h2><table><tr><th>at</th><th>default</th><th>fallback</th></tr>${stageRows}</table>
+${charts(input)}
+<h2>Score</h2><table>${score.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>
+<h2>Stages</h2><table><tr><th>at</th><th>default</th><th>fallback</th></tr>${stageRows(scenario)}</table>
 <h2>Consistency checks (ours / processor)</h2>
-<table><tr><th>at</th><th>default</th><th>fallback</th><th>inconsistencies</th></tr>${checkRows}</table>
+<table><tr><th>at</th><th>default</th><th>fallback</th><th>inconsistencies</th></tr>${checkRows(input.checks)}</table>
 </body></html>`;
 }

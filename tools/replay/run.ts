@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkConsistency, type ConsistencyCheck } from './consistency-checker';
 import { k6Percentile, sortedCopy } from './percentile';
-import { ProcessorsAdmin } from './processors-admin';
+import { ProcessorsAdmin, type AdminSummary } from './processors-admin';
 import { Progress } from './progress';
 import { renderReport, type TimelinePoint } from './report';
 import { oracleDefaultShare } from './oracle';
@@ -59,17 +59,24 @@ function describe(scenario: Scenario, t: number): string {
   return `default ${c(s.default)}, fallback ${c(s.fallback)}`;
 }
 
-export async function runReplay(overrides: Partial<ReplayOptions> = {}): Promise<ReplayResult> {
-  const o: ReplayOptions = { ...DEFAULT_REPLAY_OPTIONS, progress: new Progress(), ...overrides };
-  const scenario = o.scale === 1 && o.maxVus === undefined ? OFFICIAL : scaledScenario(o.scale, o.maxVus);
-  let startedAt = Date.now();
-  // Each VU has connections of its own (TimedClient.user); the shared pools carry only setup,
-  // checks, stage changes and the report's timeline, a few requests at a time.
-  const client = new TimedClient(() => startedAt, 16);
-  const admin = new ProcessorsAdmin(client, o.processorUrls, o.token);
+/** What the parts of one replay share while it runs. */
+interface Run {
+  o: ReplayOptions;
+  scenario: Scenario;
+  client: TimedClient;
+  admin: ProcessorsAdmin;
+  startedAt: number;
+  endsAt: number;
+  tally: PaymentTally;
+  checks: ConsistencyCheck[];
+  timeline: TimelinePoint[];
+}
 
-  // setup(), as the official test does it; the processors' conditions are reset too, so a
-  // previous run cannot leave one failing before the first stage.
+/**
+ * setup(), as the official test does it; the processors' conditions are reset too, so a previous run
+ * cannot leave one failing before the first stage.
+ */
+async function setUp(o: ReplayOptions, client: TimedClient, admin: ProcessorsAdmin): Promise<void> {
   for (const p of ['default', 'fallback'] as const) {
     await admin.setToken(p);
     await admin.purge(p);
@@ -77,85 +84,133 @@ export async function runReplay(overrides: Partial<ReplayOptions> = {}): Promise
   }
   await client.send('admin', `${o.backendUrl}/purge-payments`, 'POST', 1500);
   client.clearSamples();
+}
 
-  startedAt = Date.now();
-  const endsAt = startedAt + scenario.durationS * 1000;
-  const tally: PaymentTally = { succeeded: 0, failed: 0, active: 0 };
-  const checks: ConsistencyCheck[] = [];
-  const timeline: TimelinePoint[] = [];
-  const background: Promise<unknown>[] = [];
-  o.progress.say(
-    `replaying ${scenario.durationS} s with up to ${scenario.maxVus} virtual users against ${o.backendUrl}`,
+/** Stage changes at their times. */
+function stageChanges(r: Run): Promise<unknown>[] {
+  return r.scenario.stages.map((stage) =>
+    sleep(stage.atS * 1000).then(async () => {
+      await Promise.all([r.admin.apply('default', stage.default), r.admin.apply('fallback', stage.fallback)]);
+      r.o.progress.say(`t=${stage.atS.toFixed(1)}s stage: ${describe(r.scenario, stage.atS)}`);
+    }),
   );
+}
 
-  // Stage changes at their times.
-  for (const stage of scenario.stages) {
-    background.push(
-      sleep(stage.atS * 1000).then(async () => {
-        await Promise.all([admin.apply('default', stage.default), admin.apply('fallback', stage.fallback)]);
-        o.progress.say(`t=${stage.atS.toFixed(1)}s stage: ${describe(scenario, stage.atS)}`);
-      }),
-    );
+/**
+ * payments_consistency: check, then wait, until the end; the last wait is not cut short (k6 lets that
+ * iteration finish too, and the final summaries wait for it).
+ */
+async function consistencyChecks(r: Run): Promise<void> {
+  while (Date.now() < r.endsAt) {
+    const t = (Date.now() - r.startedAt) / 1000;
+    const check = await checkConsistency(r.client, r.admin, r.o.backendUrl, t);
+    r.checks.push(check);
+    if (check.inconsistencies > 0)
+      r.o.progress.say(
+        `t=${t.toFixed(1)}s INCONSISTENT: default ours ${check.ours.default} vs ${check.theirs.default}, ` +
+          `fallback ours ${check.ours.fallback} vs ${check.theirs.fallback}`,
+      );
+    await sleep(r.scenario.checkEveryS * 1000);
   }
+}
 
-  // payments_consistency: check, then wait, until the end; the last wait is not cut short
-  // (k6 lets that iteration finish too, and the final summaries wait for it).
-  background.push(
-    (async () => {
-      while (Date.now() < endsAt) {
-        const t = (Date.now() - startedAt) / 1000;
-        const check = await checkConsistency(client, admin, o.backendUrl, t);
-        checks.push(check);
-        if (check.inconsistencies > 0)
-          o.progress.say(
-            `t=${t.toFixed(1)}s INCONSISTENT: default ours ${check.ours.default} vs ${check.theirs.default}, ` +
-              `fallback ours ${check.ours.fallback} vs ${check.theirs.fallback}`,
-          );
-        await sleep(scenario.checkEveryS * 1000);
-      }
-    })(),
-  );
-
-  // For the report: where payments went, once a second (not counted in the score).
+/** Once a second: where payments went (for the report's timeline) and the progress line. Returns the stop. */
+function everySecond(r: Run): () => void {
   const timelineTimer = setInterval(() => {
-    const t = (Date.now() - startedAt) / 1000;
-    void Promise.all([admin.summary('default'), admin.summary('fallback')]).then(([d, f]) =>
-      timeline.push({ t, default: d.totalRequests, fallback: f.totalRequests }),
+    const t = (Date.now() - r.startedAt) / 1000;
+    void Promise.all([r.admin.summary('default'), r.admin.summary('fallback')]).then(([d, f]) =>
+      r.timeline.push({ t, default: d.totalRequests, fallback: f.totalRequests }),
     );
   }, 1000);
   const progressTimer = setInterval(() => {
-    const t = (Date.now() - startedAt) / 1000;
+    const t = (Date.now() - r.startedAt) / 1000;
     // Nothing here may scan or sort every sample: this runs in the generator's event loop,
     // once a second, while it times answers (see latency-histogram.ts).
     let recent = 0;
-    for (let s = Math.floor(t) - 5; s < Math.floor(t); s++) recent += client.okPaymentsBySecond[s] ?? 0;
-    o.progress.update({
+    for (let s = Math.floor(t) - 5; s < Math.floor(t); s++) recent += r.client.okPaymentsBySecond[s] ?? 0;
+    r.o.progress.update({
       t,
-      durationS: scenario.durationS,
-      vus: vusAt(scenario, t),
+      durationS: r.scenario.durationS,
+      vus: vusAt(r.scenario, t),
       ratePerS: recent / 5,
-      p99Ms: client.okLatencies.percentile(99),
-      errors: tally.failed,
-      inconsistencies: checks.reduce((n, c) => n + c.inconsistencies, 0),
-      stage: describe(scenario, t),
+      p99Ms: r.client.okLatencies.percentile(99),
+      errors: r.tally.failed,
+      inconsistencies: r.checks.reduce((n, c) => n + c.inconsistencies, 0),
+      stage: describe(r.scenario, t),
     });
   }, 1000);
+  return () => {
+    clearInterval(timelineTimer);
+    clearInterval(progressTimer);
+  };
+}
 
-  await runVirtualUsers(scenario, client, o.backendUrl, startedAt, tally);
-  await Promise.all(background);
-  clearInterval(timelineTimer);
-  clearInterval(progressTimer);
-
-  // teardown(): the processors' summaries for the last 6 minutes.
+/** teardown(): the processors' summaries for the last 6 minutes. */
+async function tearDown(r: Run): Promise<[AdminSummary, AdminSummary]> {
   const to = new Date();
   const from = new Date(to.getTime() - 360_000);
   const [d, f] = await Promise.all([
-    admin.summary('default', from.toISOString(), to.toISOString()),
-    admin.summary('fallback', from.toISOString(), to.toISOString()),
+    r.admin.summary('default', from.toISOString(), to.toISOString()),
+    r.admin.summary('fallback', from.toISOString(), to.toISOString()),
   ]);
-  timeline.push({ t: (Date.now() - startedAt) / 1000, default: d.totalRequests, fallback: f.totalRequests });
-  await client.close();
+  r.timeline.push({ t: (Date.now() - r.startedAt) / 1000, default: d.totalRequests, fallback: f.totalRequests });
+  await r.client.close();
+  return [d, f];
+}
 
+/** The score (final-results.json) and the report (report.html). */
+function writeOutputs(r: Run, results: FinalResults, samples: Sample[]) {
+  const outDir = resolve(r.o.outDir);
+  mkdirSync(outDir, { recursive: true });
+  const resultsPath = join(outDir, 'final-results.json');
+  const reportPath = join(outDir, 'report.html');
+  writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
+  const { scenario, timeline, checks } = r;
+  const oracle = oracleDefaultShare(scenario, r.o.horizonMs);
+  const page = { scenario, samples, timeline, checks, results, backendUrl: r.o.backendUrl, oracleDefaultShare: oracle };
+  writeFileSync(reportPath, renderReport(page));
+  return { resultsPath, reportPath };
+}
+
+function sayScore(r: Run, results: FinalResults, [d, f]: [AdminSummary, AdminSummary]): number {
+  r.o.progress.say(
+    `score ${results.total_liquido.toFixed(2)}: bruto ${results.total_bruto}, taxas ${results.total_taxas}, p99 ` +
+      `${results.p99.valor} (bonus ${results.p99.bonus}), ` +
+      `inconsistencies ${results.multa.composicao.num_inconsistencias}, lag ${results.lag.lag}, default ` +
+      `${d.totalRequests} / fallback ${f.totalRequests}`,
+  );
+  const defaultShare = d.totalRequests / Math.max(1, d.totalRequests + f.totalRequests);
+  const oracle = oracleDefaultShare(r.scenario, r.o.horizonMs);
+  r.o.progress.say(
+    `default share ${(defaultShare * 100).toFixed(1)}%, oracle ${(oracle * 100).toFixed(1)}% (ratio ` +
+      `${(defaultShare / oracle).toFixed(3)})`,
+  );
+  return defaultShare;
+}
+
+export async function runReplay(overrides: Partial<ReplayOptions> = {}): Promise<ReplayResult> {
+  const o: ReplayOptions = { ...DEFAULT_REPLAY_OPTIONS, progress: new Progress(), ...overrides };
+  const scenario = o.scale === 1 && o.maxVus === undefined ? OFFICIAL : scaledScenario(o.scale, o.maxVus);
+  const clock = { startedAt: Date.now() };
+  // Each VU has connections of its own (TimedClient.user); the shared pools carry only setup,
+  // checks, stage changes and the report's timeline, a few requests at a time.
+  const client = new TimedClient(() => clock.startedAt, 16);
+  const admin = new ProcessorsAdmin(client, o.processorUrls, o.token);
+  await setUp(o, client, admin);
+  clock.startedAt = Date.now();
+  const { startedAt } = clock;
+  const tally: PaymentTally = { succeeded: 0, failed: 0, active: 0 };
+  const endsAt = startedAt + scenario.durationS * 1000;
+  const r: Run = { o, scenario, client, admin, startedAt, endsAt, tally, checks: [], timeline: [] };
+  o.progress.say(
+    `replaying ${scenario.durationS} s with up to ${scenario.maxVus} virtual users against ${o.backendUrl}`,
+  );
+  const background = [...stageChanges(r), consistencyChecks(r)];
+  const stopTimers = everySecond(r);
+  await runVirtualUsers(scenario, client, o.backendUrl, startedAt, tally);
+  await Promise.all(background);
+  stopTimers();
+  const summaries = await tearDown(r);
   const samples = client.samples; // made from the store on each read: once here
   const okDurations = sortedCopy(samples.filter((s) => s.ok).map((s) => s.ms));
   const results = finalResults({
@@ -164,39 +219,13 @@ export async function runReplay(overrides: Partial<ReplayOptions> = {}): Promise
     p99Ms: k6Percentile(okDurations, 99),
     paymentsSucceeded: tally.succeeded,
     paymentsFailed: tally.failed,
-    inconsistencies: checks.reduce((n, c) => n + c.inconsistencies, 0),
-    default: d,
-    fallback: f,
+    inconsistencies: r.checks.reduce((n, c) => n + c.inconsistencies, 0),
+    default: summaries[0],
+    fallback: summaries[1],
   });
-  const outDir = resolve(o.outDir);
-  mkdirSync(outDir, { recursive: true });
-  const resultsPath = join(outDir, 'final-results.json');
-  const reportPath = join(outDir, 'report.html');
-  writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(
-    reportPath,
-    renderReport({
-      scenario,
-      samples,
-      timeline,
-      checks,
-      results,
-      backendUrl: o.backendUrl,
-      oracleDefaultShare: oracleDefaultShare(scenario, o.horizonMs),
-    }),
-  );
-  o.progress.say(
-    `score ${results.total_liquido.toFixed(2)}: bruto ${results.total_bruto}, taxas ${results.total_taxas}, p99 ` +
-      `${results.p99.valor} (bonus ${results.p99.bonus}), ` +
-      `inconsistencies ${results.multa.composicao.num_inconsistencias}, lag ${results.lag.lag}, default ` +
-      `${d.totalRequests} / fallback ${f.totalRequests}`,
-  );
-  const defaultShare = d.totalRequests / Math.max(1, d.totalRequests + f.totalRequests);
-  const oracle = oracleDefaultShare(scenario, o.horizonMs);
-  o.progress.say(
-    `default share ${(defaultShare * 100).toFixed(1)}%, oracle ${(oracle * 100).toFixed(1)}% (ratio ` +
-      `${(defaultShare / oracle).toFixed(3)})`,
-  );
+  const { resultsPath, reportPath } = writeOutputs(r, results, samples);
+  const defaultShare = sayScore(r, results, summaries);
   o.progress.say(`wrote ${resultsPath} and ${reportPath}`);
-  return { results, checks, samples, reportPath, resultsPath, defaultShare, oracleDefaultShare: oracle };
+  const oracle = oracleDefaultShare(scenario, o.horizonMs);
+  return { results, checks: r.checks, samples, reportPath, resultsPath, defaultShare, oracleDefaultShare: oracle };
 }

@@ -31,7 +31,8 @@ const MICRO = 1_000_000;
 const micro = (x: number) => Math.round(x * MICRO);
 const fromMicro = (x: number) => x / MICRO;
 
-export function finalResults(input: ScoreInput) {
+/** The money: gross, fees per processor, the p99 bonus, the fine, and the net (total_liquido). */
+function amounts(input: ScoreInput) {
   const totalBruto = fromMicro(micro(input.default.totalAmount) + micro(input.fallback.totalAmount));
   const defaultFee = fromMicro(Math.round(micro(input.default.totalAmount) * input.default.feePerTransaction));
   const fallbackFee = fromMicro(Math.round(micro(input.fallback.totalAmount) * input.fallback.feePerTransaction));
@@ -39,30 +40,45 @@ export function finalResults(input: ScoreInput) {
   const p99 = round(input.p99Ms, 2);
   const bonus = Math.max(round((11 - p99) * 0.02, 2), 0);
   const fine = input.inconsistencies > 0 ? 0.35 : 0;
-  const recorded = input.default.totalRequests + input.fallback.totalRequests;
-  const lag = input.paymentsSucceeded - recorded;
   const liquidPartial = fromMicro(micro(totalBruto) - micro(totalFee));
   const liquid = fromMicro(
     micro(liquidPartial) + Math.round(micro(liquidPartial) * bonus) - Math.round(micro(liquidPartial) * fine),
   );
+  const fineTotal = fromMicro(Math.round(micro(liquidPartial) * fine));
+  return { totalBruto, defaultFee, fallbackFee, totalFee, p99, bonus, fine, fineTotal, liquid };
+}
+
+function processorPart(summary: ScoreInput['default'], fee: number, name: string) {
+  return {
+    total_bruto: summary.totalAmount,
+    num_pagamentos: summary.totalRequests,
+    total_taxas: fee,
+    descricao: `What the ${name} processor recorded.`,
+  };
+}
+
+export function finalResults(input: ScoreInput) {
+  const a = amounts(input);
+  const recorded = input.default.totalRequests + input.fallback.totalRequests;
+  const lag = input.paymentsSucceeded - recorded;
   return {
     timestamp: input.timestamp ?? new Date().toISOString(),
     participante: input.participant,
-    total_liquido: liquid,
-    total_bruto: totalBruto,
-    total_taxas: totalFee,
+    total_liquido: a.liquid,
+    total_bruto: a.totalBruto,
+    total_taxas: a.totalFee,
     descricao:
       "'total_liquido' is the final score (the profit): total_liquido + (total_liquido * p99.bonus) - " +
       '(total_liquido * multa.porcentagem)',
     p99: {
-      valor: `${p99}ms`,
-      bonus: `${round(bonus * 100, 6)}%`,
+      valor: `${a.p99}ms`,
+      bonus: `${round(a.bonus * 100, 6)}%`,
       max_requests: input.maxRequests,
       descricao: 'bonus = max((11 - p99.valor) * 0.02, 0)',
     },
     multa: {
-      porcentagem: fine,
-      total: fromMicro(Math.round(micro(liquidPartial) * fine)),
+      porcentagem: a.fine,
+      total: a.fineTotal,
       composicao: {
         num_inconsistencias: input.inconsistencies,
         descricao: "If 'num_inconsistencias' > 0, a 35% fine.",
@@ -83,18 +99,8 @@ export function finalResults(input: ScoreInput) {
       qtd_falha: input.paymentsFailed,
       descricao: "'qtd_sucesso': POST /payments answered 2xx; 'qtd_falha': the others.",
     },
-    pagamentos_realizados_default: {
-      total_bruto: input.default.totalAmount,
-      num_pagamentos: input.default.totalRequests,
-      total_taxas: defaultFee,
-      descricao: 'What the default processor recorded.',
-    },
-    pagamentos_realizados_fallback: {
-      total_bruto: input.fallback.totalAmount,
-      num_pagamentos: input.fallback.totalRequests,
-      total_taxas: fallbackFee,
-      descricao: 'What the fallback processor recorded.',
-    },
+    pagamentos_realizados_default: processorPart(input.default, a.defaultFee, 'default'),
+    pagamentos_realizados_fallback: processorPart(input.fallback, a.fallbackFee, 'fallback'),
   };
 }
 

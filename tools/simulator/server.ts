@@ -10,10 +10,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { FixedWindowLimiter } from './health-rate-limiter';
 import { DEFAULT_SIMULATOR_OPTIONS, type SimulatorOptions } from './options';
-import { MemoryPaymentStore, type PaymentStore } from './payment-store';
+import { MemoryPaymentStore } from './payment-store';
 import { PostgresPaymentStore } from './postgres-store';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { UUID } from '../../src/payment';
+import { admin, health, lookUp, pay, reply, type Simulator } from './routes';
 
 export interface RunningSimulator {
   name: string;
@@ -27,47 +26,6 @@ export interface RunningSimulator {
   close(): Promise<void>;
 }
 
-const MAX_BODY = 64 * 1024;
-
-function reply(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
-  if (res.writableEnded || res.destroyed) return;
-  const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, {
-    ...(text ? { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json' } : {}),
-    ...headers,
-  });
-  res.end(text);
-}
-
-function readBody(req: IncomingMessage): Promise<string | null> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size <= MAX_BODY) chunks.push(c);
-    });
-    req.on('end', () => resolve(size > MAX_BODY ? null : Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => resolve(null));
-  });
-}
-
-function parseJson(text: string | null): Record<string, unknown> | null {
-  if (text === null) return null;
-  try {
-    const v: unknown = JSON.parse(text);
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}
-
-function parseTime(raw: string | null): number | null | 'invalid' {
-  if (raw === null || raw === '') return null;
-  const ms = Date.parse(/(Z|[+-]\d{2}:?\d{2})$/.test(raw) ? raw : `${raw}Z`);
-  return Number.isNaN(ms) ? 'invalid' : ms;
-}
-
 /**
  * Starts a simulator. Options default to the official default processor's
  * (port 8001, fee 0.05, token 123, 5 s health window, queue of 2, memory store).
@@ -75,124 +33,18 @@ function parseTime(raw: string | null): number | null | 'invalid' {
  */
 export async function startProcessorSimulator(overrides: Partial<SimulatorOptions> = {}): Promise<RunningSimulator> {
   const options: SimulatorOptions = { ...DEFAULT_SIMULATOR_OPTIONS, ...overrides };
-  const store: PaymentStore = options.databaseUrl
-    ? await PostgresPaymentStore.open(options.databaseUrl, options.schema)
-    : new MemoryPaymentStore();
-  const limiter = new FixedWindowLimiter(options.healthWindowMs, options.healthQueueLimit);
-  const config = { delay: 0, failure: false, token: options.token };
-  const stats = { payments: 0, healthChecks: 0, healthRejected: 0 };
-  const callsById = new Map<string, number>();
-
-  const pay = async (req: IncomingMessage, res: ServerResponse) => {
-    stats.payments++;
-    const body = parseJson(await readBody(req));
-    const correlationId = body?.correlationId;
-    const amount = body?.amount;
-    const requestedAt = typeof body?.requestedAt === 'string' ? parseTime(body.requestedAt) : 'invalid';
-    if (typeof correlationId === 'string') {
-      const id = correlationId.toLowerCase();
-      callsById.set(id, (callsById.get(id) ?? 0) + 1);
-    }
-    if (
-      typeof correlationId !== 'string' ||
-      !UUID.test(correlationId) ||
-      typeof amount !== 'number' ||
-      !Number.isFinite(amount) ||
-      typeof requestedAt !== 'number'
-    ) {
-      return reply(res, 400, { message: 'invalid payment' });
-    }
-    // Like the official endpoint filters: the delay first, then the failure, then the insert.
-    const delay = config.delay;
-    if (delay > 0) await sleep(delay);
-    if (config.failure) return reply(res, 500, { message: 'simulated failure' });
-    const outcome = await store.insert({
-      correlationId: correlationId.toLowerCase(),
-      amountCents: Math.round(amount * 100),
-      requestedAtMs: requestedAt,
-    });
-    if (outcome === 'duplicate')
-      return reply(res, 422, {
-        message: `Payment could not be processed. CorrelationId already exists: ${correlationId}`,
-      });
-    reply(res, 200, { message: 'payment processed successfully' });
+  const sim: Simulator = {
+    options,
+    store: options.databaseUrl
+      ? await PostgresPaymentStore.open(options.databaseUrl, options.schema)
+      : new MemoryPaymentStore(),
+    limiter: new FixedWindowLimiter(options.healthWindowMs, options.healthQueueLimit),
+    config: { delay: 0, failure: false, token: options.token },
+    stats: { payments: 0, healthChecks: 0, healthRejected: 0 },
+    callsById: new Map(),
   };
-
-  const health = async (res: ServerResponse) => {
-    stats.healthChecks++;
-    if (!(await limiter.acquire())) {
-      stats.healthRejected++;
-      return reply(res, 429, 'Too many requests. Try again later.', {
-        'retry-after': String(Math.ceil(options.healthWindowMs / 1000)),
-      });
-    }
-    reply(res, config.failure ? 503 : 200, { failing: config.failure, minResponseTime: config.delay });
-  };
-
-  const admin = async (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams) => {
-    if (req.headers['x-rinha-token'] !== config.token) return reply(res, 401);
-    const route = `${req.method} ${path}`;
-    if (route === 'GET /admin/payments-summary') {
-      const from = parseTime(query.get('from'));
-      const to = parseTime(query.get('to'));
-      if (from === 'invalid' || to === 'invalid') return reply(res, 400, { message: 'invalid from/to' });
-      const s = await store.summary(from, to);
-      const totalAmount = s.cents / 100;
-      return reply(res, 200, {
-        totalRequests: s.count,
-        totalAmount,
-        totalFee: Number((totalAmount * options.fee).toFixed(6)),
-        feePerTransaction: options.fee,
-      });
-    }
-    if (route === 'POST /admin/purge-payments') {
-      await store.purge();
-      callsById.clear();
-      return reply(res, 200, { message: 'All payments purged.' });
-    }
-    const body = parseJson(await readBody(req));
-    if (route === 'PUT /admin/configurations/token' && typeof body?.token === 'string') {
-      config.token = body.token;
-      return reply(res, 204);
-    }
-    if (
-      route === 'PUT /admin/configurations/delay' &&
-      typeof body?.delay === 'number' &&
-      Number.isInteger(body.delay) &&
-      body.delay >= 0
-    ) {
-      const was = config.delay;
-      config.delay = body.delay;
-      return reply(res, 200, { config: 'delay', was, is: config.delay });
-    }
-    if (route === 'PUT /admin/configurations/failure' && typeof body?.failure === 'boolean') {
-      const was = config.failure;
-      config.failure = body.failure;
-      return reply(res, 200, { config: 'failure', was, is: config.failure });
-    }
-    reply(res, body === null && req.method === 'PUT' ? 400 : 404, { message: 'unknown admin request' });
-  };
-
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://simulator');
-    const path = url.pathname;
-    let handled: Promise<void> | void = undefined;
-    if (req.method === 'POST' && path === '/payments') handled = pay(req, res);
-    else if (req.method === 'GET' && path === '/payments/service-health') handled = health(res);
-    else if (req.method === 'GET' && path.startsWith('/payments/')) {
-      const id = decodeURIComponent(path.slice('/payments/'.length));
-      handled = (UUID.test(id) ? store.find(id.toLowerCase()) : Promise.resolve(null)).then((p) =>
-        p
-          ? reply(res, 200, {
-              correlationId: p.correlationId,
-              amount: p.amountCents / 100,
-              requestedAt: new Date(p.requestedAtMs).toISOString(),
-            })
-          : reply(res, 404),
-      );
-    } else if (path.startsWith('/admin/')) handled = admin(req, res, path, url.searchParams);
-    else reply(res, 404);
-    Promise.resolve(handled).catch((err) => reply(res, 500, { message: String(err) }));
+    Promise.resolve(route(sim, req, res)).catch((err) => reply(res, 500, { message: String(err) }));
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
@@ -204,13 +56,25 @@ export async function startProcessorSimulator(overrides: Partial<SimulatorOption
     name: options.name,
     url: `http://${options.host}:${port}`,
     port,
-    stats,
-    callsFor: (correlationId) => callsById.get(correlationId.toLowerCase()) ?? 0,
+    stats: sim.stats,
+    callsFor: (correlationId) => sim.callsById.get(correlationId.toLowerCase()) ?? 0,
     close: async () => {
-      limiter.close();
+      sim.limiter.close();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
-      await store.close();
+      await sim.store.close();
     },
   };
+}
+
+/** The routes, as the official processor has them. */
+function route(sim: Simulator, req: IncomingMessage, res: ServerResponse): Promise<void> | void {
+  const url = new URL(req.url ?? '/', 'http://simulator');
+  const path = url.pathname;
+  if (req.method === 'POST' && path === '/payments') return pay(sim, req, res);
+  if (req.method === 'GET' && path === '/payments/service-health') return health(sim, res);
+  if (req.method === 'GET' && path.startsWith('/payments/'))
+    return lookUp(sim, decodeURIComponent(path.slice('/payments/'.length)), res);
+  if (path.startsWith('/admin/')) return admin(sim, req, res, url);
+  reply(res, 404);
 }

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PaymentsSummary, ProcessorName } from '../../src/payment';
 import { PROCESSOR_NAMES } from '../../src/payment';
+import { compareSummaries } from './summaries';
 
 export interface SmokeCheckOptions {
   /** The deployment's front door, e.g. http://127.0.0.1:9999. */
@@ -55,42 +56,39 @@ const totals = (s: PaymentsSummary) => ({
   cents: cents(s.default.totalAmount) + cents(s.fallback.totalAmount),
 });
 
-export async function runSmokeCheck(options: Partial<SmokeCheckOptions> = {}): Promise<SmokeStep[]> {
-  const o: SmokeCheckOptions = { ...DEFAULT_SMOKE_OPTIONS, ...options };
-  const base = o.url.replace(/\/$/, '');
-  const steps: SmokeStep[] = [];
+/** The deployment as the check talks to it: every failure a StepFailed that says what was asked. */
+class Deployment {
+  readonly base: string;
 
-  const call = async (path: string, init: RequestInit = {}, url = base): Promise<Answer> => {
+  constructor(private readonly o: SmokeCheckOptions) {
+    this.base = o.url.replace(/\/$/, '');
+  }
+
+  async call(path: string, init: RequestInit = {}): Promise<Answer> {
     try {
-      const res = await fetch(url + path, { ...init, signal: AbortSignal.timeout(o.requestTimeoutMs) });
+      const res = await fetch(this.base + path, { ...init, signal: AbortSignal.timeout(this.o.requestTimeoutMs) });
       return { status: res.status, body: await res.text() };
     } catch (err) {
-      throw new StepFailed(`${init.method ?? 'GET'} ${url}${path}: ${describeFailure(err)}`);
+      throw new StepFailed(`${init.method ?? 'GET'} ${this.base}${path}: ${describeFailure(err)}`);
     }
-  };
-  const step = async (name: string, run: () => Promise<string>): Promise<boolean> => {
-    try {
-      steps.push({ name, ok: true, detail: await run() });
-      return true;
-    } catch (err) {
-      steps.push({ name, ok: false, detail: err instanceof StepFailed ? err.message : String(err) });
-      return false;
-    }
-  };
-  const expect = (answer: Answer, status: number, what: string) => {
+  }
+
+  expect(answer: Answer, status: number, what: string): void {
     if (answer.status !== status) throw new StepFailed(`${what}: ${answer.status}, expected ${status} ${answer.body}`);
-  };
-  const pay = async (amount: number) => {
-    const answer = await call('/payments', {
+  }
+
+  async pay(amount: number): Promise<void> {
+    const answer = await this.call('/payments', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ correlationId: randomUUID(), amount }),
     });
-    expect(answer, 202, `POST /payments of ${amount}`);
-  };
-  const summary = async (query = ''): Promise<PaymentsSummary> => {
-    const answer = await call(`/payments-summary${query}`);
-    expect(answer, 200, 'GET /payments-summary');
+    this.expect(answer, 202, `POST /payments of ${amount}`);
+  }
+
+  async summary(query = ''): Promise<PaymentsSummary> {
+    const answer = await this.call(`/payments-summary${query}`);
+    this.expect(answer, 200, 'GET /payments-summary');
     const parsed = JSON.parse(answer.body) as PaymentsSummary;
     for (const p of PROCESSOR_NAMES) {
       if (typeof parsed[p]?.totalRequests !== 'number' || typeof parsed[p]?.totalAmount !== 'number') {
@@ -98,102 +96,106 @@ export async function runSmokeCheck(options: Partial<SmokeCheckOptions> = {}): P
       }
     }
     return parsed;
-  };
+  }
+}
 
-  const startedAt = new Date(Date.now() - 1000).toISOString();
-  const healthy = await step('health', async () => {
-    const answer = await call('/health');
-    expect(answer, 200, 'GET /health');
-    return `200 ${answer.body}`;
-  });
-  if (!healthy) return steps;
+/** Runs steps in turn, recording each as passed (with what it saw) or failed (with why). */
+class Steps {
+  readonly list: SmokeStep[] = [];
 
-  let before: PaymentsSummary | undefined;
-  await step('summary', async () => {
-    before = await summary();
-    return `default ${before.default.totalRequests}, fallback ${before.fallback.totalRequests} payments so far`;
-  });
+  async run(name: string, check: () => Promise<string>): Promise<boolean> {
+    try {
+      this.list.push({ name, ok: true, detail: await check() });
+      return true;
+    } catch (err) {
+      this.list.push({ name, ok: false, detail: err instanceof StepFailed ? err.message : String(err) });
+      return false;
+    }
+  }
+}
+
+/** Waits until the summary has grown by what was posted (at least: others' traffic may add to it). */
+async function recordedInSummary(d: Deployment, before: PaymentsSummary, posted: number[], timeoutMs: number) {
+  const expected = { requests: posted.length, cents: posted.reduce((sum, a) => sum + cents(a), 0) };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const grown = totals(await d.summary());
+    const was = totals(before);
+    const delta = { requests: grown.requests - was.requests, cents: grown.cents - was.cents };
+    if (delta.requests >= expected.requests && delta.cents >= expected.cents) {
+      const exact = delta.requests === expected.requests && delta.cents === expected.cents;
+      return exact
+        ? `${expected.requests} payments, ${(expected.cents / 100).toFixed(2)} in all, to the cent`
+        : `grew by ${delta.requests} payments, ${(delta.cents / 100).toFixed(2)} (others' traffic too)`;
+    }
+    if (Date.now() > deadline) {
+      throw new StepFailed(
+        `after ${timeoutMs} ms the summary grew by ${delta.requests} payments and ` +
+          `${(delta.cents / 100).toFixed(2)}, not ${expected.requests} and ${(expected.cents / 100).toFixed(2)}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** The payments the check posts: one, a burst, then amounts of several shapes; each must get 202. */
+async function postPayments(d: Deployment, steps: Steps): Promise<number[]> {
   const posted: number[] = [];
-  await step('one payment', async () => {
-    await pay(20.05);
+  await steps.run('one payment', async () => {
+    await d.pay(20.05);
     posted.push(20.05);
     return '202';
   });
-  await step(`${BURST} payments at once`, async () => {
+  await steps.run(`${BURST} payments at once`, async () => {
     const amounts = Array.from({ length: BURST }, (_, i) => 1 + i / 100);
-    await Promise.all(amounts.map(pay));
+    await Promise.all(amounts.map((a) => d.pay(a)));
     posted.push(...amounts);
     return `${BURST} x 202`;
   });
-  await step('amounts of several shapes', async () => {
+  await steps.run('amounts of several shapes', async () => {
     for (const amount of SMOKE_AMOUNTS) {
-      await pay(amount);
+      await d.pay(amount);
       posted.push(amount);
     }
     return `${SMOKE_AMOUNTS.join(', ')}: 202 each`;
   });
-  await step('bad input refused', async () => {
-    const answer = await call('/payments', { method: 'POST', body: '{"correlationId":"not-a-uuid","amount":1}' });
-    expect(answer, 400, 'POST /payments with a bad correlationId');
+  return posted;
+}
+
+export async function runSmokeCheck(options: Partial<SmokeCheckOptions> = {}): Promise<SmokeStep[]> {
+  const o: SmokeCheckOptions = { ...DEFAULT_SMOKE_OPTIONS, ...options };
+  const d = new Deployment(o);
+  const steps = new Steps();
+  const startedAt = new Date(Date.now() - 1000);
+  const healthy = await steps.run('health', async () => {
+    const answer = await d.call('/health');
+    d.expect(answer, 200, 'GET /health');
+    return `200 ${answer.body}`;
+  });
+  if (!healthy) return steps.list;
+  let before: PaymentsSummary | undefined;
+  await steps.run('summary', async () => {
+    before = await d.summary();
+    return `default ${before.default.totalRequests}, fallback ${before.fallback.totalRequests} payments so far`;
+  });
+  const posted = await postPayments(d, steps);
+  await steps.run('bad input refused', async () => {
+    const answer = await d.call('/payments', { method: 'POST', body: '{"correlationId":"not-a-uuid","amount":1}' });
+    d.expect(answer, 400, 'POST /payments with a bad correlationId');
     return `400 ${answer.body}`;
   });
-
-  await step('payments recorded in the summary', async () => {
+  await steps.run('payments recorded in the summary', async () => {
     if (!before) throw new StepFailed('no summary to start from');
-    const expected = { requests: posted.length, cents: posted.reduce((sum, a) => sum + cents(a), 0) };
-    const deadline = Date.now() + o.recordTimeoutMs;
-    for (;;) {
-      const grown = totals(await summary());
-      const was = totals(before);
-      const delta = { requests: grown.requests - was.requests, cents: grown.cents - was.cents };
-      if (delta.requests >= expected.requests && delta.cents >= expected.cents) {
-        const exact = delta.requests === expected.requests && delta.cents === expected.cents;
-        return exact
-          ? `${expected.requests} payments, ${(expected.cents / 100).toFixed(2)} in all, to the cent`
-          : `grew by ${delta.requests} payments, ${(delta.cents / 100).toFixed(2)} (others' traffic too)`;
-      }
-      if (Date.now() > deadline) {
-        throw new StepFailed(
-          `after ${o.recordTimeoutMs} ms the summary grew by ${delta.requests} payments and ` +
-            `${(delta.cents / 100).toFixed(2)}, not ${expected.requests} and ${(expected.cents / 100).toFixed(2)}`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    return recordedInSummary(d, before, posted, o.recordTimeoutMs);
   });
-
   const processors = o.processors;
-  if (processors) {
-    await step("summary equals the processors'", async () => {
-      const window = `?from=${startedAt}&to=${new Date().toISOString()}`;
-      const ours = await summary(window);
-      const differences: string[] = [];
-      for (const p of PROCESSOR_NAMES) {
-        const answer = await call(
-          `/admin/payments-summary${window}`,
-          { headers: { 'x-rinha-token': o.processorsToken } },
-          processors[p].replace(/\/$/, ''),
-        );
-        expect(answer, 200, `the ${p} processor's admin summary`);
-        const theirs = JSON.parse(answer.body) as { totalRequests: number; totalAmount: number };
-        if (
-          theirs.totalRequests !== ours[p].totalRequests ||
-          cents(theirs.totalAmount) !== cents(ours[p].totalAmount)
-        ) {
-          differences.push(
-            `${p}: ours ${ours[p].totalRequests} / ${ours[p].totalAmount}, theirs ${theirs.totalRequests} / ` +
-              `${theirs.totalAmount}`,
-          );
-        }
-      }
-      if (differences.length > 0) throw new StepFailed(differences.join('; '));
-      return (
-        `default ${ours.default.totalRequests} / ${ours.default.totalAmount}, fallback ` +
-        `${ours.fallback.totalRequests} / ${ours.fallback.totalAmount} since ${startedAt}`
-      );
+  if (processors)
+    await steps.run("summary equals the processors'", async () => {
+      const { equal, detail } = await compareSummaries(d.base, processors, startedAt, new Date(), o.processorsToken);
+      if (!equal) throw new StepFailed(detail);
+      return `${detail}, since ${startedAt.toISOString()}`;
     });
-  }
-  return steps;
+  return steps.list;
 }
 
 /** One line per step, then the verdict. */

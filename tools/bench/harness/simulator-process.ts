@@ -10,7 +10,7 @@ export interface SimulatorProcess {
 }
 
 export async function startSimulatorProcess(ports: { default: number; fallback: number }): Promise<SimulatorProcess> {
-  const child: ChildProcess = spawn(process.execPath, [join(__dirname, '..', 'bin', 'simulators.js')], {
+  const child: ChildProcess = spawn(process.execPath, [join(__dirname, '..', '..', 'bin', 'simulators.js')], {
     env: {
       ...process.env,
       SIMULATOR_DEFAULT_PORT: String(ports.default),

@@ -1,10 +1,11 @@
-// Nginx answering a static 202, and two trivial uWS upstreams (202 at once) on Unix sockets app1.sock and
-// app2.sock (and on TCP ports), in a process of their own, plus an Nginx started from a config: the
-// floor of the project's shape (Nginx in front of two instances) when the instances do nothing.
+// The baselines a latency is read against, each in a process of its own: Nginx answering a static 202,
+// and our nginx.conf in front of two trivial uWS upstreams (202 at once) on Unix sockets app1.sock and
+// app2.sock (and on TCP ports): the floor of the project's shape when the instances do nothing.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { nativeNginxConfig } from '../../launcher/nginx-config';
 
 const UPSTREAMS = (dir: string) => `
 const uws = require(${JSON.stringify(require.resolve('@trufflesuite/uws-js-unofficial'))});
@@ -59,4 +60,34 @@ http {
   }
 }`,
   );
+}
+
+export interface Baselines {
+  /** Nginx answering 202 itself: the baseline every latency target is a ratio to. */
+  staticUrl: string;
+  /** Our nginx.conf in front of two upstreams that answer 202 at once: the shape's floor. */
+  floorUrl: string;
+  stop(): void;
+}
+
+/** Both baselines, on `port` and `port + 1`, their files under `dir`. */
+export async function startBaselines(dir: string, port: number): Promise<Baselines> {
+  const trivialDir = join(dir, 'trivial');
+  mkdirSync(trivialDir, { recursive: true });
+  const staticNginx = await startStaticNginx(dir, port);
+  const trivial = await startTrivialUpstreams(trivialDir);
+  const proxy = await startNginx(
+    trivialDir,
+    'proxy',
+    nativeNginxConfig({ port: port + 1, socketDir: trivialDir, errorLog: join(trivialDir, 'error.log') }),
+  );
+  return {
+    staticUrl: `http://127.0.0.1:${port}`,
+    floorUrl: `http://127.0.0.1:${port + 1}`,
+    stop: () => {
+      staticNginx.kill('SIGQUIT');
+      proxy.kill('SIGQUIT');
+      trivial.stop();
+    },
+  };
 }

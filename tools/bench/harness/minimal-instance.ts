@@ -5,7 +5,7 @@
 // Environment: SOCKET_PATH, PROCESSOR_DEFAULT_URL (as the launcher gives them to an instance).
 import { chmodSync } from 'node:fs';
 import { Pool } from 'undici';
-import { loadUws } from '../../src/http/uws';
+import { loadUws } from '../../../src/http/uws';
 
 const socketPath = process.env.SOCKET_PATH!;
 const processor = new Pool(process.env.PROCESSOR_DEFAULT_URL!, { connections: 64, pipelining: 1 });

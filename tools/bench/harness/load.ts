@@ -1,8 +1,8 @@
-// A small open-loop load: `rate` POSTs per second for `seconds`, each timed from send to
-// the end of the response. Shared by the benchmarks in this folder.
+// The loads the benchmarks apply: an open loop at a fixed rate, and the replay's pattern of virtual users.
+// Each request is timed from send to the end of its answer.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
-import { TimedClient, type Sample } from '../replay/timed-client';
+import { TimedClient, type Sample } from '../../replay/timed-client';
 
 export interface LoadResult {
   sent: number;

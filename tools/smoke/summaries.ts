@@ -1,10 +1,9 @@
-// Our summary against the processors' own records, for one window: what the official test compares.
+// Our summary against the processors' own records, for one window: what the official test compares,
+// and what the smoke check and the engine test check after their loads.
 export interface Totals {
   totalRequests: number;
   totalAmount: number;
 }
-
-const TOKEN = { 'x-rinha-token': '123' };
 
 async function json<T>(url: string, headers: Record<string, string> = {}): Promise<T> {
   const res = await fetch(url, { headers });
@@ -19,20 +18,31 @@ function query(from?: Date, to?: Date): string {
   return q.size ? `?${q.toString()}` : '';
 }
 
-export async function processorTotals(processors: Record<string, string>, from?: Date, to?: Date) {
+/** Each processor's own totals (its admin summary, with the admin token), for the window. */
+export async function processorTotals(processors: Record<string, string>, from?: Date, to?: Date, token = '123') {
+  const headers = { 'x-rinha-token': token };
   const entries = await Promise.all(
     Object.entries(processors).map(
       async ([name, url]) =>
-        [name, await json<Totals>(`${url}/admin/payments-summary${query(from, to)}`, TOKEN)] as const,
+        [
+          name,
+          await json<Totals>(`${url.replace(/\/$/, '')}/admin/payments-summary${query(from, to)}`, headers),
+        ] as const,
     ),
   );
   return Object.fromEntries(entries) as Record<string, Totals>;
 }
 
 /** Both summaries for the window, and whether they agree to the cent. */
-export async function compareSummaries(url: string, processors: Record<string, string>, from: Date, to: Date) {
+export async function compareSummaries(
+  url: string,
+  processors: Record<string, string>,
+  from: Date,
+  to: Date,
+  token = '123',
+) {
   const ours = await json<Record<string, Totals>>(`${url}/payments-summary${query(from, to)}`);
-  const theirs = await processorTotals(processors, from, to);
+  const theirs = await processorTotals(processors, from, to, token);
   const equal = Object.keys(processors).every(
     (p) =>
       ours[p]?.totalRequests === theirs[p].totalRequests &&
