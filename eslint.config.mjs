@@ -28,10 +28,10 @@ export default tseslint.config(
     },
   },
   {
-    // A function a reader takes in at once: the service and its tools stay under 60 code lines each
+    // A function a reader takes in at once: the service, its tools and its tests stay under 60 code lines each
     // (nested functions count toward the one around them). Where a longer one is truly clearest, it
     // says why in a comment and turns the rule off for itself alone.
-    files: ['src/**/*.ts', 'tools/**/*.ts'],
+    files: ['src/**/*.ts', 'tools/**/*.ts', 'test/**/*.ts'],
     rules: { 'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }] },
   },
   {

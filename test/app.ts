@@ -1,6 +1,6 @@
 // One instance (or two) end to end, against the processor simulator, the real
 // Postgres and the real Redis: what a user of the API would check.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Redis from 'ioredis';
@@ -19,6 +19,7 @@ import {
   startProcessors,
   startTestApp,
   summariesAgree,
+  type Processors,
 } from './fixtures/pipeline';
 
 const EMPTY = { default: { totalRequests: 0, totalAmount: 0 }, fallback: { totalRequests: 0, totalAmount: 0 } };
@@ -351,6 +352,26 @@ t.test('time-outs where the processor did record: retried to the same processor,
   );
 });
 
+/** The pinned payments by default alone (fallback never even offered them); the later ones by fallback. */
+async function recordedWhereExpected(
+  t: Test,
+  processors: Processors,
+  lost: { correlationId: string }[],
+  later: { correlationId: string }[],
+): Promise<void> {
+  const where = async (id: string) => [await processors.lookup('default', id), await processors.lookup('fallback', id)];
+  for (const p of lost) {
+    t.same(await where(p.correlationId), [200, 404], `${p.correlationId.slice(0, 8)}: recorded by default only`);
+    t.equal(processors.calls('fallback', p.correlationId), 0, 'fallback was never even offered it');
+  }
+  for (const p of later)
+    t.same(
+      await where(p.correlationId),
+      [404, 200],
+      `${p.correlationId.slice(0, 8)}: posted while default failed, recorded by fallback`,
+    );
+}
+
 t.test(
   'a payment whose answer was lost at default, after default recorded it, stays there when routing turns to fallback',
   async (t) => {
@@ -390,21 +411,7 @@ t.test(
       await eventually(async () => (await recordedTotal(app.url)) === all.length, 15_000),
       'every payment recorded in our store',
     );
-    for (const p of lost) {
-      const where = [
-        await processors.lookup('default', p.correlationId),
-        await processors.lookup('fallback', p.correlationId),
-      ];
-      t.same(where, [200, 404], `${p.correlationId.slice(0, 8)}: recorded by default only`);
-      t.equal(processors.calls('fallback', p.correlationId), 0, 'fallback was never even offered it');
-    }
-    for (const p of later) {
-      t.same(
-        [await processors.lookup('default', p.correlationId), await processors.lookup('fallback', p.correlationId)],
-        [404, 200],
-        `${p.correlationId.slice(0, 8)}: posted while default failed, recorded by fallback`,
-      );
-    }
+    await recordedWhereExpected(t, processors, lost, later);
     const ours = await assertMatchesProcessors(
       t,
       app.url,
@@ -622,6 +629,30 @@ t.test('payments batched in the intake (INTAKE_FLUSH_MS) go out at a summary and
   t.same(ours.default, { totalRequests: 7, totalAmount: 11.5 }, 'each once, to the cent');
 });
 
+/** The value of a series in an exposition, whatever the order of its labels (undefined when absent). */
+function seriesValue(text: string): (series: string) => number | undefined {
+  const key = (name: string, labels: string) => `${name}{${labels.split(',').filter(Boolean).sort().join(',')}}`;
+  return (series) => {
+    const [, name, labels] = /^([^{]+)\{(.*)\}$/.exec(series)!;
+    const wanted = key(name, labels);
+    for (const line of text.split('\n')) {
+      const m = /^([^{ ]+)\{(.*)\} (\S+)$/.exec(line);
+      if (m && key(m[1], m[2]) === wanted) return Number(m[3]);
+    }
+    return undefined;
+  };
+}
+
+/** What /metrics says after 5 payments recorded by default and 2 refused for their input. */
+const AFTER_FIVE_PAYMENTS: [string, number, string][] = [
+  ['payment_requests_total{processor="none",outcome="accepted",instance="metrics-a"}', 5, 'accepted'],
+  ['payment_requests_total{processor="none",outcome="rejected_input",instance="metrics-a"}', 2, 'rejected for input'],
+  ['payment_requests_total{processor="default",outcome="sent",instance="metrics-a"}', 5, 'sent to default'],
+  ['payment_requests_total{processor="default",outcome="recorded",instance="metrics-a"}', 5, 'recorded by default'],
+  ['payment_duration_seconds_count{stage="answer",processor="none",instance="metrics-a"}', 7, 'every answer timed'],
+  ['payment_duration_seconds_count{stage="processor",processor="default",instance="metrics-a"}', 5, 'each call timed'],
+];
+
 t.test('metrics after a known sequence of payments: names, labels and values', async (t) => {
   const processors = await startProcessors(t);
   const app = await startTestApp(t, {
@@ -637,47 +668,11 @@ t.test('metrics after a known sequence of payments: names, labels and values', a
   const res = await fetch(`${app.url}/metrics`);
   t.match(res.headers.get('content-type'), /text\/plain/);
   const text = await res.text();
-  // The value of a series, whatever the order of its labels.
-  const value = (series: string) => {
-    const key = (name: string, labels: string) => `${name}{${labels.split(',').filter(Boolean).sort().join(',')}}`;
-    const [, name, labels] = /^([^{]+)\{(.*)\}$/.exec(series)!;
-    const wanted = key(name, labels);
-    for (const line of text.split('\n')) {
-      const m = /^([^{ ]+)\{(.*)\} (\S+)$/.exec(line);
-      if (m && key(m[1], m[2]) === wanted) return Number(m[3]);
-    }
-    return undefined;
-  };
-  t.equal(value('payment_requests_total{processor="none",outcome="accepted",instance="metrics-a"}'), 5, 'accepted');
-  t.equal(
-    value('payment_requests_total{processor="none",outcome="rejected_input",instance="metrics-a"}'),
-    2,
-    'rejected for their input',
-  );
-  t.equal(
-    value('payment_requests_total{processor="default",outcome="sent",instance="metrics-a"}'),
-    5,
-    'sent to default',
-  );
-  t.equal(
-    value('payment_requests_total{processor="default",outcome="recorded",instance="metrics-a"}'),
-    5,
-    'recorded by default',
-  );
-  t.equal(
-    value('payment_duration_seconds_count{stage="answer",processor="none",instance="metrics-a"}'),
-    7,
-    'every POST /payments answer timed',
-  );
-  t.equal(
-    value('payment_duration_seconds_count{stage="processor",processor="default",instance="metrics-a"}'),
-    5,
-    'every processor call timed',
-  );
-  t.equal(
+  const value = seriesValue(text);
+  for (const [series, expected, what] of AFTER_FIVE_PAYMENTS) t.equal(value(series), expected, what);
+  t.ok(
     value('payment_duration_seconds_bucket{le="0.0001",stage="answer",processor="none",instance="metrics-a"}') !==
       undefined,
-    true,
     'buckets start at 0.1 ms',
   );
   t.equal(value('writer_batch_size_sum{instance="metrics-a"}'), 5, 'five rows written');

@@ -56,12 +56,77 @@ interface Options {
   >;
 }
 
+/** What the fake children saw: bodies sent per processor, rows per writer, and calls held unanswered. */
+interface Seen {
+  sent: Record<ProcessorName, ProcessorPaymentBody[]>;
+  written: RecordedPayment[][];
+  /** Calls left unanswered, in the order they came. */
+  heldCalls: Record<ProcessorName, ((outcome: PaymentOutcome) => void)[]>;
+}
+
+/** A real processor actor over a fake gateway that answers as `o.outcome` says. */
+function fakeProcessor(self: ActorRef<SupervisorMsg>, name: ProcessorName, o: Options, seen: Seen) {
+  return spawnProcessorActor(self.nactRef, {
+    processor: name,
+    gateway: {
+      pay: async (body) => {
+        seen.sent[name].push(body);
+        const planned = o.outcome[name]();
+        const outcome =
+          planned === 'held' ? await new Promise<PaymentOutcome>((r) => seen.heldCalls[name].push(r)) : planned;
+        return { outcome, status: outcome === 'recorded' ? 200 : 500, latencyMs: 1 };
+      },
+      lookup: async () => ({ found: 'unknown' }),
+    },
+    ledger: { assign: o.assign ?? (async (ps) => ps) },
+    report: (r) => tell(self, r),
+    failureThreshold: 1,
+    cooldownMs: o.cooldownMs ?? 50,
+    horizonMs: 1500,
+    slowMarginMs: 250,
+    slowFloorMs: 400,
+    settleMs: 10_000,
+    pinnedRetryMs: 30,
+    watchMs: 10,
+    log: silentLogger,
+  });
+}
+
+/** A writer that only records what it is given and answers flushes and inspects as told. */
+function fakeWriter(self: ActorRef<SupervisorMsg>, i: number, o: Options, seen: Seen): ActorRef<WriterMsg> {
+  return spawnActor<null, WriterMsg>(self.nactRef, {
+    name: `writer-${i}`,
+    initialState: () => null,
+    onCrash: 'resume',
+    handle: (state, msg) => {
+      if (msg.type === 'write') seen.written[i].push(...msg.payments);
+      if (msg.type === 'flush') msg.replyTo?.(o.writerFlushes?.[i] ?? true);
+      const delay = i === 0 ? (o.writer0InspectDelayMs ?? 0) : 0;
+      if (msg.type === 'inspect')
+        setTimeout(msg.replyTo, delay, {
+          name: `writer-${i}`,
+          buffered: 0,
+          mailbox: 0,
+          flushes: 0,
+          rowsWritten: seen.written[i].length,
+          lastBatchSize: 0,
+          lastFlushMs: 0,
+          failedFlushes: 0,
+        } satisfies WriterSnapshot);
+      return state;
+    },
+  });
+}
+
 function setup(t: { teardown(fn: () => unknown): void }, o: Options) {
   const system = startActorSystem(`supervisor-test-${Math.random()}`);
-  const sent: Record<ProcessorName, ProcessorPaymentBody[]> = { default: [], fallback: [] };
-  const written: RecordedPayment[][] = [[], []];
-  // Calls left unanswered, in the order they came: release(p, n, outcome) answers the oldest n.
-  const heldCalls: Record<ProcessorName, ((outcome: PaymentOutcome) => void)[]> = { default: [], fallback: [] };
+  const seen: Seen = {
+    sent: { default: [], fallback: [] },
+    written: [[], []],
+    heldCalls: { default: [], fallback: [] },
+  };
+  const { sent, written, heldCalls } = seen;
+  // release(p, n, outcome) answers the oldest n calls held.
   const release = (p: ProcessorName, n: number, outcome: PaymentOutcome) => {
     for (const answer of heldCalls[p].splice(0, n)) answer(outcome);
   };
@@ -78,60 +143,13 @@ function setup(t: { teardown(fn: () => unknown): void }, o: Options) {
     claimRetryMs: 20,
     log: o.log ?? silentLogger,
     ...o.hooks,
-    spawnChildren: (self) => {
-      const processor = (name: ProcessorName) =>
-        spawnProcessorActor(self.nactRef, {
-          processor: name,
-          gateway: {
-            pay: async (body) => {
-              sent[name].push(body);
-              const planned = o.outcome[name]();
-              const outcome =
-                planned === 'held' ? await new Promise<PaymentOutcome>((r) => heldCalls[name].push(r)) : planned;
-              return { outcome, status: outcome === 'recorded' ? 200 : 500, latencyMs: 1 };
-            },
-            lookup: async () => ({ found: 'unknown' }),
-          },
-          ledger: { assign: o.assign ?? (async (ps) => ps) },
-          report: (r) => tell(self, r),
-          failureThreshold: 1,
-          cooldownMs: o.cooldownMs ?? 50,
-          horizonMs: 1500,
-          slowMarginMs: 250,
-          slowFloorMs: 400,
-          settleMs: 10_000,
-          pinnedRetryMs: 30,
-          watchMs: 10,
-          log: silentLogger,
-        });
-      const writer = (i: number): ActorRef<WriterMsg> =>
-        spawnActor<null, WriterMsg>(self.nactRef, {
-          name: `writer-${i}`,
-          initialState: () => null,
-          onCrash: 'resume',
-          handle: (state, msg) => {
-            if (msg.type === 'write') written[i].push(...msg.payments);
-            if (msg.type === 'flush') msg.replyTo?.(o.writerFlushes?.[i] ?? true);
-            const delay = i === 0 ? (o.writer0InspectDelayMs ?? 0) : 0;
-            if (msg.type === 'inspect')
-              setTimeout(msg.replyTo, delay, {
-                name: `writer-${i}`,
-                buffered: 0,
-                mailbox: 0,
-                flushes: 0,
-                rowsWritten: written[i].length,
-                lastBatchSize: 0,
-                lastFlushMs: 0,
-                failedFlushes: 0,
-              } satisfies WriterSnapshot);
-            return state;
-          },
-        });
-      return {
-        processors: { default: processor('default'), fallback: processor('fallback') },
-        writers: [writer(0), writer(1)],
-      };
-    },
+    spawnChildren: (self) => ({
+      processors: {
+        default: fakeProcessor(self, 'default', o, seen),
+        fallback: fakeProcessor(self, 'fallback', o, seen),
+      },
+      writers: [fakeWriter(self, 0, o, seen), fakeWriter(self, 1, o, seen)],
+    }),
   });
   t.teardown(async () => {
     await new Promise<void>((r) => tell(supervisor, { type: 'stop', replyTo: r }));

@@ -3,14 +3,14 @@
 // then starts the final stage's directory, which holds only what that stage copies, with the image's
 // CMD and the compose file's environment for app1 (URLs pointed at this machine's Postgres, Redis and
 // simulators). Both files are read, not restated: change either and this test follows.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { replayDockerfile } from '../fixtures/dockerfile';
+import { replayDockerfile, type Stage } from '../fixtures/dockerfile';
 import { DATABASE_URL, REDIS_URL, eventually, namespace, newPayment, startProcessors } from '../fixtures/pipeline';
 
 const root = join(__dirname, '..', '..');
@@ -27,6 +27,33 @@ function overSocket(socketPath: string, method: string, path: string, body?: str
   });
 }
 
+/** app1's environment in the compose file, ${VAR:-default} filled from the test's own environment, as Compose does. */
+function app1Environment(): Record<string, string> {
+  const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+    services: Record<string, { environment: Record<string, string> }>;
+  };
+  return Object.fromEntries(
+    Object.entries(compose.services.app1.environment).map(([k, v]) => [
+      k,
+      String(v).replace(/\$\{(\w+):-([^}]*)\}/g, (_, name: string, dflt: string) => process.env[name] ?? dflt),
+    ]),
+  );
+}
+
+/** Runs the image's CMD in its workdir, stopped at teardown; returns what it has written to stderr so far. */
+function runImage(t: Test, image: Stage, appDir: string, env: Record<string, string>): () => string {
+  const [command, ...args] = image.cmd;
+  const app = spawn(command, args, { cwd: appDir, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  app.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise((resolve) => app.once('exit', resolve));
+  t.teardown(async () => {
+    app.kill('SIGTERM');
+    await exited;
+  });
+  return () => stderr;
+}
+
 t.test('the image, replayed natively, listens, answers a payment with 202 and records it', async (t) => {
   const workspace = mkdtempSync(join(tmpdir(), 'image-'));
   t.teardown(() => rmSync(workspace, { recursive: true, force: true }));
@@ -39,16 +66,7 @@ t.test('the image, replayed natively, listens, answers a payment with 202 and re
   t.same(readdirSync(join(appDir, 'dist')), ['src'], 'only the service is built into the image, not its tools');
   t.ok(image.cmd.length > 0, `CMD ${JSON.stringify(image.cmd)}`);
 
-  const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
-    services: Record<string, { environment: Record<string, string> }>;
-  };
-  // Compose fills ${VAR:-default} from the shell: here, the test's own environment.
-  const app1 = Object.fromEntries(
-    Object.entries(compose.services.app1.environment).map(([k, v]) => [
-      k,
-      String(v).replace(/\$\{(\w+):-([^}]*)\}/g, (_, name: string, dflt: string) => process.env[name] ?? dflt),
-    ]),
-  );
+  const app1 = app1Environment();
   t.equal(app1.ADMIN_TOKEN, process.env.ADMIN_TOKEN ?? '', 'ADMIN_TOKEN is passed from the shell, empty by default');
   const processors = await startProcessors(t);
   const socketPath = join(workspace, 'app1.sock');
@@ -70,19 +88,10 @@ t.test('the image, replayed natively, listens, answers a payment with 202 and re
     REDIS_PREFIX: ns.redisPrefix,
     DATABASE_SCHEMA: ns.databaseSchema,
   };
-  const [command, ...args] = image.cmd;
-  const app = spawn(command, args, { cwd: appDir, env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  app.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise((resolve) => app.once('exit', resolve));
-  t.teardown(async () => {
-    app.kill('SIGTERM');
-    await exited;
-  });
-
+  const stderr = runImage(t, image, appDir, env);
   t.ok(
     await eventually(async () => existsSync(socketPath), 30_000),
-    `it listens on SOCKET_PATH (stderr: ${stderr.slice(0, 500)})`,
+    `it listens on SOCKET_PATH (stderr: ${stderr().slice(0, 500)})`,
   );
   const payment = newPayment(19.9);
   const answer = await overSocket(socketPath, 'POST', '/payments', JSON.stringify(payment));

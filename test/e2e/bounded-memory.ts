@@ -3,7 +3,7 @@
 // of payments fit where every id ever accepted would not; a re-post after the window is caught
 // by the payments table. When Redis is full, new payments get 503 instead of a 202 that would
 // never be kept; the log stays small; once the cap is lifted, everything acknowledged goes on.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import Redis from 'ioredis';
@@ -140,6 +140,80 @@ async function startInstance(
   return { app, pool, lines, url: `http://127.0.0.1:${app.port}`, schema: config.databaseSchema };
 }
 
+/** Redis' used memory, sampled every 250 ms until stop(), which returns the highest seen. */
+function peakSampler(t: Test, admin: Redis): { stop(): number } {
+  let peak = 0;
+  const sampler = setInterval(
+    () =>
+      void usedMemory(admin).then(
+        (m) => (peak = Math.max(peak, m)),
+        () => undefined,
+      ),
+    250,
+  );
+  t.teardown(() => clearInterval(sampler));
+  return {
+    stop: () => {
+      clearInterval(sampler);
+      return peak;
+    },
+  };
+}
+
+type Instance = Awaited<ReturnType<typeof startInstance>>;
+
+/**
+ * Past the dedupe window, with default failing: 2,000 old ids posted again and 2,000 new ones. The new ones go to
+ * fallback; the old ones reach no processor (the payments table remembers them). Returns the new ones.
+ */
+async function repostAfterWindow(
+  t: Test,
+  inst: Instance,
+  processors: Processors,
+  first: { correlationId: string; amount: number }[],
+) {
+  await sleep(3000); // past the window: Redis no longer knows these ids
+  await processors.setFailure('default', true);
+  const old = first.slice(0, 2000);
+  const fresh = Array.from({ length: 2000 }, () => newPayment(2.02));
+  const callsBefore = callsFor(
+    processors,
+    old.map((p) => p.correlationId),
+  );
+  const mixed = await postAll(inst.pool, [...old, ...fresh]);
+  t.equal(mixed.filter((a) => a.status === 202).length, 4000, 're-posts and new ones: all 202');
+  t.ok(
+    await eventually(async () => (await getSummary(inst.url)).fallback.totalRequests === fresh.length, 30_000),
+    'the new ones go to fallback once default has failed longer than DEFAULT_WAIT_MS',
+  );
+  await sleep(1000);
+  t.equal(
+    callsFor(
+      processors,
+      old.map((p) => p.correlationId),
+    ),
+    callsBefore,
+    'no re-post after the window reached a processor (not even fallback, while default failed)',
+  );
+  return fresh;
+}
+
+/** /metrics while Redis is full: claim failures, refusals, what is not durable, and Redis' memory against its cap. */
+async function metricsSayFull(t: Test, url: string, refusedCount: number, held: number): Promise<void> {
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  const value = (series: RegExp) => Number(series.exec(metrics)?.[1] ?? NaN);
+  t.ok(value(/^claim_failures_total\{[^}]*reason="full"[^}]*\} (\d+)/m) > 0, '/metrics: claim failures, reason full');
+  t.equal(
+    value(/^payment_requests_total\{[^}]*outcome="refused"[^}]*\} (\d+)/m),
+    refusedCount,
+    '/metrics: every 503 counted as refused',
+  );
+  t.equal(value(/^payments_not_durable\{[^}]*\} (\d+)/m), held, '/metrics: what is not durable');
+  const used = value(/^redis_memory_used_bytes\{[^}]*\} (\d+)/m);
+  const max = value(/^redis_memory_max_bytes\{[^}]*\} (\d+)/m);
+  t.ok(max > 0 && used > max, `/metrics: Redis memory ${used} against its cap ${max}`);
+}
+
 t.test(
   'tens of thousands of payments in a Redis capped 2 MB above its use, then re-posts after the window, default failing',
   { skip: existsSync(REDIS_SERVER) ? false : `needs ${REDIS_SERVER}` },
@@ -151,16 +225,7 @@ t.test(
     const cap = (await usedMemory(redis.admin)) + 2 * 1024 * 1024;
     await redis.admin.config('SET', 'maxmemory', String(cap));
 
-    let peak = 0;
-    const sampler = setInterval(
-      () =>
-        void usedMemory(redis.admin).then(
-          (m) => (peak = Math.max(peak, m)),
-          () => undefined,
-        ),
-      250,
-    );
-    t.teardown(() => clearInterval(sampler));
+    const sampler = peakSampler(t, redis.admin);
     const first = Array.from({ length: 40_000 }, () => newPayment(1.01));
     const answers = await postAll(inst.pool, first, 32, 1000);
     t.equal(answers.filter((a) => a.status === 202).length, first.length, 'all 40,000 answered 202');
@@ -168,35 +233,13 @@ t.test(
       await eventually(async () => (await getSummary(inst.url)).default.totalRequests === first.length, 60_000),
       'all 40,000 recorded',
     );
-    clearInterval(sampler);
+    const peak = sampler.stop();
     t.ok(
       peak < cap,
       `Redis stayed under its cap: at most ${(peak / 1e6).toFixed(2)} MB of ${(cap / 1e6).toFixed(2)} MB`,
     );
 
-    await sleep(3000); // past the window: Redis no longer knows these ids
-    await processors.setFailure('default', true);
-    const old = first.slice(0, 2000);
-    const fresh = Array.from({ length: 2000 }, () => newPayment(2.02));
-    const callsBefore = callsFor(
-      processors,
-      old.map((p) => p.correlationId),
-    );
-    const mixed = await postAll(inst.pool, [...old, ...fresh]);
-    t.equal(mixed.filter((a) => a.status === 202).length, 4000, 're-posts and new ones: all 202');
-    t.ok(
-      await eventually(async () => (await getSummary(inst.url)).fallback.totalRequests === fresh.length, 30_000),
-      'the new ones go to fallback once default has failed longer than DEFAULT_WAIT_MS',
-    );
-    await sleep(1000);
-    t.equal(
-      callsFor(
-        processors,
-        old.map((p) => p.correlationId),
-      ),
-      callsBefore,
-      'no re-post after the window reached a processor (not even fallback, while default failed)',
-    );
+    const fresh = await repostAfterWindow(t, inst, processors, first);
     const agree = await summariesAgree(inst.url, processors);
     t.ok(agree.equal, `our summary equals the processors': ${JSON.stringify(agree.ours)}`);
     t.equal(
@@ -244,18 +287,7 @@ t.test(
     t.match(refused[0], { error: 'STORE_UNAVAILABLE', retryAfter: '1' }, 'the catalogued code, with Retry-After');
     const held = (await inst.app.inspect()).claiming;
     t.equal(held, accepted.length, `the ${accepted.length} acknowledged ones wait, not yet durable`);
-    const metrics = await (await fetch(`${inst.url}/metrics`)).text();
-    const value = (series: RegExp) => Number(series.exec(metrics)?.[1] ?? NaN);
-    t.ok(value(/^claim_failures_total\{[^}]*reason="full"[^}]*\} (\d+)/m) > 0, '/metrics: claim failures, reason full');
-    t.equal(
-      value(/^payment_requests_total\{[^}]*outcome="refused"[^}]*\} (\d+)/m),
-      refused.length,
-      '/metrics: every 503 counted as refused',
-    );
-    t.equal(value(/^payments_not_durable\{[^}]*\} (\d+)/m), held, '/metrics: what is not durable');
-    const used = value(/^redis_memory_used_bytes\{[^}]*\} (\d+)/m);
-    const max = value(/^redis_memory_max_bytes\{[^}]*\} (\d+)/m);
-    t.ok(max > 0 && used > max, `/metrics: Redis memory ${used} against its cap ${max}`);
+    await metricsSayFull(t, inst.url, refused.length, held);
     const linesBefore = inst.lines.length;
     await sleep(3000);
     const lines = inst.lines.slice(linesBefore);

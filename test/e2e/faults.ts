@@ -193,97 +193,107 @@ async function summaryDuringOutage(url: string): Promise<{ status: number; error
   return { status: res.status, error: body.error, took: Date.now() - started };
 }
 
+type Service = 'redis' | 'postgres';
+type Answered = Awaited<ReturnType<typeof steadyLoad>>;
+
+/** Load for 6 s with `service` stopped in the middle for 3 s; the summary asked during the outage. */
+async function loadThroughOutage(t: Test, service: Service, url: string) {
+  const outage = OUTAGES[service];
+  // The outage lasts 3 s: an answer that waited for the service would take seconds, so the bounds
+  // checked after (2 s, 2.5 s) tell a hang from a busy machine without being tight.
+  const load = steadyLoad(url, 6000);
+  await sleep(1000);
+  await run(outage.stop);
+  t.ok(await eventually(() => refused(outage.port), 5000), `${service} was really down: a connection refused`);
+  const summary = await summaryDuringOutage(url);
+  await sleep(3000);
+  t.ok(await refused(outage.port), `${service} still down 3 s later`);
+  await run(outage.start);
+  t.ok(await eventually(async () => !(await refused(outage.port)), 10_000), `${service} is back`);
+  return { all: await load, summary };
+}
+
+/** Every POST answered at once: 202 throughout a Postgres outage; 202 or 503 (while it is gone) for Redis. */
+function answeredAsPromised(t: Test, service: Service, all: Answered): void {
+  const answers = all.filter((a) => a.status === 202);
+  const refusedPosts = all.filter((a) => a.status === 503);
+  if (service === 'postgres') {
+    // Redis takes every claim: payments wait for Postgres (their look-up, their row), answered 202.
+    t.equal(answers.length, all.length, `every POST answered 202, the outage included (${all.length} payments)`);
+  } else {
+    // From the moment the instance knows Redis is gone, a 202 would be a promise it cannot keep.
+    t.equal(answers.length + refusedPosts.length, all.length, `every POST answered 202 or 503 (${all.length})`);
+    t.ok(refusedPosts.length > 0, `503 while Redis was down (${refusedPosts.length} of ${all.length})`);
+    const firstRefused = all.findIndex((a) => a.status === 503);
+    t.ok(
+      firstRefused > 0 && all.slice(all.map((a) => a.status).lastIndexOf(503)).some((a) => a.status === 202),
+      `202 before the outage and again after it (${answers.length} in all)`,
+    );
+  }
+  t.ok(
+    all.every((a) => a.took < 2000),
+    `no answer waited for the service (slowest ${Math.max(...all.map((a) => a.took))} ms)`,
+  );
+}
+
+function summaryAsPromised(t: Test, service: Service, summary: Awaited<ReturnType<typeof summaryDuringOutage>>) {
+  if (service === 'postgres') {
+    t.match(summary, { status: 503, error: 'STORE_UNAVAILABLE' }, 'the summary says the store is unreachable');
+  } else {
+    // Postgres still holds every row: the summary reads it, after this instance flushed its own writers.
+    t.equal(summary.status, 200, 'the summary still answers from Postgres');
+  }
+  t.ok(summary.took < 2500, `the summary did not hang: ${summary.took} ms`);
+}
+
+/** Redis came back empty (it keeps nothing on disk here): every id posted again is still a duplicate. */
+async function repostedStillDuplicates(t: Test, url: string, processors: Processors, ids: string[]): Promise<void> {
+  const calls = () => ids.map((id) => processors.calls('default', id) + processors.calls('fallback', id));
+  const before = calls();
+  const again = await Promise.all(ids.map((id) => postPayment(url, { correlationId: id, amount: 1.11 })));
+  t.ok(
+    again.every((r) => r.status === 202),
+    'posted again: 202',
+  );
+  await sleep(1500);
+  t.same(calls(), before, 'no processor was called again for any of them');
+  t.equal(await recordedTotal(url), ids.length, 'and our summary counts each once');
+}
+
+async function outageUnderLoad(t: Test, service: Service): Promise<void> {
+  const processors = await startProcessors(t);
+  const ns = namespace(t);
+  const app = await startTestApp(t, {
+    ...ns,
+    defaultUrl: processors.url.default,
+    fallbackUrl: processors.url.fallback,
+  });
+  // Whatever happens below, the service is up again for the tests after this one.
+  t.teardown(async () => {
+    if (await refused(OUTAGES[service].port)) await run(OUTAGES[service].start).catch(() => undefined);
+  });
+  const { all, summary } = await loadThroughOutage(t, service, app.url);
+  answeredAsPromised(t, service, all);
+  summaryAsPromised(t, service, summary);
+  const ids = all.filter((a) => a.status === 202).map((a) => a.id);
+  t.ok(
+    await eventually(async () => (await recordedTotal(app.url).catch(() => -1)) === ids.length, 30_000),
+    `all ${ids.length} accepted payments recorded in our store after the restart`,
+  );
+  t.same(
+    all.filter((a) => a.status === 503 && processors.calls('default', a.id) + processors.calls('fallback', a.id) > 0),
+    [],
+    'no payment answered 503 reached a processor',
+  );
+  await recordedExactlyOnce(t, processors, ids);
+  await assertMatchesProcessors(t, app.url, processors, ns.databaseSchema, ids);
+  if (service === 'redis') await repostedStillDuplicates(t, app.url, processors, ids);
+}
+
 for (const service of ['redis', 'postgres'] as const) {
   t.test(
     `${service} down for 3 s under load: every POST is answered at once, nothing accepted is lost`,
     { skip: canRestart ? false : 'needs root and local Postgres/Redis installed' },
-    async (t) => {
-      const outage = OUTAGES[service];
-      const processors = await startProcessors(t);
-      const ns = namespace(t);
-      const app = await startTestApp(t, {
-        ...ns,
-        defaultUrl: processors.url.default,
-        fallbackUrl: processors.url.fallback,
-      });
-      // Whatever happens below, the service is up again for the tests after this one.
-      t.teardown(async () => {
-        if (await refused(outage.port)) await run(outage.start).catch(() => undefined);
-      });
-      // The outage lasts 3 s: an answer that waited for the service would take seconds, so the bounds below
-      // (2 s, 2.5 s) tell a hang from a busy machine without being tight.
-      const load = steadyLoad(app.url, 6000);
-      await sleep(1000);
-      await run(outage.stop);
-      t.ok(await eventually(() => refused(outage.port), 5000), `${service} was really down: a connection refused`);
-      const summary = await summaryDuringOutage(app.url);
-      await sleep(3000);
-      t.ok(await refused(outage.port), `${service} still down 3 s later`);
-      await run(outage.start);
-      t.ok(await eventually(async () => !(await refused(outage.port)), 10_000), `${service} is back`);
-      const all = await load;
-      const answers = all.filter((a) => a.status === 202);
-      const refusedPosts = all.filter((a) => a.status === 503);
-
-      if (service === 'postgres') {
-        // Redis takes every claim: payments wait for Postgres (their look-up, their row), answered 202.
-        t.equal(answers.length, all.length, `every POST answered 202, the outage included (${all.length} payments)`);
-      } else {
-        // From the moment the instance knows Redis is gone, a 202 would be a promise it cannot keep.
-        t.equal(answers.length + refusedPosts.length, all.length, `every POST answered 202 or 503 (${all.length})`);
-        t.ok(refusedPosts.length > 0, `503 while Redis was down (${refusedPosts.length} of ${all.length})`);
-        const firstRefused = all.findIndex((a) => a.status === 503);
-        t.ok(
-          firstRefused > 0 && all.slice(all.map((a) => a.status).lastIndexOf(503)).some((a) => a.status === 202),
-          `202 before the outage and again after it (${answers.length} in all)`,
-        );
-      }
-      t.ok(
-        all.every((a) => a.took < 2000),
-        `no answer waited for the service (slowest ${Math.max(...all.map((a) => a.took))} ms)`,
-      );
-      if (service === 'postgres') {
-        t.match(summary, { status: 503, error: 'STORE_UNAVAILABLE' }, 'the summary says the store is unreachable');
-      } else {
-        // Postgres still holds every row: the summary reads it, after this instance flushed its own writers.
-        t.equal(summary.status, 200, 'the summary still answers from Postgres');
-      }
-      t.ok(summary.took < 2500, `the summary did not hang: ${summary.took} ms`);
-      t.ok(
-        await eventually(async () => (await recordedTotal(app.url).catch(() => -1)) === answers.length, 30_000),
-        `all ${answers.length} accepted payments recorded in our store after the restart`,
-      );
-      t.same(
-        refusedPosts.filter((a) => processors.calls('default', a.id) + processors.calls('fallback', a.id) > 0),
-        [],
-        'no payment answered 503 reached a processor',
-      );
-      await recordedExactlyOnce(
-        t,
-        processors,
-        answers.map((a) => a.id),
-      );
-      await assertMatchesProcessors(
-        t,
-        app.url,
-        processors,
-        ns.databaseSchema,
-        answers.map((a) => a.id),
-      );
-      if (service === 'redis') {
-        // Redis came back empty (it keeps nothing on disk here): every id posted again is still a duplicate.
-        const ids = answers.map((a) => a.id);
-        const calls = () => ids.map((id) => processors.calls('default', id) + processors.calls('fallback', id));
-        const before = calls();
-        const again = await Promise.all(ids.map((id) => postPayment(app.url, { correlationId: id, amount: 1.11 })));
-        t.ok(
-          again.every((r) => r.status === 202),
-          'posted again: 202',
-        );
-        await sleep(1500);
-        t.same(calls(), before, 'no processor was called again for any of them');
-        t.equal(await recordedTotal(app.url), answers.length, 'and our summary counts each once');
-      }
-    },
+    (t) => outageUnderLoad(t, service),
   );
 }
