@@ -47,7 +47,34 @@ export const settings = {
     'At start, how long to wait for Postgres and Redis to answer before giving up (an orchestrator may start ' +
       'the instance first); 0 gives up at the first refusal.',
   ),
-  redisUrl: setting('REDIS_URL', 'string', 'redis://127.0.0.1:6379', 'Redis connection string.'),
+  redisUrl: setting(
+    'REDIS_URL',
+    'string',
+    'redis://127.0.0.1:6379',
+    'Redis connection string (ignored when REDIS_SENTINELS is set).',
+  ),
+  redisSentinels: setting(
+    'REDIS_SENTINELS',
+    'string',
+    '',
+    'Redis Sentinel addresses, `host:port,host:port`: when set, the instance asks them for the primary of ' +
+      'REDIS_MASTER_NAME and follows it through a fail-over (docs/deploy.md, Past one host).',
+  ),
+  redisMasterName: setting('REDIS_MASTER_NAME', 'string', 'rinha', 'The primary the sentinels watch, by name.'),
+  redisMinReplicas: setting(
+    'REDIS_MIN_REPLICAS',
+    'int',
+    0,
+    'A claim or an assignment counts only once this many replicas have it too (WAIT): what a promoted replica ' +
+      'must hold. 0 (one Redis) waits for none.',
+  ),
+  redisReplicaWaitMs: setting(
+    'REDIS_REPLICA_WAIT_MS',
+    'int',
+    500,
+    'How long a write waits for REDIS_MIN_REPLICAS; past it the write fails and is tried again (new payments ' +
+      'get 503 meanwhile).',
+  ),
   redisPrefix: setting(
     'REDIS_PREFIX',
     'string',

@@ -17,7 +17,7 @@ import type { HealthResult, PaymentOutcome } from './processor-client';
 /** Outcomes the front end counts (processor="none"); refused: 503 because the store could not take it. */
 export const INTAKE_OUTCOMES = ['accepted', 'rejected_input', 'refused'] as const;
 /** Why a claim in Redis failed (src/core/intake-gate.ts); dedupe-lost: Redis lost its data, a rebuild runs. */
-export const CLAIM_FAILURE_REASONS = ['full', 'down', 'read-only', 'dedupe-lost'] as const;
+export const CLAIM_FAILURE_REASONS = ['full', 'down', 'read-only', 'unreplicated', 'dedupe-lost'] as const;
 /** Outcomes counted per processor: handed to it, then what its answer said (src/processor-client.ts). */
 export const PROCESSOR_OUTCOMES = ['sent', 'recorded', 'rejected', 'unknown'] as const satisfies readonly (
   PaymentOutcome | 'sent'
@@ -100,7 +100,9 @@ export class Metrics {
   });
   readonly claimFailures: Counter<'reason'> = new Counter({
     name: 'claim_failures_total',
-    help: 'Claims in Redis that failed, by reason: full (maxmemory), down, read-only, dedupe-lost.',
+    help:
+      'Claims in Redis that failed, by reason: full (maxmemory), down, read-only, unreplicated (fewer ' +
+      'replicas than REDIS_MIN_REPLICAS confirmed), dedupe-lost.',
     labelNames: ['reason'],
     registers: [this.registry],
   });

@@ -1,9 +1,10 @@
 // The core's stores, opened in the order that lets a failed start leave nothing open:
 // Postgres first (its schema migrated), then Redis (a command connection and a subscriber).
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import type { Config } from '../config';
 import type { Logger } from '../log';
 import { PendingPayments } from '../store/pending-payments';
+import { connectRedis } from '../store/redis-connection';
 import { PaymentsTable } from '../store/payments-table';
 import { untilReachable } from '../store/until-reachable';
 
@@ -23,12 +24,12 @@ async function openTable(config: Config, log: Logger): Promise<PaymentsTable> {
   return table;
 }
 
-function connectRedis(config: Config, log: Logger): { redis: Redis; subscriber: Redis } {
+function connectBoth(config: Config, log: Logger): { redis: Redis; subscriber: Redis } {
   const redisOptions = { maxRetriesPerRequest: 2, lazyConnect: false, enableAutoPipelining: true };
-  const redis = new Redis(config.redisUrl, redisOptions);
+  const redis = connectRedis(config, redisOptions);
   // No ready check on the subscriber: ioredis 5.8.2+ may send its INFO after the connection has begun to
   // subscribe, and Redis refuses it there (redis/ioredis#2037); resubscribing needs no check.
-  const subscriber = new Redis(config.redisUrl, {
+  const subscriber = connectRedis(config, {
     ...redisOptions,
     enableAutoPipelining: false,
     enableReadyCheck: false,
@@ -41,14 +42,15 @@ function connectRedis(config: Config, log: Logger): { redis: Redis; subscriber: 
 export async function openStores(config: Config, log: Logger): Promise<CoreStores> {
   // Postgres first: if it cannot be reached in time, nothing else has been opened that would keep the process alive.
   const table = await openTable(config, log);
-  const { redis, subscriber } = connectRedis(config, log);
+  const { redis, subscriber } = connectBoth(config, log);
   await untilReachable('redis', () => redis.ping(), config.storeWaitMs, log).catch(async (err) => {
     redis.disconnect();
     subscriber.disconnect();
     await table.close();
     throw err;
   });
-  const pending = new PendingPayments(redis, config.redisPrefix, config.instanceId, config.dedupeWindowMs);
+  const replicas = { count: config.redisMinReplicas, timeoutMs: config.redisReplicaWaitMs };
+  const pending = new PendingPayments(redis, config.redisPrefix, config.instanceId, config.dedupeWindowMs, replicas);
   await pending.forgetUnboundedHistory().catch((err) => log.warn('forget-unbounded-history-failed', { err }));
   return { table, redis, subscriber, pending };
 }

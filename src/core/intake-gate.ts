@@ -3,7 +3,7 @@
 // 503 and retry, from the moment the instance knows. Nor while more acknowledged payments
 // wait to become durable than MAX_NOT_DURABLE: that bounds what it holds in memory. While
 // Redis refuses, a probe write every retry finds out when it takes writes again.
-export type RefusalReason = 'full' | 'down' | 'read-only' | 'backlog';
+export type RefusalReason = 'full' | 'down' | 'read-only' | 'unreplicated' | 'backlog';
 
 /** Why Redis refused a write, from its error; null when it was not a refusal of the store (a lost dedupe memory). */
 export function refusalOf(err: unknown): Exclude<RefusalReason, 'backlog'> | null {
@@ -11,6 +11,7 @@ export function refusalOf(err: unknown): Exclude<RefusalReason, 'backlog'> | nul
   if (/DedupeLostError|\bEPOCH\b/.test(text)) return null;
   if (/\bOOM\b/.test(text)) return 'full';
   if (/\bREADONLY\b/.test(text)) return 'read-only';
+  if (/\bUNREPLICATED\b/.test(text)) return 'unreplicated';
   return 'down';
 }
 

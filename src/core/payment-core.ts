@@ -4,7 +4,6 @@
 //
 //   accept() -> supervisor -> processor-default | processor-fallback
 //                          -> writer-0..n -> Postgres
-import type Redis from 'ioredis';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import { stopActorSystem, tell, type ActorRef, type ParentRef } from '../actors/actor-system';
 import type { SupervisorMsg, SupervisorSnapshot } from '../actors/payment-supervisor';
@@ -79,10 +78,13 @@ function processorClients(config: Config): Record<ProcessorName, ProcessorClient
 }
 
 /** Refuses new payments (503) while Redis refuses writes or too many acknowledged ones are not durable yet. */
-function openIntakeGate(config: Config, redis: Redis, log: Logger, events: CoreEvents): IntakeGate {
+function openIntakeGate(config: Config, stores: CoreStores, log: Logger, events: CoreEvents): IntakeGate {
+  const { redis, pending } = stores;
   const gate = new IntakeGate({
+    // A write as a claim makes it: taken by the primary, and confirmed by REDIS_MIN_REPLICAS replicas.
     probe: async () => {
       await redis.set(`${config.redisPrefix}write-probe:${config.instanceId}`, '1', 'PX', 10_000);
+      await pending.replicated();
     },
     probeMs: 200,
     maxNotDurable: config.maxNotDurable,
@@ -160,7 +162,7 @@ export async function startPaymentCore(config: Config, log: Logger, events: Core
   const stores = await openStores(config, log);
   const metrics = new Metrics(config.instanceId, { thread: 'core' }, config.eventLoopSampleMs);
   metrics.startAtZero('core');
-  const gate = openIntakeGate(config, stores.redis, log, events);
+  const gate = openIntakeGate(config, stores, log, events);
   const clients = processorClients(config);
   await warmUp(config, stores, clients, log);
   let guard: DedupeGuard | undefined;

@@ -13,6 +13,7 @@ const REFUSAL_DETAIL: Record<string, string> = {
   full: 'Redis is full (maxmemory): new payments cannot be made durable.',
   down: 'Redis is unreachable: new payments cannot be made durable.',
   'read-only': 'Redis is read-only (a replica): new payments cannot be made durable.',
+  unreplicated: "Redis' replicas do not confirm writes (REDIS_MIN_REPLICAS): new payments cannot be made durable.",
   backlog: 'Too many accepted payments are not yet durable.',
 };
 /** Seconds a refused client should wait: the gate probes Redis every 200 ms. */

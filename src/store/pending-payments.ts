@@ -92,7 +92,10 @@ end
 local fresh = {}
 for i = 5, #ARGV, 2 do
   local id = ARGV[i]
-  if remember(slices[1], expireAt, id) == 1 then
+  if redis.call('HGET', KEYS[1], id) == ARGV[i + 1] then
+    -- This very claim, tried again (its answer was lost, or its replicas had not confirmed it): still fresh.
+    fresh[#fresh + 1] = id
+  elseif remember(slices[1], expireAt, id) == 1 then
     local known = false
     for s = 2, #slices do
       if redis.call('SISMEMBER', slices[s], id) == 1 then known = true break end
@@ -143,6 +146,20 @@ redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[4], ARGV[1])
 return all`);
 
+/** Fewer replicas than REDIS_MIN_REPLICAS confirmed a write in time: it does not count yet, and is tried again. */
+export class ReplicaLagError extends Error {
+  constructor(wanted: number, confirmed: number, timeoutMs: number) {
+    super(`UNREPLICATED: ${confirmed} of ${wanted} replicas confirmed the write within ${timeoutMs} ms`);
+    this.name = 'ReplicaLagError';
+  }
+}
+
+/** How many replicas must hold a claim or an assignment before it counts (0: none), and how long to wait. */
+export interface ReplicaWait {
+  count: number;
+  timeoutMs: number;
+}
+
 /** Redis no longer holds the dedupe marker this instance knew: claims wait until it is rebuilt. */
 export class DedupeLostError extends Error {
   constructor() {
@@ -156,12 +173,16 @@ export class PendingPayments {
   epoch: string | null = null;
   private readonly sliceMs: string;
 
-  /** `windowMs`: how long an accepted id is remembered here at least (DEDUPE_WINDOW_MS). */
+  /**
+   * `windowMs`: how long an accepted id is remembered here at least (DEDUPE_WINDOW_MS); `replicas`: how many
+   * replicas must confirm a claim or an assignment (REDIS_MIN_REPLICAS), so that a promoted one holds it.
+   */
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     readonly instanceId: string,
     readonly windowMs: number,
+    private readonly replicas: ReplicaWait = { count: 0, timeoutMs: 0 },
   ) {
     this.sliceMs = String(Math.max(1, Math.ceil(windowMs / WINDOW_SLICES)));
   }
@@ -180,6 +201,18 @@ export class PendingPayments {
 
   private refusedForEpoch(err: unknown): never {
     throw /\bEPOCH\b/.test(String((err as Error)?.message)) ? new DedupeLostError() : err;
+  }
+
+  /**
+   * Resolves once REDIS_MIN_REPLICAS replicas hold every write this connection made so far (WAIT); throws
+   * ReplicaLagError when fewer confirm in time. Replication is asynchronous: without this, a write the
+   * primary took could be missing on the replica Sentinel promotes.
+   */
+  async replicated(): Promise<void> {
+    const { count, timeoutMs } = this.replicas;
+    if (count <= 0) return;
+    const confirmed = await this.redis.wait(count, timeoutMs);
+    if (confirmed < count) throw new ReplicaLagError(count, confirmed, timeoutMs);
   }
 
   /** Puts payments this instance holds back into Redis (the window, and its pending hash): after Redis lost them. */
@@ -210,6 +243,8 @@ export class PendingPayments {
       [this.pendingKey(), this.epochKey(), `${this.prefix}instances`],
       args,
     ).catch((err: unknown) => this.refusedForEpoch(err));
+    // Tried again whole if the replicas do not confirm it: the script takes this very claim again as fresh.
+    await this.replicated();
     const fresh = new Set(claimed as string[]);
     // Once each: a client's retry may sit in the same batch as its first post, and both carry a fresh id.
     return payments.filter((p) => fresh.delete(p.correlationId));
@@ -225,7 +260,19 @@ export class PendingPayments {
         this.refusedForEpoch(err),
       )) as string[],
     );
+    // Not sent until a promoted replica would hold it too: else a recovery could send it elsewhere.
+    await this.replicated();
     return payments.filter((p) => owned.has(p.correlationId));
+  }
+
+  /**
+   * Which of these ids this instance still owns (its pending hash holds them). The fence for a payment whose
+   * outcome is unknown: it is tried again only while no other instance has taken it over.
+   */
+  async stillOwned(correlationIds: string[]): Promise<Set<string>> {
+    if (correlationIds.length === 0) return new Set();
+    const held = await this.redis.hmget(this.pendingKey(), ...correlationIds);
+    return new Set(correlationIds.filter((_, i) => held[i] !== null));
   }
 
   /** Forgets payments once Postgres holds them. */

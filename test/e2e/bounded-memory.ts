@@ -4,17 +4,16 @@
 // by the payments table. When Redis is full, new payments get 503 instead of a 202 that would
 // never be kept; the log stays small; once the cap is lifted, everything acknowledged goes on.
 import t, { type Test } from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import Redis from 'ioredis';
 import { Pool } from 'undici';
 import { startApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/log';
+import { ownRedis, REDIS_SERVER } from '../fixtures/redis-servers';
 import {
   DATABASE_URL,
   eventually,
-  freePort,
   getSummary,
   namespace,
   newPayment,
@@ -24,33 +23,6 @@ import {
   summariesAgree,
   type Processors,
 } from '../fixtures/pipeline';
-
-const REDIS_SERVER = '/usr/bin/redis-server';
-
-/** A redis-server of this test's own, so that capping it touches nothing else. */
-async function ownRedis(tt: { teardown(fn: () => unknown): void }): Promise<{ url: string; admin: Redis }> {
-  const port = await freePort();
-  const child: ChildProcess = spawn(
-    REDIS_SERVER,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  tt.teardown(() => child.kill('SIGKILL'));
-  const admin = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 1 });
-  tt.teardown(() => admin.disconnect());
-  if (
-    !(await eventually(
-      () =>
-        admin.ping().then(
-          () => true,
-          () => false,
-        ),
-      10_000,
-    ))
-  )
-    throw new Error('redis did not start');
-  return { url: `redis://127.0.0.1:${port}`, admin };
-}
 
 async function usedMemory(admin: Redis): Promise<number> {
   return Number(/^used_memory:(\d+)/m.exec(await admin.info('memory'))?.[1]);

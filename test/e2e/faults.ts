@@ -14,6 +14,8 @@ import {
   postPayment,
   recordedTotal,
   assertMatchesProcessors,
+  recordedExactlyOnce,
+  steadyLoad,
   sleep,
   startProcessors,
   startTestApp,
@@ -81,17 +83,6 @@ async function faultyProxy(
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
 }
 
-async function recordedExactlyOnce(t: Test, processors: Processors, ids: string[]): Promise<void> {
-  let once = 0;
-  for (const id of ids) {
-    const found = [await processors.lookup('default', id), await processors.lookup('fallback', id)].filter(
-      (s) => s === 200,
-    ).length;
-    if (found === 1) once++;
-    else t.fail(`payment ${id} recorded by ${found} processors`);
-  }
-  t.equal(once, ids.length, `all ${ids.length} payments recorded by exactly one processor`);
-}
 t.test('a processor that hangs, closes connections, records but hangs up, answers garbage or 500', async (t) => {
   const processors = await startProcessors(t);
   const proxy = await faultyProxy(t, processors.url.default, [
@@ -163,26 +154,6 @@ function refused(port: number): Promise<boolean> {
     });
     socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
   });
-}
-
-/** Posts payments for `ms`, one every 10 ms; returns the answered statuses and how long each took. */
-async function steadyLoad(url: string, ms: number): Promise<{ id: string; status: number | 'error'; took: number }[]> {
-  const out: { id: string; status: number | 'error'; took: number }[] = [];
-  const end = Date.now() + ms;
-  const pending: Promise<void>[] = [];
-  while (Date.now() < end) {
-    const p = newPayment(1.11);
-    const started = Date.now();
-    pending.push(
-      postPayment(url, p).then(
-        (r) => void out.push({ id: p.correlationId, status: r.status, took: Date.now() - started }),
-        () => void out.push({ id: p.correlationId, status: 'error', took: Date.now() - started }),
-      ),
-    );
-    await sleep(10);
-  }
-  await Promise.all(pending);
-  return out;
 }
 
 /** A summary asked for while the store is down: its status, error code and how long it took. */

@@ -1,7 +1,10 @@
 import t from 'tap';
-import { PendingPayments, type PendingPayment } from '../../src/store/pending-payments';
+import Redis from 'ioredis';
+import { refusalOf } from '../../src/core/intake-gate';
+import { PendingPayments, ReplicaLagError, type PendingPayment } from '../../src/store/pending-payments';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { scratchRedis } from '../fixtures/pipeline';
+import { ownRedis, replicating } from '../fixtures/redis-servers';
 
 const { redis, prefix } = scratchRedis(t, 'pending');
 const payment = (id: string, extra: Partial<PendingPayment> = {}): PendingPayment => ({
@@ -157,3 +160,61 @@ t.test("Redis' memory and its cap are read for /metrics", async (t) => {
   t.ok(m.used > 0, `used ${m.used} bytes`);
   t.ok(m.max >= 0);
 });
+
+t.test('a claim tried again by its own instance is fresh again, once; the same id posted anew is not', async (t) => {
+  const a = new PendingPayments(redis, prefix, 'a-retry', 60_000);
+  const b = new PendingPayments(redis, prefix, 'b-retry', 60_000);
+  const first = [payment('r1'), payment('r2')];
+  t.same(
+    (await a.claimFresh(first)).map((p) => p.correlationId),
+    ['r1', 'r2'],
+  );
+  t.same(
+    (await a.claimFresh(first)).map((p) => p.correlationId),
+    ['r1', 'r2'],
+    'the same claim again (its answer lost, or its replicas silent): still fresh, so nothing is dropped',
+  );
+  t.same(await a.claimFresh([payment('r1', { acceptedAt: 2000 })]), [], 'a re-post accepted later is a duplicate');
+  t.same(await b.claimFresh(first), [], 'and so is the same payment at another instance');
+  t.same((await a.owned()).map((p) => p.correlationId).sort(), ['r1', 'r2'], 'held once, by its first owner');
+});
+
+t.test('stillOwned: what an instance holds, until another takes it over', async (t) => {
+  const a = new PendingPayments(redis, prefix, 'a-fence', 60_000);
+  const b = new PendingPayments(redis, prefix, 'b-fence', 60_000);
+  await a.heartbeat(50);
+  await a.claimFresh([payment('f1'), payment('f2')]);
+  t.same([...(await a.stillOwned(['f1', 'f2', 'other']))].sort(), ['f1', 'f2']);
+  await sleep(80); // a's heartbeat expires
+  t.same((await b.claimOrphans()).map((p) => p.correlationId).sort(), ['f1', 'f2']);
+  t.same([...(await a.stillOwned(['f1', 'f2']))], [], 'taken over: no longer a');
+  t.same([...(await b.stillOwned(['f1', 'f2']))].sort(), ['f1', 'f2'], "but b's");
+});
+
+t.test(
+  'REDIS_MIN_REPLICAS: a claim counts once a replica confirms it, and fails (UNREPLICATED) while none does',
+  async (t) => {
+    const primary = await ownRedis(t);
+    const conn = new Redis(primary.url, { maxRetriesPerRequest: 1 });
+    t.teardown(() => conn.disconnect());
+    const pending = new PendingPayments(conn, 'wait:', 'a', 60_000, { count: 1, timeoutMs: 100 });
+    const started = Date.now();
+    await t.rejects(pending.claimFresh([payment('w1')]), { name: 'ReplicaLagError', message: /UNREPLICATED: 0 of 1/ });
+    t.ok(Date.now() - started >= 90, `it waited REDIS_REPLICA_WAIT_MS first (${Date.now() - started} ms)`);
+    t.match(refusalOf(new ReplicaLagError(1, 0, 100)), 'unreplicated', 'the intake gate refuses new payments for it');
+    const replica = await ownRedis(t, primary.port);
+    t.ok(await replicating(replica), 'a replica joins');
+    t.same(
+      (await pending.claimFresh([payment('w1')])).map((p) => p.correlationId),
+      ['w1'],
+      'tried again: fresh, and now confirmed',
+    );
+    t.equal(
+      await replica.admin.hget('wait:pending:a', 'w1'),
+      await conn.hget('wait:pending:a', 'w1'),
+      'the replica holds it',
+    );
+    await pending.assign([payment('w1', { assignment: { processor: 'default', requestedAt: 'x' } })]);
+    t.match(await replica.admin.hget('wait:pending:a', 'w1'), /"p":"default"/, 'and its assignment, before it is sent');
+  },
+);
