@@ -9,7 +9,7 @@
 // in the processor's hands, GET /payments/{id} says it is not there.
 import type { ActorRef } from './actor-system';
 import { spawnActor, tell } from './actor-system';
-import { assignThenPay, lookUp, pay, pin } from './processor-calls';
+import { assignThenPay, pay, pin, retryPinned } from './processor-calls';
 import { settleResults } from './processor-results';
 import type { ProcessorContext, Result } from './processor-state';
 import { ProcessorState } from './processor-state';
@@ -30,6 +30,8 @@ export interface PaymentGateway {
 /** The part of PendingPayments this actor needs. */
 export interface AssignmentLedger {
   assign(payments: PendingPayment[]): Promise<PendingPayment[]>;
+  /** Which of these ids are still this instance's (none taken over by another after a missed heartbeat). */
+  stillOwned(correlationIds: string[]): Promise<Set<string>>;
 }
 
 export interface SettledReport {
@@ -127,12 +129,9 @@ function onWatch(state: ProcessorState, ctx: ProcessorContext): void {
     state.status.onInFlightAge(t - sentAt);
     break;
   }
-  for (const pinned of state.pinned.values()) {
-    if (pinned.busy || t < pinned.nextTryAt) continue;
-    pinned.busy = true;
-    if (t - pinned.ambiguousSince >= ctx.options.settleMs) lookUp(state, ctx, pinned.payment);
-    else pay(state, ctx, pinned.payment, true);
-  }
+  const due = [...state.pinned.values()].filter((p) => !p.busy && t >= p.nextTryAt);
+  for (const pinned of due) pinned.busy = true;
+  if (due.length > 0) retryPinned(state, ctx, due);
   watchLater(state, ctx);
 }
 

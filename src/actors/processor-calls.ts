@@ -1,7 +1,7 @@
 // The processor actor's outbound calls: assignments to Redis, payments and look-ups to the
 // processor. Every answer comes back into the mailbox as a Result, never handled here.
 import { tell } from './actor-system';
-import type { ProcessorContext, ProcessorState, Result } from './processor-state';
+import type { Pinned, ProcessorContext, ProcessorState, Result } from './processor-state';
 import type { ProcessorPaymentBody } from '../payment';
 import { centsToAmount } from '../payment';
 import type { PaymentAttempt } from '../processor-client';
@@ -73,6 +73,32 @@ export function assignThenPay(state: ProcessorState, ctx: ProcessorContext, fres
       // back after a pause, so a Redis outage does not turn into a busy loop.
       ctx.assignWarning.failed({ processor, count: fresh.length, err });
       setTimeout(() => post(state, ctx, { kind: 'not-assigned', payments: fresh, owned: true }), pinnedRetryMs / 5);
+    },
+  );
+}
+
+/**
+ * Pinned payments due again: tried again (or, once no attempt can still be in the processor's hands, looked
+ * up), but only those this instance still owns. The fence: after a missed heartbeat another instance may have
+ * taken them over, and from then on only it sends them. Unknown ownership (Redis unreachable) waits.
+ */
+export function retryPinned(state: ProcessorState, ctx: ProcessorContext, due: Pinned[]): void {
+  const { ledger, settleMs, pinnedRetryMs } = ctx.options;
+  ledger.stillOwned(due.map((p) => p.payment.correlationId)).then(
+    (owned) => {
+      const t = ctx.now();
+      const taken = due.filter((p) => !owned.has(p.payment.correlationId)).map((p) => p.payment);
+      if (taken.length > 0) post(state, ctx, { kind: 'not-assigned', payments: taken, owned: false });
+      for (const pinned of due.filter((p) => owned.has(p.payment.correlationId))) {
+        if (t - pinned.ambiguousSince >= settleMs) lookUp(state, ctx, pinned.payment);
+        else pay(state, ctx, pinned.payment, true);
+      }
+    },
+    () => {
+      for (const pinned of due) {
+        pinned.busy = false;
+        pinned.nextTryAt = ctx.now() + pinnedRetryMs;
+      }
     },
   );
 }

@@ -38,7 +38,10 @@ function ledgers({ stores, guard, log }: ActorWiring) {
         .catch((e: unknown) => log.warn('dedupe-rebuild-failed', { err: e }));
     throw err;
   };
-  const assignments: AssignmentLedger = { assign: (payments) => pending.assign(payments).catch(rebuildIfLost) };
+  const assignments: AssignmentLedger = {
+    assign: (payments) => pending.assign(payments).catch(rebuildIfLost),
+    stillOwned: (ids) => pending.stillOwned(ids),
+  };
   const intake: SupervisorOptions['ledger'] = {
     claimFresh: (payments) => pending.claimFresh(payments).catch(rebuildIfLost),
   };

@@ -78,7 +78,7 @@ function fakeProcessor(self: ActorRef<SupervisorMsg>, name: ProcessorName, o: Op
       },
       lookup: async () => ({ found: 'unknown' }),
     },
-    ledger: { assign: o.assign ?? (async (ps) => ps) },
+    ledger: { assign: o.assign ?? (async (ps) => ps), stillOwned: async (ids) => new Set(ids) },
     report: (r) => tell(self, r),
     failureThreshold: 1,
     cooldownMs: o.cooldownMs ?? 50,

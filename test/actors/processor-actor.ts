@@ -22,6 +22,9 @@ interface Script {
   latencyMs?: number;
   lookup?: LookupResult | 'throws';
   owned?: (ps: PendingPayment[]) => PendingPayment[] | Promise<PendingPayment[]>;
+  /** Which pinned ids are still this instance's (all, when not given); rejects while it is true. */
+  stillOwned?: (ids: string[]) => string[];
+  ownershipUnknown?: boolean;
   log?: Logger;
 }
 
@@ -53,7 +56,13 @@ function setup(t: { teardown(fn: () => unknown): void }, script: Script, settleM
         return script.lookup ?? { found: 'unknown' };
       },
     },
-    ledger: { assign: async (ps) => (script.owned ? script.owned(ps) : ps) },
+    ledger: {
+      assign: async (ps) => (script.owned ? script.owned(ps) : ps),
+      stillOwned: async (ids) => {
+        if (script.ownershipUnknown) throw new Error('Redis unreachable');
+        return new Set(script.stillOwned ? script.stillOwned(ids) : ids);
+      },
+    },
     report: (r) => reports.push(r),
     failureThreshold: 2,
     cooldownMs: 100,
@@ -233,6 +242,41 @@ t.test('a pinned payment is tried again every PINNED_RETRY_MS of its clock, one 
   t.same(a.recorded(), ['p'], 'recorded on the fourth attempt');
   t.equal(a.sent.length, 4);
 });
+
+t.test(
+  'the fence: a pinned payment another instance took over is not sent again; unknown ownership waits',
+  async (t) => {
+    const clock = { ms: 1_000_000 };
+    const script: Script = {
+      outcomes: ['unknown', 'unknown', 'recorded'],
+      now: () => clock.ms,
+      ownershipUnknown: true,
+    };
+    const a = setup(t, script);
+    tell(a.actor.ref, { type: 'send', payments: [pay('mine'), pay('theirs')] });
+    await sleep(40);
+    t.equal(a.sent.length, 2, 'both sent once; their answers lost: both pinned');
+    clock.ms += 30;
+    await sleep(40);
+    t.equal(a.sent.length, 2, 'while Redis cannot say who owns them, neither is sent again');
+    script.ownershipUnknown = false;
+    script.stillOwned = (ids) => ids.filter((id) => id !== 'theirs');
+    clock.ms += 30;
+    await sleep(60);
+    t.same(
+      a.sent.slice(2).map((b) => b.correlationId),
+      ['mine'],
+      'only the one still owned here is sent again',
+    );
+    t.same(a.recorded(), ['mine']);
+    t.same(
+      a.reports.flatMap((r) => r.dropped),
+      ['theirs'],
+      'the one taken over is dropped: its new owner answers for it',
+    );
+    t.match(await a.inspect(), { pinned: 0, inFlight: 0 });
+  },
+);
 
 t.test('a pinned payment that a later attempt finds rejected stays here and waits its turn', async (t) => {
   const clock = { ms: 1_000_000 };

@@ -15,8 +15,8 @@ export interface Simulator {
   /** What the admin API sets. */
   config: { delay: number; failure: boolean; token: string };
   stats: { payments: number; healthChecks: number; healthRejected: number };
-  /** POST /payments calls per correlationId since start or the last purge (bounded by the purge). */
-  callsById: Map<string, number>;
+  /** Who made each POST /payments call per correlationId (remote addresses) since start or the last purge. */
+  callersById: Map<string, string[]>;
 }
 
 const MAX_BODY = 64 * 1024;
@@ -68,7 +68,9 @@ export async function pay(sim: Simulator, req: IncomingMessage, res: ServerRespo
   const requestedAt = typeof body?.requestedAt === 'string' ? parseTime(body.requestedAt) : 'invalid';
   if (typeof correlationId === 'string') {
     const id = correlationId.toLowerCase();
-    sim.callsById.set(id, (sim.callsById.get(id) ?? 0) + 1);
+    const callers = sim.callersById.get(id) ?? [];
+    callers.push(req.socket.remoteAddress ?? '');
+    sim.callersById.set(id, callers);
   }
   const valid =
     typeof correlationId === 'string' &&
@@ -153,7 +155,7 @@ export async function admin(sim: Simulator, req: IncomingMessage, res: ServerRes
   if (route === 'GET /admin/payments-summary') return adminSummary(sim, res, url.searchParams);
   if (route === 'POST /admin/purge-payments') {
     await sim.store.purge();
-    sim.callsById.clear();
+    sim.callersById.clear();
     return reply(res, 200, { message: 'All payments purged.' });
   }
   const body = parseJson(await readBody(req));

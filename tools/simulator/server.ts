@@ -23,6 +23,10 @@ export interface RunningSimulator {
   readonly stats: { payments: number; healthChecks: number; healthRejected: number };
   /** POST /payments calls received for one correlationId since start or the last purge, whatever their answer. */
   callsFor(correlationId: string): number;
+  /** The remote address of each of those calls, in order: which host sent it. */
+  callersOf(correlationId: string): string[];
+  /** Every correlationId called since start or the last purge. */
+  calledIds(): string[];
   close(): Promise<void>;
 }
 
@@ -41,7 +45,7 @@ export async function startProcessorSimulator(overrides: Partial<SimulatorOption
     limiter: new FixedWindowLimiter(options.healthWindowMs, options.healthQueueLimit),
     config: { delay: 0, failure: false, token: options.token },
     stats: { payments: 0, healthChecks: 0, healthRejected: 0 },
-    callsById: new Map(),
+    callersById: new Map(),
   };
   const server = createServer((req, res) => {
     Promise.resolve(route(sim, req, res)).catch((err) => reply(res, 500, { message: String(err) }));
@@ -57,7 +61,9 @@ export async function startProcessorSimulator(overrides: Partial<SimulatorOption
     url: `http://${options.host}:${port}`,
     port,
     stats: sim.stats,
-    callsFor: (correlationId) => sim.callsById.get(correlationId.toLowerCase()) ?? 0,
+    callsFor: (correlationId) => sim.callersById.get(correlationId.toLowerCase())?.length ?? 0,
+    callersOf: (correlationId) => [...(sim.callersById.get(correlationId.toLowerCase()) ?? [])],
+    calledIds: () => [...sim.callersById.keys()],
     close: async () => {
       sim.limiter.close();
       server.closeAllConnections();
