@@ -16,7 +16,7 @@ import {
   startTestApp,
   steadyLoad,
 } from '../fixtures/pipeline';
-import { ownRedis, ownSentinels, REDIS_SERVER, replicating } from '../fixtures/redis-servers';
+import { ownRedis, ownSentinels, REDIS_SERVER, replicating, sentinelsReady } from '../fixtures/redis-servers';
 
 const MASTER = 'rinha-failover';
 
@@ -28,6 +28,7 @@ t.test(
     const replicas = [await ownRedis(t, primary.port), await ownRedis(t, primary.port)];
     for (const r of replicas) t.ok(await replicating(r), `the replica on ${r.port} follows the primary`);
     const sentinels = await ownSentinels(t, primary.port, MASTER, { downAfterMs: 1000 });
+    t.ok(await sentinelsReady(sentinels, MASTER, 2), 'each sentinel knows both replicas and its peers');
     const processors = await startProcessors(t);
     const ns = namespace(t);
     const app = await startTestApp(t, {

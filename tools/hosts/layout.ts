@@ -52,6 +52,22 @@ function makeHosts(): Record<string, Host> {
   return Object.fromEntries(plan.map(([name, octet]) => [name, createHost(name, octet)]));
 }
 
+/**
+ * Whether a sentinel knows both replicas and the two other sentinels: before that, a dead primary cannot be
+ * replaced (a sentinel learns replicas from the primary's INFO, every 10 s, and its peers from their hellos).
+ */
+async function sentinelReady(host: Host): Promise<boolean> {
+  const sentinel = new Redis(26379, host.ip, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  sentinel.on('error', () => undefined);
+  try {
+    const flat = (await sentinel.call('SENTINEL', 'master', MASTER_NAME)) as string[];
+    const field = (name: string) => Number(flat[flat.indexOf(name) + 1]);
+    return field('num-slaves') === 2 && field('num-other-sentinels') === 2;
+  } finally {
+    sentinel.disconnect();
+  }
+}
+
 async function stores(hosts: Record<string, Host>, dir: string, parts: Record<string, Part>): Promise<void> {
   parts.postgres = startPostgres(hosts.postgres, join(dir, 'pg'));
   parts.redis1 = startRedis(hosts.redis1);
@@ -73,6 +89,8 @@ async function stores(hosts: Record<string, Host>, dir: string, parts: Record<st
       /master_link_status:up/.test(await replica.info('replication')),
     ).finally(() => replica.disconnect());
   }
+  for (const s of ['sentinel1', 'sentinel2', 'sentinel3'])
+    await until(`${s} to know both replicas and its peers`, () => sentinelReady(hosts[s]), 30_000);
 }
 
 export async function startLayout(appEnv: Record<string, string> = {}): Promise<Layout> {
