@@ -18,6 +18,7 @@
 // the processor answers 422 if it had recorded it, and nothing is recorded twice.
 // The slice keys are built inside the scripts (from Redis' own clock, the same for every
 // instance and host): a standalone Redis or Sentinel, not Redis Cluster.
+import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { PaymentRequest, ProcessorName } from '../payment';
 import { LuaScript } from './lua-script';
@@ -27,6 +28,11 @@ export const WINDOW_SLICES = 4;
 
 export interface PendingPayment extends PaymentRequest {
   acceptedAt: number;
+  /**
+   * Set at its first claim, unique to this acceptance: a claim tried again carries it, a re-post of the same
+   * id does not. How the claim script tells the two apart.
+   */
+  claim?: string;
   /** Set once the payment has been sent to a processor: from then on it belongs to that processor. */
   assignment?: { processor: ProcessorName; requestedAt: string };
 }
@@ -34,12 +40,13 @@ export interface PendingPayment extends PaymentRequest {
 interface StoredPending {
   a: number;
   t: number;
+  c?: string;
   p?: ProcessorName;
   r?: string;
 }
 
 function encode(p: PendingPayment): string {
-  const s: StoredPending = { a: p.amountCents, t: p.acceptedAt };
+  const s: StoredPending = { a: p.amountCents, t: p.acceptedAt, c: p.claim };
   if (p.assignment) {
     s.p = p.assignment.processor;
     s.r = p.assignment.requestedAt;
@@ -47,9 +54,15 @@ function encode(p: PendingPayment): string {
   return JSON.stringify(s);
 }
 
+// Unique to this process (a random base) and to each acceptance in it (a counter).
+const CLAIM_BASE = randomUUID().slice(0, 8);
+let claims = 0;
+const nextClaim = () => `${CLAIM_BASE}.${(claims++).toString(36)}`;
+
 function decode(correlationId: string, json: string): PendingPayment {
   const s = JSON.parse(json) as StoredPending;
   const p: PendingPayment = { correlationId, amountCents: s.a, acceptedAt: s.t };
+  if (s.c) p.claim = s.c;
   if (s.p && s.r) p.assignment = { processor: s.p, requestedAt: s.r };
   return p;
 }
@@ -92,23 +105,24 @@ end
 local fresh = {}
 for i = 5, #ARGV, 2 do
   local id = ARGV[i]
-  if redis.call('HGET', KEYS[1], id) == ARGV[i + 1] then
-    -- This very claim, tried again (its answer was lost, or its replicas had not confirmed it): still fresh.
-    fresh[#fresh + 1] = id
-  elseif remember(slices[1], expireAt, id) == 1 then
-    local known = false
+  local known = remember(slices[1], expireAt, id) == 0
+  if not known then
     for s = 2, #slices do
       if redis.call('SISMEMBER', slices[s], id) == 1 then known = true break end
     end
-    if not known then
-      for _, h in ipairs(hashes) do
-        if redis.call('HEXISTS', h, id) == 1 then known = true break end
-      end
+  end
+  if not known then
+    for _, h in ipairs(hashes) do
+      if redis.call('HEXISTS', h, id) == 1 then known = true break end
     end
-    if not known then
-      redis.call('HSET', KEYS[1], id, ARGV[i + 1])
-      fresh[#fresh + 1] = id
-    end
+  end
+  if not known then
+    redis.call('HSET', KEYS[1], id, ARGV[i + 1])
+    fresh[#fresh + 1] = id
+  elseif redis.call('HGET', KEYS[1], id) == ARGV[i + 1] then
+    -- This very claim, tried again (its answer was lost, or its replicas had not confirmed it): still fresh.
+    -- Its value names the acceptance (claim), so a re-post is never taken for it. Asked of known ids only.
+    fresh[#fresh + 1] = id
   end
 end
 return fresh`);
@@ -237,7 +251,10 @@ export class PendingPayments {
   async claimFresh(payments: PendingPayment[]): Promise<PendingPayment[]> {
     if (payments.length === 0) return [];
     const args: string[] = [this.epoch ?? '', `${this.prefix}seen:`, this.sliceMs, `${this.prefix}pending:`];
-    for (const p of payments) args.push(p.correlationId, encode(p));
+    for (const p of payments) {
+      p.claim ??= nextClaim();
+      args.push(p.correlationId, encode(p));
+    }
     const claimed = await CLAIM_FRESH.run(
       this.redis,
       [this.pendingKey(), this.epochKey(), `${this.prefix}instances`],

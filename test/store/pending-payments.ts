@@ -28,7 +28,7 @@ t.test('claimFresh keeps payments never seen by any instance, durable under thei
   );
   t.same(await a.claimFresh([]), []);
   t.same((await a.owned()).map((p) => p.correlationId).sort(), ['1', '2']);
-  t.same(await b.owned(), [payment('3')]);
+  t.match(await b.owned(), [{ ...payment('3'), claim: String }], 'each with the claim it was made by');
 });
 
 t.test('an id posted twice in one batch (a client retrying at once) is claimed once', async (t) => {
@@ -175,6 +175,7 @@ t.test('a claim tried again by its own instance is fresh again, once; the same i
     'the same claim again (its answer lost, or its replicas silent): still fresh, so nothing is dropped',
   );
   t.same(await a.claimFresh([payment('r1', { acceptedAt: 2000 })]), [], 'a re-post accepted later is a duplicate');
+  t.same(await a.claimFresh([payment('r1')]), [], 'and so is one accepted at the same instant: another acceptance');
   t.same(await b.claimFresh(first), [], 'and so is the same payment at another instance');
   t.same((await a.owned()).map((p) => p.correlationId).sort(), ['r1', 'r2'], 'held once, by its first owner');
 });
@@ -199,22 +200,24 @@ t.test(
     t.teardown(() => conn.disconnect());
     const pending = new PendingPayments(conn, 'wait:', 'a', 60_000, { count: 1, timeoutMs: 100 });
     const started = Date.now();
-    await t.rejects(pending.claimFresh([payment('w1')]), { name: 'ReplicaLagError', message: /UNREPLICATED: 0 of 1/ });
+    const w1 = payment('w1');
+    await t.rejects(pending.claimFresh([w1]), { name: 'ReplicaLagError', message: /UNREPLICATED: 0 of 1/ });
     t.ok(Date.now() - started >= 90, `it waited REDIS_REPLICA_WAIT_MS first (${Date.now() - started} ms)`);
     t.match(refusalOf(new ReplicaLagError(1, 0, 100)), 'unreplicated', 'the intake gate refuses new payments for it');
     const replica = await ownRedis(t, primary.port);
     t.ok(await replicating(replica), 'a replica joins');
     t.same(
-      (await pending.claimFresh([payment('w1')])).map((p) => p.correlationId),
+      (await pending.claimFresh([w1])).map((p) => p.correlationId),
       ['w1'],
-      'tried again: fresh, and now confirmed',
+      'the same claim tried again: fresh, and now confirmed',
     );
     t.equal(
       await replica.admin.hget('wait:pending:a', 'w1'),
       await conn.hget('wait:pending:a', 'w1'),
       'the replica holds it',
     );
-    await pending.assign([payment('w1', { assignment: { processor: 'default', requestedAt: 'x' } })]);
+    w1.assignment = { processor: 'default', requestedAt: 'x' };
+    await pending.assign([w1]);
     t.match(await replica.admin.hget('wait:pending:a', 'w1'), /"p":"default"/, 'and its assignment, before it is sent');
   },
 );

@@ -70,9 +70,9 @@ async function sentinelReady(host: Host): Promise<boolean> {
 
 async function stores(hosts: Record<string, Host>, dir: string, parts: Record<string, Part>): Promise<void> {
   parts.postgres = startPostgres(hosts.postgres, join(dir, 'pg'));
-  parts.redis1 = startRedis(hosts.redis1);
-  parts.redis2 = startRedis(hosts.redis2, hosts.redis1);
-  parts.redis3 = startRedis(hosts.redis3, hosts.redis1);
+  parts.redis1 = startRedis(hosts.redis1, join(dir, 'redis'));
+  parts.redis2 = startRedis(hosts.redis2, join(dir, 'redis'), hosts.redis1);
+  parts.redis3 = startRedis(hosts.redis3, join(dir, 'redis'), hosts.redis1);
   for (const s of ['sentinel1', 'sentinel2', 'sentinel3'])
     parts[s] = startSentinel(hosts[s], hosts.redis1, MASTER_NAME, join(dir, 'sentinels'));
   const databaseUrl = `postgres://postgres@${hosts.postgres.ip}:5432/postgres`;
@@ -133,7 +133,7 @@ export async function startLayout(appEnv: Record<string, string> = {}): Promise<
     await until('nginx', async () => (await fetch(`${url}/health`)).ok);
     const restart = (name: string): Part => {
       if (name.startsWith('app')) return (parts[name] = startApp(hosts[name], env));
-      if (name === 'redis1') return (parts[name] = startRedis(hosts.redis1));
+      if (name === 'redis1') return (parts[name] = startRedis(hosts.redis1, join(dir, 'redis')));
       throw new Error(`no restart for ${name}`);
     };
     return { hosts, parts, url, processors, databaseUrl, sentinels, restart, stop };

@@ -59,8 +59,12 @@ export function startPostgres(host: Host, dir: string): Part {
 }
 
 /** A redis-server on the host's address, port 6379, nothing on disk; with `primary`, its replica. */
-export function startRedis(host: Host, primary?: Host): Part {
+export function startRedis(host: Host, dir: string, primary?: Host): Part {
+  // A directory of its own: a replica writes the primary's snapshot there when it syncs.
+  const own = join(dir, host.name);
+  mkdirSync(own, { recursive: true });
   const args = ['--port', '6379', '--bind', host.ip, '--save', '', '--appendonly', 'no', '--protected-mode', 'no'];
+  args.push('--dir', own);
   if (primary) args.push('--replicaof', primary.ip, '6379');
   return run(host, `redis ${host.name}`, 'redis-server', args);
 }
