@@ -1,44 +1,9 @@
-// What every proof checks after its load: each payment answered 202 is recorded by exactly one
-// processor, with the requestedAt and processor our table holds for it, and our summary equals the
-// processors' over the run.
+// What every proof checks after its load (tools/engine/acknowledged-load.ts, which keeps every id answered
+// 202): each is recorded by exactly one processor, with the requestedAt and processor our table holds for
+// it, and our summary equals the processors' over the run.
 import { Client } from 'pg';
 import type { Layout } from './layout';
 import { compareSummaries } from '../smoke/summaries';
-
-export interface Posted {
-  id: string;
-  status: number | 'error';
-  sentAt: number;
-}
-
-/** Posts fresh payments at `ratePerS` for `ms` through Nginx (2 s per request at most). */
-export async function steadyLoad(url: string, ratePerS: number, ms: number): Promise<Posted[]> {
-  const out: Posted[] = [];
-  const pending: Promise<void>[] = [];
-  const started = Date.now();
-  for (let sent = 0; Date.now() - started < ms;) {
-    const due = Math.floor(((Date.now() - started) / 1000) * ratePerS);
-    for (; sent < due; sent++) {
-      const id = crypto.randomUUID();
-      const sentAt = Date.now();
-      const post = fetch(`${url}/payments`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ correlationId: id, amount: 12.34 }),
-        signal: AbortSignal.timeout(2000),
-      });
-      pending.push(
-        post.then(
-          async (r) => void (await r.arrayBuffer(), out.push({ id, status: r.status, sentAt })),
-          () => void out.push({ id, status: 'error', sentAt }),
-        ),
-      );
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  await Promise.all(pending);
-  return out;
-}
 
 interface Held {
   processor: string;

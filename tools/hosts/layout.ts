@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { BRIDGE_IP, createBridge, createHost, removeAll, type Host } from './network';
+import { sentinelReady } from './sentinel-ready';
 import { startApp, startNginx, startPostgres, startRedis, startSentinel, type Part } from './services';
 import { startProcessorSimulator, type RunningSimulator } from '../simulator/server';
 
@@ -52,22 +53,6 @@ function makeHosts(): Record<string, Host> {
   return Object.fromEntries(plan.map(([name, octet]) => [name, createHost(name, octet)]));
 }
 
-/**
- * Whether a sentinel knows both replicas and the two other sentinels: before that, a dead primary cannot be
- * replaced (a sentinel learns replicas from the primary's INFO, every 10 s, and its peers from their hellos).
- */
-async function sentinelReady(host: Host): Promise<boolean> {
-  const sentinel = new Redis(26379, host.ip, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  sentinel.on('error', () => undefined);
-  try {
-    const flat = (await sentinel.call('SENTINEL', 'master', MASTER_NAME)) as string[];
-    const field = (name: string) => Number(flat[flat.indexOf(name) + 1]);
-    return field('num-slaves') === 2 && field('num-other-sentinels') === 2;
-  } finally {
-    sentinel.disconnect();
-  }
-}
-
 async function stores(hosts: Record<string, Host>, dir: string, parts: Record<string, Part>): Promise<void> {
   parts.postgres = startPostgres(hosts.postgres, join(dir, 'pg'));
   parts.redis1 = startRedis(hosts.redis1, join(dir, 'redis'));
@@ -90,7 +75,11 @@ async function stores(hosts: Record<string, Host>, dir: string, parts: Record<st
     ).finally(() => replica.disconnect());
   }
   for (const s of ['sentinel1', 'sentinel2', 'sentinel3'])
-    await until(`${s} to know both replicas and its peers`, () => sentinelReady(hosts[s]), 30_000);
+    await until(
+      `${s} to know both replicas and its peers`,
+      () => sentinelReady({ host: hosts[s].ip, port: 26379 }, MASTER_NAME, { replicas: 2, peers: 2 }),
+      30_000,
+    );
 }
 
 export async function startLayout(appEnv: Record<string, string> = {}): Promise<Layout> {

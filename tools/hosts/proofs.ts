@@ -4,9 +4,10 @@
 import { readFileSync } from 'node:fs';
 import Redis from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { acknowledgedExactlyOnce, steadyLoad, summariesEqual, type Posted } from './checks';
+import { acknowledgedExactlyOnce, summariesEqual } from './checks';
 import { MASTER_NAME, startLayout, type Layout } from './layout';
 import { setCutOff } from './network';
+import { startLoad, type LoadOutcome } from '../engine/acknowledged-load';
 import type { StepOutcome } from '../engine/steps';
 
 /** Settings of every instance here: durable answers, and the heartbeat the cut-offs are measured against. */
@@ -24,10 +25,11 @@ async function underLoad(
   try {
     await setUp?.(layout);
     const startedAt = Date.now();
-    const load = steadyLoad(layout.url, ratePerS, ms);
+    const load = startLoad(layout.url, ratePerS);
+    const ended = sleep(ms).then(() => load.stop());
     await sleep(3000);
     const own = await fault(layout, startedAt);
-    const posted = await load;
+    const posted = await ended;
     const memory = memoryOf(layout);
     const shared = await sharedChecks(layout, posted, startedAt);
     const problems = [...own.problems, ...shared.problems];
@@ -53,10 +55,9 @@ function memoryOf(layout: Layout): string {
   return `resident memory at the end of the load, MB: ${parts.join(', ')}`;
 }
 
-async function sharedChecks(layout: Layout, posted: Posted[], startedAt: number) {
-  const acked = posted.filter((p) => p.status === 202).map((p) => p.id);
-  const others = posted.filter((p) => p.status !== 202);
-  const count = (s: Posted['status']) => others.filter((p) => p.status === s).length;
+async function sharedChecks(layout: Layout, posted: LoadOutcome, startedAt: number) {
+  const acked = [...posted.acknowledged.keys()];
+  const count = (status: number) => posted.statuses[status] ?? 0;
   // Drained: every acknowledged payment recorded (30 s at most), then compared.
   const loadEnded = Date.now();
   let summary = await summariesEqual(layout, new Date(startedAt - 1000));
@@ -68,8 +69,8 @@ async function sharedChecks(layout: Layout, posted: Posted[], startedAt: number)
   const problems = await acknowledgedExactlyOnce(layout, acked);
   if (!summary.equal) problems.push(`summaries differ: ${summary.detail}`);
   const figures =
-    `posted ${posted.length}: 202 ${acked.length}, 503 ${count(503)}, 504 ${count(504)}, ` +
-    `no answer ${count('error')}; ` +
+    `posted ${acked.length + posted.unacknowledged.size}: 202 ${acked.length}, 503 ${count(503)}, ` +
+    `504 ${count(504)}, no answer ${count(0)}; ` +
     `every 202 recorded exactly once with our requestedAt: ${problems.length === 0 ? 'yes' : 'NO'}; summaries ` +
     `${summary.equal ? 'equal' : 'DIFFER'} ${(drainedMs / 1000).toFixed(1)} s after the load (${summary.detail})`;
   return { figures, problems };
