@@ -21,18 +21,20 @@ t.test('per-second buckets take only successful payments', async (t) => {
   t.equal(b[0].p50, 2);
 });
 
+const input = {
+  participant: 'x',
+  maxRequests: 60,
+  p99Ms: 2.5,
+  paymentsSucceeded: 3,
+  paymentsFailed: 0,
+  inconsistencies: 1,
+  default: { totalRequests: 2, totalAmount: 40.1, feePerTransaction: 0.05 },
+  fallback: { totalRequests: 1, totalAmount: 20.05, feePerTransaction: 0.15 },
+};
+
 t.test('the page has the three charts, the stage lines and the score', async (t) => {
   const scenario = scaledScenario(0.1);
-  const results = finalResults({
-    participant: 'x',
-    maxRequests: 60,
-    p99Ms: 2.5,
-    paymentsSucceeded: 3,
-    paymentsFailed: 0,
-    inconsistencies: 1,
-    default: { totalRequests: 2, totalAmount: 40.1, feePerTransaction: 0.05 },
-    fallback: { totalRequests: 1, totalAmount: 20.05, feePerTransaction: 0.15 },
-  });
+  const results = finalResults(input);
   const html = renderReport({
     scenario,
     samples: [
@@ -65,8 +67,27 @@ t.test('the page has the three charts, the stage lines and the score', async (t)
   t.match(html, /score \d+\.\d\d/);
   t.match(html, /<tr class="bad">/, 'an inconsistent check is highlighted');
   t.match(html, /http:\/\/backend&#60;&#38;&#62;/, 'text is escaped');
+  t.match(html, /Exposure<\/h2><p>Not measured/, 'an exposure not measured says so');
   t.match(
     lineChart('empty', [{ name: 'none', color: '#000', points: [] }], { xMax: 10, yLabel: 'y', stages: [] }),
     /<svg/,
   );
+});
+
+t.test('the exposure: one row per stage with late payments, and the chance for a 10 s checker', async (t) => {
+  const scenario = scaledScenario(0.1);
+  const stage = { atS: 270, latePayments: 3, exposedMs: 12, worstLateMs: 2011 };
+  const exposure = { latePayments: 3, exposedMs: 12, officialCheckerChance: 0.0012, truncated: false, stages: [stage] };
+  const withExposure = finalResults({ ...input, exposure });
+  const exposed = renderReport({
+    scenario,
+    samples: [],
+    timeline: [],
+    checks: [],
+    results: withExposure,
+    backendUrl: 'x',
+    exposure: withExposure.exposicao,
+  });
+  t.match(exposed, /Exposure: 12 ms \(a 10 s checker lands in it with chance 0\.12%\)/);
+  t.match(exposed, /<td>270\.0 s<\/td><td>12 ms<\/td><td>3<\/td><td>2011 ms<\/td>/, 'one row per exposed stage');
 });

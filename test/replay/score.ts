@@ -46,3 +46,38 @@ t.test('round is half away from zero', async (t) => {
   t.equal(round(-1.005, 2), -1.01);
   t.equal(round(0.211, 2), 0.21);
 });
+
+t.test('beside the inconsistencies: how many checks ran, and the exposure when it was measured', async (t) => {
+  const plain = finalResults({ ...base, p99Ms: 1 });
+  t.equal(plain.exposicao.medida, false, 'not measured unless given');
+  t.notOk('num_verificacoes' in plain.multa.composicao);
+  const r = finalResults({
+    ...base,
+    p99Ms: 1,
+    checks: 30,
+    checksWithDifferences: 0,
+    exposure: {
+      latePayments: 2,
+      exposedMs: 12.5,
+      officialCheckerChance: 0.00125,
+      truncated: false,
+      stages: [
+        { atS: 240, latePayments: 0, exposedMs: 0, worstLateMs: 0 },
+        { atS: 270, latePayments: 2, exposedMs: 12.5, worstLateMs: 2010 },
+      ],
+    },
+  });
+  t.equal(r.multa.composicao.num_verificacoes, 30);
+  t.equal(r.multa.composicao.verificacoes_com_diferenca, 0);
+  t.match(r.exposicao, {
+    medida: true,
+    tempo_exposto_ms: 12.5,
+    pagamentos_tardios: 2,
+    chance_verificador_10s: 0.00125,
+  });
+  t.same(
+    r.exposicao.medida && r.exposicao.por_estagio,
+    [{ estagio_s: 270, tempo_exposto_ms: 12.5, pagamentos_tardios: 2, pior_atraso_ms: 2010 }],
+    'only the stages with late payments',
+  );
+});

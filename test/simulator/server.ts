@@ -190,3 +190,36 @@ t.test('summary: requestedAt BETWEEN from AND to, inclusive; a missing bound cou
   });
   t.equal((await fetch(`${s.url}/admin/payments-summary?from=nope&to=nope`, { headers: TOKEN })).status, 400);
 });
+
+for (const store of ['memory', 'postgres'] as const) {
+  t.test(`${store} store: late-payments lists what was stored over afterMs after its requestedAt`, async (t) => {
+    const schema = `sim_late_test_${process.pid}`;
+    const s = await sim(t, store === 'postgres' ? { databaseUrl: DATABASE_URL, schema } : {});
+    if (store === 'postgres') {
+      t.teardown(async () => {
+        const pg = new Client({ connectionString: DATABASE_URL });
+        await pg.connect();
+        await pg.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        await pg.end();
+      });
+    }
+    const late = (q: string) =>
+      fetch(`${s.url}/admin/late-payments${q}`, { headers: TOKEN }).then(
+        async (r) => [r.status, r.status === 200 ? await r.json() : null] as const,
+      );
+    const old = new Date(Date.now() - 3000).toISOString();
+    await pay(s, payment(1, old)); // stored about 3 s after its requestedAt
+    await pay(s, payment(2)); // stored at once
+    const [status, body] = await late('?afterMs=2000');
+    t.equal(status, 200);
+    const { payments, truncated } = body as { payments: [number, number][]; truncated: boolean };
+    t.equal(payments.length, 1, 'only the payment stored late');
+    t.equal(payments[0][0], Date.parse(old), 'its requestedAt');
+    t.ok(payments[0][1] - payments[0][0] >= 3000 && payments[0][1] <= Date.now(), 'when it was stored');
+    t.equal(truncated, false);
+    const longer = (await late('?afterMs=4000'))[1] as { payments: unknown[] };
+    t.equal(longer.payments.length, 0, 'none past a longer bound');
+    t.equal((await late('?afterMs=-1'))[0], 400, 'a negative bound: 400');
+    t.equal((await fetch(`${s.url}/admin/late-payments`)).status, 401, 'admin token required');
+  });
+}

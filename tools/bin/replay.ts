@@ -8,6 +8,8 @@
 //   --out DIR         (OUT_DIR, reports): final-results.json and report.html
 //   --participant P   (PARTICIPANT, anonymous)
 //   --horizon MS      (CONSISTENCY_HORIZON_MS, 1500): the delay above which the oracle does not use default
+//   --check-every MS  (CHECK_EVERY_MS, the official 10 s x scale): pause between two consistency checks; 200 asks
+//                     five times a second for the whole run
 import { parseArgs } from 'node:util';
 import { DEFAULT_REPLAY_OPTIONS, runReplay } from '../replay/run';
 
@@ -23,8 +25,19 @@ const { values } = parseArgs({
     out: { type: 'string' },
     participant: { type: 'string' },
     horizon: { type: 'string' },
+    'check-every': { type: 'string' },
   },
 });
+
+function checkEvery(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const ms = Number(raw);
+  if (!Number.isFinite(ms) || ms < 1) {
+    console.error(`--check-every must be a number of milliseconds, at least 1; got "${raw}"`);
+    process.exit(1);
+  }
+  return ms;
+}
 
 runReplay({
   backendUrl: values.backend ?? env.BACKEND_URL ?? DEFAULT_REPLAY_OPTIONS.backendUrl,
@@ -38,6 +51,7 @@ runReplay({
   outDir: values.out ?? env.OUT_DIR ?? DEFAULT_REPLAY_OPTIONS.outDir,
   participant: values.participant ?? env.PARTICIPANT ?? DEFAULT_REPLAY_OPTIONS.participant,
   horizonMs: Number(values.horizon ?? env.CONSISTENCY_HORIZON_MS ?? DEFAULT_REPLAY_OPTIONS.horizonMs),
+  checkEveryMs: checkEvery(values['check-every'] ?? env.CHECK_EVERY_MS),
 }).then(
   (r) => process.exit(r.results.lag.lag === 0 && r.results.multa.composicao.num_inconsistencias === 0 ? 0 : 2),
   (err) => {

@@ -1,4 +1,5 @@
 // The processors' admin API, as the official test calls it (X-Rinha-Token).
+import type { LateRecord } from '../simulator/payment-store';
 import type { ProcessorCondition } from './scenario';
 import type { TimedClient } from './timed-client';
 
@@ -105,5 +106,22 @@ export class ProcessorsAdmin {
     } catch {
       return EMPTY;
     }
+  }
+
+  /**
+   * Payments stored more than `afterMs` after their requestedAt: our simulator's own admin route (the official
+   * processor has none: null then).
+   */
+  async late(p: ProcessorName, afterMs: number): Promise<{ payments: LateRecord[]; truncated: boolean } | null> {
+    const r = await this.client.send(
+      'admin',
+      `${this.urls[p]}/admin/late-payments?afterMs=${afterMs}`,
+      'GET',
+      10_000,
+      undefined,
+      this.headers(),
+    );
+    if (r.status !== 200) return null;
+    return JSON.parse(r.body) as { payments: LateRecord[]; truncated: boolean };
   }
 }

@@ -22,6 +22,8 @@ export interface ReportInput {
   backendUrl: string;
   /** What an oracle knowing the stages could send to default (0..1). */
   oracleDefaultShare?: number;
+  /** When a check could have found a payment on one side only. */
+  exposure?: FinalResults['exposicao'];
 }
 
 interface Series {
@@ -154,6 +156,26 @@ function checkRows(checks: ConsistencyCheck[]): string {
     .join('');
 }
 
+function exposureSection(exposure: ReportInput['exposure']): string {
+  if (!exposure || !exposure.medida)
+    return '<h2>Exposure</h2><p>Not measured: the processors do not say when they stored.</p>';
+  const rows = exposure.por_estagio
+    .map(
+      (s) =>
+        `<tr class="bad"><td>${s.estagio_s === null ? 'warm-up' : `${s.estagio_s.toFixed(1)} s`}</td>` +
+        `<td>${s.tempo_exposto_ms} ms</td><td>${s.pagamentos_tardios}</td><td>${s.pior_atraso_ms} ms</td></tr>`,
+    )
+    .join('');
+  return (
+    `<h2>Exposure: ${exposure.tempo_exposto_ms} ms (a 10 s checker lands in it with chance ` +
+    `${(exposure.chance_verificador_10s * 100).toFixed(2)}%)</h2><p>Payments stored by their processor over 2 s ` +
+    'after their requestedAt, by the stage they were requested in: while one is not stored, a check may count it ' +
+    'on one side only.</p>' +
+    '<table><tr><th>stage</th><th>exposed</th><th>late payments</th><th>latest stored after requestedAt</th></tr>' +
+    `${rows}</table>`
+  );
+}
+
 /** Latency percentiles, request rate and where payments went, second by second, stages drawn across. */
 function charts(input: ReportInput): string {
   const { scenario } = input;
@@ -209,6 +231,7 @@ ${STYLE}
 ${charts(input)}
 <h2>Score</h2><table>${score.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>
 <h2>Stages</h2><table><tr><th>at</th><th>default</th><th>fallback</th></tr>${stageRows(scenario)}</table>
+${exposureSection(input.exposure)}
 <h2>Consistency checks (ours / processor)</h2>
 <table><tr><th>at</th><th>default</th><th>fallback</th><th>inconsistencies</th></tr>${checkRows(input.checks)}</table>
 </body></html>`;

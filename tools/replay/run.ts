@@ -4,6 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkConsistency, type ConsistencyCheck } from './consistency-checker';
+import { CHECK_WINDOW_END_MS, computeExposure, type Exposure } from './exposure';
 import { k6Percentile, sortedCopy } from './percentile';
 import { ProcessorsAdmin, type AdminSummary } from './processors-admin';
 import { Progress } from './progress';
@@ -25,6 +26,8 @@ export interface ReplayOptions {
   maxVus?: number;
   /** The consistency horizon the oracle respects (the system's CONSISTENCY_HORIZON_MS). */
   horizonMs: number;
+  /** Pause between two consistency checks, in ms (the official 10 s, scaled with the run, when unset). */
+  checkEveryMs?: number;
   outDir: string;
   participant: string;
   progress: Progress;
@@ -46,6 +49,8 @@ export interface ReplayResult {
   defaultShare: number;
   oracleDefaultShare: number;
   checks: ConsistencyCheck[];
+  /** When a check could have found a payment on one side only (null: the processors do not say when they stored). */
+  exposure: Exposure | null;
   /** Every request the replay made, timed. */
   samples: Sample[];
   reportPath: string;
@@ -154,8 +159,29 @@ async function tearDown(r: Run): Promise<[AdminSummary, AdminSummary]> {
     r.admin.summary('fallback', from.toISOString(), to.toISOString()),
   ]);
   r.timeline.push({ t: (Date.now() - r.startedAt) / 1000, default: d.totalRequests, fallback: f.totalRequests });
-  await r.client.close();
   return [d, f];
+}
+
+/** What both processors stored late, as exposure by stage; null when a processor does not say (the official one). */
+async function measureExposure(r: Run): Promise<Exposure | null> {
+  const [d, f] = await Promise.all([
+    r.admin.late('default', CHECK_WINDOW_END_MS),
+    r.admin.late('fallback', CHECK_WINDOW_END_MS),
+  ]);
+  if (!d || !f) return null;
+  return computeExposure([...d.payments, ...f.payments], r.scenario, r.startedAt, d.truncated || f.truncated);
+}
+
+function sayExposure(r: Run, exposure: Exposure | null): void {
+  if (!exposure) return r.o.progress.say('exposure: not measured (the processors do not say when they stored)');
+  const stages = exposure.stages
+    .filter((s) => s.latePayments > 0)
+    .map((s) => `${s.atS === null ? 'warm-up' : `t=${s.atS.toFixed(1)}s`} ${s.exposedMs} ms (${s.latePayments} late)`);
+  r.o.progress.say(
+    `exposure ${exposure.exposedMs} ms over ${exposure.latePayments} payments stored over 2 s after their ` +
+      `requestedAt; chance a 10 s checker lands in it ${(exposure.officialCheckerChance * 100).toFixed(2)}%` +
+      `${stages.length > 0 ? `; by stage: ${stages.join(', ')}` : ''}${exposure.truncated ? ' (truncated)' : ''}`,
+  );
 }
 
 /** The score (final-results.json) and the report (report.html). */
@@ -167,7 +193,16 @@ function writeOutputs(r: Run, results: FinalResults, samples: Sample[]) {
   writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
   const { scenario, timeline, checks } = r;
   const oracle = oracleDefaultShare(scenario, r.o.horizonMs);
-  const page = { scenario, samples, timeline, checks, results, backendUrl: r.o.backendUrl, oracleDefaultShare: oracle };
+  const page = {
+    scenario,
+    samples,
+    timeline,
+    checks,
+    results,
+    backendUrl: r.o.backendUrl,
+    oracleDefaultShare: oracle,
+    exposure: results.exposicao,
+  };
   writeFileSync(reportPath, renderReport(page));
   return { resultsPath, reportPath };
 }
@@ -190,7 +225,8 @@ function sayScore(r: Run, results: FinalResults, [d, f]: [AdminSummary, AdminSum
 
 export async function runReplay(overrides: Partial<ReplayOptions> = {}): Promise<ReplayResult> {
   const o: ReplayOptions = { ...DEFAULT_REPLAY_OPTIONS, progress: new Progress(), ...overrides };
-  const scenario = o.scale === 1 && o.maxVus === undefined ? OFFICIAL : scaledScenario(o.scale, o.maxVus);
+  const scaled = o.scale === 1 && o.maxVus === undefined ? OFFICIAL : scaledScenario(o.scale, o.maxVus);
+  const scenario = o.checkEveryMs === undefined ? scaled : { ...scaled, checkEveryS: o.checkEveryMs / 1000 };
   const clock = { startedAt: Date.now() };
   // Each VU has connections of its own (TimedClient.user); the shared pools carry only setup,
   // checks, stage changes and the report's timeline, a few requests at a time.
@@ -211,6 +247,8 @@ export async function runReplay(overrides: Partial<ReplayOptions> = {}): Promise
   await Promise.all(background);
   stopTimers();
   const summaries = await tearDown(r);
+  const exposure = await measureExposure(r);
+  await client.close();
   const samples = client.samples; // made from the store on each read: once here
   const okDurations = sortedCopy(samples.filter((s) => s.ok).map((s) => s.ms));
   const results = finalResults({
@@ -220,12 +258,25 @@ export async function runReplay(overrides: Partial<ReplayOptions> = {}): Promise
     paymentsSucceeded: tally.succeeded,
     paymentsFailed: tally.failed,
     inconsistencies: r.checks.reduce((n, c) => n + c.inconsistencies, 0),
+    checks: r.checks.length,
+    checksWithDifferences: r.checks.filter((c) => c.inconsistencies > 0).length,
+    exposure,
     default: summaries[0],
     fallback: summaries[1],
   });
   const { resultsPath, reportPath } = writeOutputs(r, results, samples);
   const defaultShare = sayScore(r, results, summaries);
+  sayExposure(r, exposure);
   o.progress.say(`wrote ${resultsPath} and ${reportPath}`);
   const oracle = oracleDefaultShare(scenario, o.horizonMs);
-  return { results, checks: r.checks, samples, reportPath, resultsPath, defaultShare, oracleDefaultShare: oracle };
+  return {
+    results,
+    checks: r.checks,
+    exposure,
+    samples,
+    reportPath,
+    resultsPath,
+    defaultShare,
+    oracleDefaultShare: oracle,
+  };
 }

@@ -1,5 +1,7 @@
 // final-results.json as rinha-final.js' handleSummary writes it: same field names, same
-// arithmetic (Big.js there, exact cents here), same rounding of p99 and of its bonus.
+// arithmetic (Big.js there, exact cents here), same rounding of p99 and of its bonus. One field
+// is ours: `exposicao`, when a check could have found a payment on one side only (exposure.ts).
+import type { Exposure } from './exposure';
 
 export interface ProcessorTotals {
   totalRequests: number;
@@ -15,6 +17,11 @@ export interface ScoreInput {
   paymentsSucceeded: number;
   paymentsFailed: number;
   inconsistencies: number;
+  /** How many checks ran, and how many found a difference. */
+  checks?: number;
+  checksWithDifferences?: number;
+  /** Null or unset: not measured (the official processors do not say when they stored a payment). */
+  exposure?: Exposure | null;
   default: ProcessorTotals;
   fallback: ProcessorTotals;
   timestamp?: string;
@@ -57,6 +64,30 @@ function processorPart(summary: ScoreInput['default'], fee: number, name: string
   };
 }
 
+/** Ours, not the official file's: beside the inconsistencies, how exposed the run was to them. */
+function exposureField(exposure: Exposure | null | undefined) {
+  if (!exposure)
+    return { medida: false as const, descricao: 'Not measured: the processors do not say when they stored.' };
+  return {
+    medida: true as const,
+    tempo_exposto_ms: exposure.exposedMs,
+    pagamentos_tardios: exposure.latePayments,
+    chance_verificador_10s: exposure.officialCheckerChance,
+    por_estagio: exposure.stages
+      .filter((s) => s.latePayments > 0)
+      .map((s) => ({
+        estagio_s: s.atS,
+        tempo_exposto_ms: s.exposedMs,
+        pagamentos_tardios: s.latePayments,
+        pior_atraso_ms: s.worstLateMs,
+      })),
+    truncado: exposure.truncated,
+    descricao:
+      'Ours: the time during which a check could find a payment on one side only (stored by its processor over ' +
+      '2 s after its requestedAt), and the chance that a check every 10 s lands in it. 0 ms: no check can differ.',
+  };
+}
+
 export function finalResults(input: ScoreInput) {
   const a = amounts(input);
   const recorded = input.default.totalRequests + input.fallback.totalRequests;
@@ -81,9 +112,13 @@ export function finalResults(input: ScoreInput) {
       total: a.fineTotal,
       composicao: {
         num_inconsistencias: input.inconsistencies,
+        ...(input.checks === undefined
+          ? {}
+          : { num_verificacoes: input.checks, verificacoes_com_diferenca: input.checksWithDifferences ?? 0 }),
         descricao: "If 'num_inconsistencias' > 0, a 35% fine.",
       },
     },
+    exposicao: exposureField(input.exposure),
     caixa_dois: {
       detectado: lag < 0,
       descricao: "A negative 'lag' means more payments were recorded than requested: disqualified.",

@@ -1,6 +1,6 @@
 // The simulator's store in Postgres, as the official processor keeps it.
 import { Pool } from 'pg';
-import type { PaymentStore, StoreSummary, StoredPayment } from './payment-store';
+import type { LateRecord, PaymentStore, StoreSummary, StoredPayment } from './payment-store';
 
 export class PostgresPaymentStore implements PaymentStore {
   private readonly table: string;
@@ -20,15 +20,21 @@ export class PostgresPaymentStore implements PaymentStore {
     await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     await pool.query(`CREATE TABLE IF NOT EXISTS ${store.table} (
       correlation_id uuid PRIMARY KEY, amount_cents bigint NOT NULL, requested_at timestamptz NOT NULL)`);
+    await pool.query(`ALTER TABLE ${store.table} ADD COLUMN IF NOT EXISTS stored_at timestamptz`);
     return store;
   }
 
   async insert(p: StoredPayment): Promise<'inserted' | 'duplicate'> {
-    const res = await this.pool.query(`INSERT INTO ${this.table} VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [
-      p.correlationId,
-      p.amountCents,
-      new Date(p.requestedAtMs),
-    ]);
+    const res = await this.pool.query(
+      `INSERT INTO ${this.table} (correlation_id, amount_cents, requested_at, stored_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT DO NOTHING`,
+      [
+        p.correlationId,
+        p.amountCents,
+        new Date(p.requestedAtMs),
+        p.storedAtMs === undefined ? null : new Date(p.storedAtMs),
+      ],
+    );
     return res.rowCount === 1 ? 'inserted' : 'duplicate';
   }
 
@@ -53,6 +59,17 @@ export class PostgresPaymentStore implements PaymentStore {
       bounded ? [new Date(fromMs), new Date(toMs)] : [],
     );
     return { count: Number(res.rows[0].n), cents: Number(res.rows[0].cents) };
+  }
+
+  async late(afterMs: number, limit: number): Promise<LateRecord[]> {
+    const res = await this.pool.query<{ r: string; s: string }>(
+      `SELECT (extract(epoch FROM requested_at) * 1000)::float8 AS r,
+              (extract(epoch FROM stored_at) * 1000)::float8 AS s
+       FROM ${this.table} WHERE stored_at > requested_at + $1 * interval '1 millisecond'
+       ORDER BY requested_at LIMIT $2`,
+      [afterMs, limit],
+    );
+    return res.rows.map((row) => [Number(row.r), Number(row.s)]);
   }
 
   async purge(): Promise<void> {

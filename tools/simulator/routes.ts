@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FixedWindowLimiter } from './health-rate-limiter';
 import type { SimulatorOptions } from './options';
-import type { PaymentStore } from './payment-store';
+import { MAX_LATE_RECORDS, type PaymentStore } from './payment-store';
 import { UUID } from '../../src/payment';
 
 /** One simulator's state: what its routes read and change. */
@@ -87,6 +87,7 @@ export async function pay(sim: Simulator, req: IncomingMessage, res: ServerRespo
     correlationId: correlationId.toLowerCase(),
     amountCents: Math.round(amount * 100),
     requestedAtMs: requestedAt,
+    storedAtMs: Date.now(),
   });
   if (outcome === 'duplicate')
     return reply(res, 422, {
@@ -131,6 +132,19 @@ async function adminSummary(sim: Simulator, res: ServerResponse, query: URLSearc
   });
 }
 
+/**
+ * GET /admin/late-payments?afterMs=2000 (ours, not the official processor's): every payment stored more than
+ * `afterMs` after its requestedAt, as [requestedAtMs, storedAtMs]. A consistency check whose window ends 2 s
+ * back can count such a payment on one side only while it is not stored yet (the replay's exposure).
+ */
+async function latePayments(sim: Simulator, res: ServerResponse, query: URLSearchParams): Promise<void> {
+  const afterMs = Number(query.get('afterMs') ?? 2000);
+  if (!Number.isFinite(afterMs) || afterMs < 0) return reply(res, 400, { message: 'invalid afterMs' });
+  const late = await sim.store.late(afterMs, MAX_LATE_RECORDS + 1);
+  const truncated = late.length > MAX_LATE_RECORDS;
+  reply(res, 200, { afterMs, payments: truncated ? late.slice(0, MAX_LATE_RECORDS) : late, truncated });
+}
+
 /** The PUT /admin/configurations/* routes; false when the request is none of them. */
 function configure(sim: Simulator, route: string, body: Record<string, unknown> | null, res: ServerResponse): boolean {
   const { config } = sim;
@@ -153,6 +167,7 @@ export async function admin(sim: Simulator, req: IncomingMessage, res: ServerRes
   if (req.headers['x-rinha-token'] !== sim.config.token) return reply(res, 401);
   const route = `${req.method} ${url.pathname}`;
   if (route === 'GET /admin/payments-summary') return adminSummary(sim, res, url.searchParams);
+  if (route === 'GET /admin/late-payments') return latePayments(sim, res, url.searchParams);
   if (route === 'POST /admin/purge-payments') {
     await sim.store.purge();
     sim.callersById.clear();
