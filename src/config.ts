@@ -129,15 +129,9 @@ export const settings = {
   slowMarginMs: setting(
     'SLOW_MARGIN_MS',
     'int',
-    250,
-    "A payment unanswered this long beyond the processor's expected delay marks it slow (sooner than the horizon: " +
-      'payments sent meanwhile would land late).',
-  ),
-  slowFloorMs: setting(
-    'SLOW_FLOOR_MS',
-    'int',
-    400,
-    'A processor is never marked slow by an unanswered payment younger than this.',
+    30,
+    "A payment unanswered this long beyond the processor's expected delay (or four times the answers' spread, if " +
+      'more) marks it slow, sooner than the horizon: payments sent meanwhile would land late.',
   ),
   defaultWaitMs: setting(
     'DEFAULT_WAIT_MS',

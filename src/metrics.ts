@@ -19,7 +19,7 @@ export const INTAKE_OUTCOMES = ['accepted', 'rejected_input', 'refused'] as cons
 /** Why a claim in Redis failed (src/core/intake-gate.ts); dedupe-lost: Redis lost its data, a rebuild runs. */
 export const CLAIM_FAILURE_REASONS = ['full', 'down', 'read-only', 'unreplicated', 'dedupe-lost'] as const;
 /** Outcomes counted per processor: handed to it, then what its answer said (src/processor-client.ts). */
-export const PROCESSOR_OUTCOMES = ['sent', 'recorded', 'rejected', 'unknown'] as const satisfies readonly (
+export const PROCESSOR_OUTCOMES = ['sent', 'recorded', 'duplicate', 'rejected', 'unknown'] as const satisfies readonly (
   PaymentOutcome | 'sent'
 )[];
 /** Why a health check gave no health (src/health-monitor.ts). */

@@ -25,6 +25,11 @@ export interface RecordedPayment {
   amountCents: number;
   requestedAt: string;
   processor: ProcessorName;
+  /**
+   * When the processor's answer reached us (ms since the epoch): a summary counts only what was answered
+   * before it was asked, as the processors count only what they stored before they were asked.
+   */
+  answeredAt: number;
 }
 
 /** One processor's part of GET /payments-summary. */

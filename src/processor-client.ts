@@ -1,13 +1,15 @@
 // Outbound HTTP to one Payment Processor, over an undici pool.
 // Every answer is classified by what it tells us about the payment:
-//   recorded     200, or 422 (the processor already had this correlationId)
+//   recorded     200: recorded as we sent it
+//   duplicate    422: the processor already had this correlationId, as an earlier attempt (or another
+//                instance, or another client) sent it: what it holds must be looked up
 //   rejected     500 or another 4xx: the processor says it recorded nothing
 //   unknown      time-out, broken connection or any other answer: it may have recorded it
 import { Pool } from 'undici';
 import { Deadlines, type Tracked } from './deadlines';
 import type { ProcessorHealth, ProcessorPaymentBody } from './payment';
 
-export type PaymentOutcome = 'recorded' | 'rejected' | 'unknown';
+export type PaymentOutcome = 'recorded' | 'duplicate' | 'rejected' | 'unknown';
 
 export interface PaymentAttempt {
   outcome: PaymentOutcome;
@@ -27,7 +29,8 @@ export interface ProcessorClientOptions {
 }
 
 export function classifyPaymentStatus(status: number): PaymentOutcome {
-  if (status === 200 || status === 201 || status === 204 || status === 422) return 'recorded';
+  if (status === 200 || status === 201 || status === 204) return 'recorded';
+  if (status === 422) return 'duplicate';
   if (status === 500 || (status >= 400 && status < 500 && status !== 408 && status !== 429)) return 'rejected';
   return 'unknown';
 }

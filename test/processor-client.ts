@@ -24,7 +24,8 @@ const body = {
 };
 
 t.test('what each status says about the payment', async (t) => {
-  for (const s of [200, 201, 204, 422]) t.equal(classifyPaymentStatus(s), 'recorded', `${s}`);
+  for (const s of [200, 201, 204]) t.equal(classifyPaymentStatus(s), 'recorded', `${s}`);
+  t.equal(classifyPaymentStatus(422), 'duplicate', '422: it holds this id already, as some attempt sent it');
   for (const s of [500, 400, 404]) t.equal(classifyPaymentStatus(s), 'rejected', `${s}`);
   for (const s of [408, 429, 502, 503, 504, 302]) t.equal(classifyPaymentStatus(s), 'unknown', `${s}`);
   t.equal(neverReachedProcessor({ code: 'ECONNREFUSED' }), true);
@@ -57,7 +58,7 @@ t.test('pay: the body sent, and outcomes of answers, hang-ups, time-outs and ref
   t.equal((await client.pay(body)).outcome, 'recorded');
   t.same(JSON.parse(seen[0]), body, 'the body as the processor reads it');
   mode = 'dup';
-  t.equal((await client.pay(body)).outcome, 'recorded', '422: recorded before');
+  t.equal((await client.pay(body)).outcome, 'duplicate', '422: recorded before');
   mode = 'fail';
   t.match(await client.pay(body), { outcome: 'rejected', status: 500 });
   mode = 'garbage';

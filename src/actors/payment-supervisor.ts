@@ -18,6 +18,7 @@ import {
   onAccepted,
   onClaimed,
   onFlush,
+  onFlushWriters,
   onHealth,
   onInspect,
   onLookedUp,
@@ -70,6 +71,8 @@ export type SupervisorMsg =
   | { type: 'health'; processor: ProcessorName; health: SharedHealth }
   | { type: 'tick' }
   | { type: 'flush'; replyTo: (ok: boolean) => void }
+  /** The flush's second step, once every processor actor has reported what reached it: the writers flush. */
+  | { type: 'flush-writers'; replyTo: (ok: boolean) => void }
   | { type: 'purge'; replyTo: () => void }
   | { type: 'inspect'; replyTo: (snapshot: SupervisorSnapshot) => void }
   /** Every payment this instance holds and has not seen recorded (waiting or in flight), with its assignment. */
@@ -135,7 +138,10 @@ function dispatch(state: SupervisorState, ctx: SupervisorContext, msg: Superviso
       route(state, ctx);
       break;
     case 'flush':
-      onFlush(state, msg);
+      onFlush(state, ctx, msg);
+      break;
+    case 'flush-writers':
+      onFlushWriters(state, msg);
       break;
     case 'held':
       msg.replyTo([...state.held.values()]);

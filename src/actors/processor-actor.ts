@@ -64,6 +64,8 @@ export type ProcessorMsg =
   | { type: 'results'; results: Result[] }
   | { type: 'health'; health: SharedHealth }
   | { type: 'watch' }
+  /** Settles every answer that reached us so far now, reports it, then calls replyTo (a summary's barrier). */
+  | { type: 'drain'; replyTo: () => void }
   | { type: 'inspect'; replyTo: (snapshot: ProcessorActorSnapshot) => void }
   | { type: 'stop-watching' };
 
@@ -77,7 +79,10 @@ export interface ProcessorActorOptions extends StatusOptions {
   settleMs: number;
   /** How often a pinned payment is tried again. */
   pinnedRetryMs: number;
-  /** How often in-flight ages and pinned payments are looked at. */
+  /**
+   * How often pinned payments are looked at, at the least; in-flight ages are looked at when the oldest
+   * would become late, however soon that is.
+   */
   watchMs: number;
   /** A failure that repeats is logged at most once per this many ms. */
   logRepeatMs?: number;
@@ -118,30 +123,65 @@ function onSend(state: ProcessorState, ctx: ProcessorContext, msg: Extract<Proce
   watchLater(state, ctx);
 }
 
-/** Ages of what is in flight feed the status; pinned payments due again are tried or looked up. */
-function onWatch(state: ProcessorState, ctx: ProcessorContext): void {
-  const t = ctx.now();
-  // The oldest payment still unanswered (pinned ones excepted) bounds the processor's delay from below.
-  // Payments sent before the breaker last closed (slow probes) say nothing about now.
+/**
+ * When the oldest payment unanswered (pinned ones excepted) was sent, or null. Payments sent before the
+ * breaker last closed (slow probes) say nothing about now.
+ */
+function oldestSentAt(state: ProcessorState): number | null {
   const since = state.status.breaker.closedAt;
   for (const [id, sentAt] of state.inFlight) {
     if (state.pinned.has(id) || sentAt < since) continue;
-    state.status.onInFlightAge(t - sentAt);
-    break;
+    return sentAt;
   }
+  return null;
+}
+
+/** Answers that reached us but wait for their 'results' message are settled now. */
+function settleArrived(state: ProcessorState, ctx: ProcessorContext): void {
+  if (state.results.length === 0) return;
+  const results = state.results;
+  state.results = [];
+  settleResults(state, ctx, results);
+}
+
+/** Ages of what is in flight feed the status; pinned payments due again are tried or looked up. */
+function onWatch(state: ProcessorState, ctx: ProcessorContext): void {
+  // An answer read in this turn, before this message, is not a payment still unanswered.
+  settleArrived(state, ctx);
+  const t = ctx.now();
+  // The oldest payment still unanswered bounds the processor's delay from below.
+  const oldest = oldestSentAt(state);
+  if (oldest !== null) state.status.onInFlightAge(t - oldest);
   const due = [...state.pinned.values()].filter((p) => !p.busy && t >= p.nextTryAt);
   for (const pinned of due) pinned.busy = true;
   if (due.length > 0) retryPinned(state, ctx, due);
   watchLater(state, ctx);
 }
 
-/** The next watch, pending only while payments are in flight (an idle actor wakes for nothing). */
+function onDrain(state: ProcessorState, ctx: ProcessorContext, msg: Extract<ProcessorMsg, { type: 'drain' }>) {
+  settleArrived(state, ctx);
+  msg.replyTo();
+}
+
+/**
+ * The next watch, pending only while payments are in flight (an idle actor wakes for nothing): when the
+ * oldest payment would become late, so a slowdown is seen as soon as it shows, or after watchMs at most.
+ */
 function watchLater(state: ProcessorState, ctx: ProcessorContext): void {
-  if (state.watchTimer || !state.watching || state.inFlight.size === 0) return;
+  if (!state.watching || state.inFlight.size === 0) return;
+  const t = ctx.now();
+  const oldest = state.status.breaker.state === 'closed' ? oldestSentAt(state) : null;
+  const lateAt = oldest === null ? Infinity : oldest + state.status.slowAfterMs();
+  const at = Math.max(t + 1, Math.min(t + ctx.options.watchMs, Math.ceil(lateAt)));
+  if (state.watchTimer) {
+    if (state.watchAt <= at) return;
+    clearTimeout(state.watchTimer);
+  }
+  state.watchAt = at;
   state.watchTimer = setTimeout(() => {
     state.watchTimer = null;
     tell(ctx.self, { type: 'watch' });
-  }, ctx.options.watchMs);
+  }, at - t);
   state.watchTimer.unref();
 }
 
@@ -189,6 +229,9 @@ export function spawnProcessorActor(parent: unknown, options: ProcessorActorOpti
           return (state.status.onHealth(msg.health), state);
         case 'watch':
           onWatch(state, ctx);
+          break;
+        case 'drain':
+          onDrain(state, ctx, msg);
           break;
         case 'inspect':
           onInspect(state, ctx, msg);

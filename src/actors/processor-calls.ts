@@ -32,19 +32,29 @@ export function post(state: ProcessorState, ctx: ProcessorContext, result: Resul
   });
 }
 
+/**
+ * A first attempt is stamped now: its requestedAt is the moment it is written to the processor, so the
+ * processor stores it its delay (not our queueing, claim and look-up too) after its requestedAt. A pinned
+ * payment goes again exactly as it first went. (The assignment in Redis keeps the time it was assigned: a
+ * recovered payment sent with it and answered 422 is looked up, and recorded as the processor holds it.)
+ */
 export function pay(state: ProcessorState, ctx: ProcessorContext, payment: PendingPayment, pinned: boolean): void {
   state.status.onSend();
+  if (!pinned) {
+    const t = ctx.now();
+    payment.assignment = { processor: ctx.options.processor, requestedAt: new Date(t).toISOString() };
+    state.inFlight.set(payment.correlationId, t);
+  }
   ctx.options.gateway.pay(bodyOf(payment)).then(
-    (attempt) => post(state, ctx, { kind: 'paid', payment, attempt, pinned }),
-    // No clock read on every send for this: nothing reads the latency of an unknown outcome.
-    () => post(state, ctx, { kind: 'paid', payment, attempt: UNKNOWN_ATTEMPT, pinned }),
+    (attempt) => post(state, ctx, { kind: 'paid', payment, attempt, pinned, at: ctx.now() }),
+    () => post(state, ctx, { kind: 'paid', payment, attempt: UNKNOWN_ATTEMPT, pinned, at: ctx.now() }),
   );
 }
 
 export function lookUp(state: ProcessorState, ctx: ProcessorContext, payment: PendingPayment): void {
   ctx.options.gateway.lookup(payment.correlationId).then(
-    (lookup) => post(state, ctx, { kind: 'looked-up', payment, lookup }),
-    () => post(state, ctx, { kind: 'looked-up', payment, lookup: { found: 'unknown' } }),
+    (lookup) => post(state, ctx, { kind: 'looked-up', payment, lookup, at: ctx.now() }),
+    () => post(state, ctx, { kind: 'looked-up', payment, lookup: { found: 'unknown' }, at: ctx.now() }),
   );
 }
 

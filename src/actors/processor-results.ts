@@ -1,7 +1,7 @@
 // How a processor actor settles the answers it gets: each payment ends recorded here,
 // returned (definitely not recorded here: it may go anywhere), dropped (another instance
 // took it over), or pinned (outcome unknown: it stays here and is tried again).
-import { pin } from './processor-calls';
+import { lookUp, pin } from './processor-calls';
 import type { SettledReport } from './processor-actor';
 import type { ProcessorContext, ProcessorState, Result } from './processor-state';
 import type { ProcessorName, RecordedPayment } from '../payment';
@@ -9,12 +9,21 @@ import type { PendingPayment } from '../store/pending-payments';
 
 type Settling = { state: ProcessorState; ctx: ProcessorContext; report: SettledReport };
 
-function recordedOf(payment: PendingPayment, processor: ProcessorName, requestedAt?: string): RecordedPayment {
+/** What the processor holds: as we sent it, or, from a look-up, its own amount and requestedAt. */
+type Held = { amountCents: number; requestedAt: string };
+
+function recordedOf(
+  payment: PendingPayment,
+  processor: ProcessorName,
+  answeredAt: number,
+  held?: Held,
+): RecordedPayment {
   return {
     correlationId: payment.correlationId,
-    amountCents: payment.amountCents,
-    requestedAt: requestedAt ?? payment.assignment!.requestedAt,
+    amountCents: held?.amountCents ?? payment.amountCents,
+    requestedAt: held?.requestedAt ?? payment.assignment!.requestedAt,
     processor,
+    answeredAt,
   };
 }
 
@@ -30,9 +39,9 @@ function giveBack(s: Settling, p: PendingPayment): void {
   s.report.returned.push(p);
 }
 
-function recorded(s: Settling, p: PendingPayment, requestedAt?: string): void {
+function recorded(s: Settling, p: PendingPayment, answeredAt: number, held?: Held): void {
   done(s, p);
-  s.report.recorded.push(recordedOf(p, s.ctx.options.processor, requestedAt));
+  s.report.recorded.push(recordedOf(p, s.ctx.options.processor, answeredAt, held));
 }
 
 function onNotAssigned(s: Settling, r: Extract<Result, { kind: 'not-assigned' }>): void {
@@ -45,12 +54,27 @@ function onNotAssigned(s: Settling, r: Extract<Result, { kind: 'not-assigned' }>
   }
 }
 
-function onPaid(s: Settling, { payment, attempt }: Extract<Result, { kind: 'paid' }>): void {
+/**
+ * 422: the processor had it already. An earlier attempt of ours with the same body, or another instance's
+ * with the requestedAt it stamped, or a client's re-post with another amount: only the processor knows
+ * which, so what it holds is looked up and recorded (pinned here meanwhile: it is this processor's).
+ */
+function onDuplicate(s: Settling, payment: PendingPayment): void {
   const { state, ctx } = s;
-  state.status.onAttempt(attempt.outcome, attempt.latencyMs);
+  const pinned = state.pinned.get(payment.correlationId);
+  if (!pinned) pin(state, ctx, payment, ctx.now());
+  state.pinned.get(payment.correlationId)!.busy = true;
+  lookUp(state, ctx, payment);
+}
+
+function onPaid(s: Settling, { payment, attempt, at }: Extract<Result, { kind: 'paid' }>): void {
+  const { state, ctx } = s;
+  // A 422 came after the processor's delay, as a 200 does: it says as much about its speed.
+  state.status.onAttempt(attempt.outcome === 'duplicate' ? 'recorded' : attempt.outcome, attempt.latencyMs);
   const pinned = state.pinned.get(payment.correlationId);
   if (pinned) pinned.busy = false;
-  if (attempt.outcome === 'recorded') return recorded(s, payment);
+  if (attempt.outcome === 'recorded') return recorded(s, payment, at);
+  if (attempt.outcome === 'duplicate') return onDuplicate(s, payment);
   if (attempt.outcome === 'unknown') {
     const { processor, log } = ctx.options;
     log.debug('payment-outcome-unknown', { processor, correlationId: payment.correlationId, status: attempt.status });
@@ -63,10 +87,14 @@ function onPaid(s: Settling, { payment, attempt }: Extract<Result, { kind: 'paid
   } else giveBack(s, payment);
 }
 
-function onLookedUp(s: Settling, { payment, lookup }: Extract<Result, { kind: 'looked-up' }>): void {
+function onLookedUp(s: Settling, { payment, lookup, at }: Extract<Result, { kind: 'looked-up' }>): void {
   const pinned = s.state.pinned.get(payment.correlationId);
   if (pinned) pinned.busy = false;
-  if (lookup.found === true) recorded(s, payment, new Date(lookup.requestedAt).toISOString());
+  if (lookup.found === true)
+    recorded(s, payment, at, {
+      amountCents: Math.round(lookup.amount * 100),
+      requestedAt: new Date(lookup.requestedAt).toISOString(),
+    });
   else if (lookup.found === false) giveBack(s, payment);
   else if (pinned) pinned.nextTryAt = s.ctx.now() + s.ctx.options.pinnedRetryMs;
 }

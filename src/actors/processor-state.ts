@@ -6,10 +6,10 @@ import type { RepeatedWarning } from '../repeated-warning';
 import type { LookupResult, PaymentAttempt } from '../processor-client';
 import type { PendingPayment } from '../store/pending-payments';
 
-/** One answer from the processor or the ledger, posted back into the mailbox. */
+/** One answer from the processor or the ledger, posted back into the mailbox; `at`: when it reached us. */
 export type Result =
-  | { kind: 'paid'; payment: PendingPayment; attempt: PaymentAttempt; pinned: boolean }
-  | { kind: 'looked-up'; payment: PendingPayment; lookup: LookupResult }
+  | { kind: 'paid'; payment: PendingPayment; attempt: PaymentAttempt; pinned: boolean; at: number }
+  | { kind: 'looked-up'; payment: PendingPayment; lookup: LookupResult; at: number }
   | { kind: 'not-assigned'; payments: PendingPayment[]; owned: boolean };
 
 /** A payment whose outcome is unknown: it stays with this processor until the processor says. */
@@ -23,7 +23,7 @@ export interface Pinned {
 /** Bounded by the supervisor's MAX_IN_FLIGHT: every map here holds only payments sent to this processor. */
 export class ProcessorState {
   readonly status: ProcessorStatus;
-  /** correlationId -> time sent, in send order (the first is the oldest). */
+  /** correlationId -> time handed over, then time sent, in hand-over order (about the oldest first). */
   readonly inFlight = new Map<string, number>();
   readonly pinned = new Map<string, Pinned>();
   recordedTotal = 0;
@@ -33,6 +33,8 @@ export class ProcessorState {
   resultsScheduled = false;
   /** The next look at ages and pinned payments, pending only while payments are in flight. */
   watchTimer: NodeJS.Timeout | null = null;
+  /** When watchTimer fires. */
+  watchAt = 0;
   watching = true;
 
   constructor(options: ProcessorActorOptions) {

@@ -3,9 +3,13 @@
 // A processor is unavailable when it fails (consecutive failures, or its health
 // says failing) or when it is too slow for the consistency window (its delay
 // reaches the horizon); in both cases its breaker is open and one probe payment
-// per cool-down finds out when it is back, unless its delay is known to be at or
-// above the horizon: a probe would then be recorded seconds after its requestedAt,
-// just when a consistency check may read, so only a health report reopens it.
+// per cool-down finds out when it is back, with two exceptions, both because a
+// probe to a processor that has become slow is recorded seconds after its
+// requestedAt, just when a consistency check may read:
+// - its delay is known to be at or above the horizon: only a health report, or an
+//   answer below the horizon, reopens it;
+// - it was found slow by payments still on their way: their answers will tell how
+//   slow it is, and a probe would only add one more payment at risk.
 import { CircuitBreaker, type BreakerSnapshot } from './circuit-breaker';
 import type { ProcessorHealth } from '../payment';
 import type { PaymentOutcome } from '../processor-client';
@@ -21,6 +25,8 @@ export interface ProcessorStatusSnapshot {
   breaker: BreakerSnapshot;
   unavailable: Unavailability;
   estimatedDelayMs: number;
+  /** How long a payment may stay unanswered before the processor counts as slowed down. */
+  slowAfterMs: number;
   health: SharedHealth | null;
 }
 
@@ -28,16 +34,24 @@ export interface StatusOptions {
   failureThreshold: number;
   cooldownMs: number;
   horizonMs: number;
-  /** A payment unanswered this much longer than the expected delay means the processor slowed down. */
+  /**
+   * A payment unanswered this much longer than the expected delay means the processor slowed down: the
+   * least margin, used while the answers' spread is small (four times the spread otherwise).
+   */
   slowMarginMs: number;
-  /** ... but never sooner than this (a processor going from 0 to a moderate delay is not a hazard). */
-  slowFloorMs: number;
 }
+
+/** How many spreads past the expected delay an unanswered payment must be to count as slow (as TCP's RTO does). */
+const SPREAD_FACTOR = 4;
 
 export class ProcessorStatus {
   readonly breaker: CircuitBreaker;
   private reason: Unavailability = null;
   private delayMs = 0;
+  /** Moving mean of how far answers fall from the expected delay. */
+  private spreadMs = 0;
+  /** Payments sent and not answered yet (a pinned retry is one more). */
+  private unanswered = 0;
   health: SharedHealth | null = null;
 
   constructor(
@@ -49,7 +63,9 @@ export class ProcessorStatus {
 
   /** Payments that may be sent now: unlimited, one probe, or none. */
   allowance(): number {
-    if (this.breaker.state !== 'closed' && this.delayMs >= this.options.horizonMs) return 0;
+    if (this.breaker.state === 'closed') return this.breaker.allowance();
+    if (this.delayMs >= this.options.horizonMs) return 0;
+    if (this.reason === 'slow' && this.unanswered > 0) return 0;
     return this.breaker.allowance();
   }
 
@@ -63,10 +79,13 @@ export class ProcessorStatus {
   }
 
   onSend(): void {
+    this.unanswered++;
     this.breaker.onSend();
   }
 
+  /** Every payment sent is answered exactly once here, whatever its outcome. */
   onAttempt(outcome: PaymentOutcome, latencyMs: number): void {
+    this.unanswered = Math.max(0, this.unanswered - 1);
     if (outcome !== 'recorded') {
       this.trip('failing', false);
       return;
@@ -76,24 +95,43 @@ export class ProcessorStatus {
       this.trip('slow', true);
       return;
     }
-    // A moving average, so one slow answer does not switch processors by itself.
-    this.delayMs = this.delayMs === 0 ? latencyMs : this.delayMs * 0.7 + latencyMs * 0.3;
+    this.learnDelay(latencyMs);
     this.breaker.onSuccess();
+  }
+
+  /**
+   * A moving average, so one slow answer does not switch processors by itself, and the spread of answers
+   * around it. The first answer after the breaker opened starts the estimate afresh: the breaker opened
+   * because the processor changed, and the estimate it had then was only a lower bound.
+   */
+  private learnDelay(latencyMs: number): void {
+    if (this.delayMs === 0 || this.breaker.state !== 'closed') {
+      this.delayMs = latencyMs;
+      return;
+    }
+    this.spreadMs = this.spreadMs * 0.75 + Math.abs(latencyMs - this.delayMs) * 0.25;
+    this.delayMs = this.delayMs * 0.7 + latencyMs * 0.3;
   }
 
   /** How long a payment may stay unanswered before the processor counts as slowed down. */
   slowAfterMs(): number {
-    const { horizonMs, slowMarginMs, slowFloorMs } = this.options;
-    return Math.min(horizonMs, Math.max(slowFloorMs, this.delayMs + slowMarginMs));
+    const { horizonMs, slowMarginMs } = this.options;
+    return Math.min(horizonMs, this.delayMs + Math.max(slowMarginMs, SPREAD_FACTOR * this.spreadMs));
   }
 
   /**
    * A payment in flight for this long means the processor is at least that slow. Waiting
    * for the whole horizon would let every payment sent meanwhile land seconds late
-   * (the 103 ms -> 2000 ms change of the official test), so a sudden slowdown counts.
+   * (the 103 ms -> 2000 ms change of the official test), so a sudden slowdown counts as
+   * soon as the oldest payment is a few spreads late. Once open, ages still raise the
+   * estimate: ages past the horizon mean no probe until a report or an answer says otherwise.
    */
   onInFlightAge(ageMs: number): void {
-    if (this.breaker.state === 'closed' && ageMs >= this.slowAfterMs()) {
+    if (this.breaker.state !== 'closed') {
+      if (this.reason === 'slow') this.delayMs = Math.max(this.delayMs, ageMs);
+      return;
+    }
+    if (ageMs >= this.slowAfterMs()) {
       this.delayMs = Math.max(this.delayMs, ageMs);
       this.trip('slow', true);
     }
@@ -102,13 +140,19 @@ export class ProcessorStatus {
   onHealth(health: SharedHealth): void {
     if (this.health && health.checkedAt <= this.health.checkedAt) return;
     this.health = health;
-    this.delayMs = health.minResponseTime;
+    // Only a check made after the breaker opened says anything about why it opened: an older report
+    // of a fast processor must not lower what the payments in flight showed since.
+    const stale = this.breaker.state !== 'closed' && health.checkedAt <= (this.breaker.snapshot().openedAt ?? 0);
     if (health.failing) this.trip('failing', true);
-    else if (health.minResponseTime >= this.options.horizonMs) this.trip('slow', true);
-    // A fresh report that it is healthy and fast closes the breaker at once: a probe
-    // sent while it was slow could take seconds to say the same.
-    // (Only a check made after the breaker opened says anything about why it opened.)
-    else if (health.checkedAt > (this.breaker.snapshot().openedAt ?? 0)) this.breaker.onSuccess();
+    else if (health.minResponseTime >= this.options.horizonMs) {
+      this.delayMs = health.minResponseTime;
+      this.trip('slow', true);
+    } else if (!stale) {
+      // A fresh report that it is healthy and fast closes the breaker at once: a probe
+      // sent while it was slow could take seconds to say the same.
+      this.delayMs = health.minResponseTime;
+      this.breaker.onSuccess();
+    }
   }
 
   private trip(reason: Exclude<Unavailability, null>, openNow: boolean): void {
@@ -122,6 +166,7 @@ export class ProcessorStatus {
       breaker: this.breaker.snapshot(),
       unavailable: this.unavailable(),
       estimatedDelayMs: Math.round(this.delayMs),
+      slowAfterMs: Math.round(this.slowAfterMs()),
       health: this.health,
     };
   }

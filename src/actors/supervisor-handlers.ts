@@ -90,7 +90,21 @@ export function onHealth(state: SupervisorState, msg: Msg<'health'>): void {
   tell(state.children.processors[msg.processor].ref, { type: 'health', health: msg.health });
 }
 
-export function onFlush(state: SupervisorState, msg: Msg<'flush'>): void {
+/**
+ * A summary is about to be read: every answer that reached a processor actor before now is reported
+ * (its 'settled' comes into this mailbox before the reply does, so its rows reach the writers first),
+ * then the writers flush. A summary counts what was answered before it was asked: that is all here.
+ */
+export function onFlush(state: SupervisorState, ctx: SupervisorContext, msg: Msg<'flush'>): void {
+  const processors = Object.values(state.children.processors);
+  gather<void>(
+    processors.length,
+    (reply) => processors.forEach((p) => tell(p.ref, { type: 'drain', replyTo: () => reply(undefined) })),
+    () => tell(ctx.self, { type: 'flush-writers', replyTo: msg.replyTo }),
+  );
+}
+
+export function onFlushWriters(state: SupervisorState, msg: Msg<'flush-writers'>): void {
   const writers = state.children.writers;
   gather<boolean>(
     writers.length,

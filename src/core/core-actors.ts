@@ -83,7 +83,6 @@ function processorActor(
     cooldownMs: config.breakerCooldownMs,
     horizonMs: config.consistencyHorizonMs,
     slowMarginMs: config.slowMarginMs,
-    slowFloorMs: config.slowFloorMs,
     // Past a time-out plus the same again, no earlier attempt can still be in the processor's hands.
     settleMs: 2 * config.processorTimeoutMs,
     pinnedRetryMs: 1000,

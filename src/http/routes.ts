@@ -70,10 +70,12 @@ function paymentsRoute(services: HttpServices, options: HttpServerOptions, live:
 
 function summaryRoute(services: HttpServices, live: Live): Handler {
   return (res: HttpResponse, req: HttpRequest) => {
+    // The moment it was asked: what was answered after this is not counted (SummaryWindow.asOf).
+    const asOf = new Date();
     const ex = open(res, live);
     let window: SummaryWindow;
     try {
-      window = parseSummaryWindow(req.getQuery('from') ?? '', req.getQuery('to') ?? '');
+      window = { ...parseSummaryWindow(req.getQuery('from') ?? '', req.getQuery('to') ?? ''), asOf };
     } catch (err) {
       return sendError(ex, err);
     }

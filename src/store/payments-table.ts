@@ -1,5 +1,6 @@
 // Postgres holds every payment a processor recorded, exactly as it recorded it.
-// Amounts are integer cents so sums are exact; requested_at is what we sent the processor.
+// Amounts are integer cents so sums are exact; requested_at is what we sent the processor;
+// answered_at is when its answer reached us (rows from before that column: -infinity).
 import { Pool } from 'pg';
 import type { PaymentsSummary, ProcessorName, RecordedPayment } from '../payment';
 import { centsToAmount } from '../payment';
@@ -7,6 +8,12 @@ import { centsToAmount } from '../payment';
 export interface SummaryWindow {
   from: Date | null;
   to: Date | null;
+  /**
+   * Count only payments whose processor's answer reached us at or before this: when the summary was asked.
+   * The processors count what they stored before they were asked, so two reads that arrive together see the
+   * same payments, however long ours takes to gather the rows. Unset: everything.
+   */
+  asOf?: Date | null;
 }
 
 function quoteIdent(name: string): string {
@@ -49,6 +56,10 @@ export class PaymentsTable {
         requested_at timestamptz NOT NULL
       )`);
       await client.query(`CREATE INDEX IF NOT EXISTS payments_requested_at ON ${this.table} (requested_at)`);
+      // A constant default: Postgres adds the column without rewriting the table.
+      await client.query(
+        `ALTER TABLE ${this.table} ADD COLUMN IF NOT EXISTS answered_at timestamptz NOT NULL DEFAULT '-infinity'`,
+      );
     } finally {
       await client.query(`SELECT pg_advisory_unlock(hashtext('rinha-actors-migrate'))`).catch(() => undefined);
       client.release();
@@ -62,30 +73,43 @@ export class PaymentsTable {
     const processors: string[] = [];
     const cents: number[] = [];
     const times: string[] = [];
+    const answered: number[] = [];
     for (const p of payments) {
       ids.push(p.correlationId);
       processors.push(p.processor);
       cents.push(p.amountCents);
       times.push(p.requestedAt);
+      answered.push(p.answeredAt);
     }
     await this.pool.query(
-      `INSERT INTO ${this.table} (correlation_id, processor, amount_cents, requested_at)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::timestamptz[])
+      `INSERT INTO ${this.table} (correlation_id, processor, amount_cents, requested_at, answered_at)
+       SELECT id, processor, cents, at, to_timestamp(answered / 1000.0)
+       FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::timestamptz[], $5::float8[])
+         AS u(id, processor, cents, at, answered)
        ON CONFLICT (correlation_id) DO NOTHING`,
-      [ids, processors, cents, times],
+      [ids, processors, cents, times, answered],
     );
   }
 
   /**
-   * Totals per processor for requested_at in [from, to], both ends included.
+   * Totals per processor for requested_at in [from, to], both ends included, answered by `asOf`.
    * As the processors do, a missing bound means "count everything".
    */
   async summary(window: SummaryWindow): Promise<PaymentsSummary> {
-    const bounded = window.from !== null && window.to !== null;
+    const conditions: string[] = [];
+    const values: Date[] = [];
+    if (window.from !== null && window.to !== null) {
+      values.push(window.from, window.to);
+      conditions.push('requested_at BETWEEN $1 AND $2');
+    }
+    if (window.asOf) {
+      values.push(window.asOf);
+      conditions.push(`answered_at <= $${values.length}`);
+    }
     const res = await this.pool.query<{ processor: ProcessorName; n: string; cents: string }>(
       `SELECT processor, count(*) AS n, coalesce(sum(amount_cents), 0) AS cents FROM ${this.table}
-       ${bounded ? 'WHERE requested_at BETWEEN $1 AND $2' : ''} GROUP BY processor`,
-      bounded ? [window.from, window.to] : [],
+       ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''} GROUP BY processor`,
+      values,
     );
     const summary: PaymentsSummary = {
       default: { totalRequests: 0, totalAmount: 0 },

@@ -10,6 +10,7 @@ const rec = (n: number): RecordedPayment => ({
   amountCents: n,
   requestedAt: '2025-07-10T12:00:00.000Z',
   processor: 'default',
+  answeredAt: 0,
 });
 
 function setup(

@@ -67,8 +67,7 @@ function setup(t: { teardown(fn: () => unknown): void }, script: Script, settleM
     failureThreshold: 2,
     cooldownMs: 100,
     horizonMs: 1500,
-    slowMarginMs: 50,
-    slowFloorMs: 100,
+    slowMarginMs: 100,
     settleMs,
     pinnedRetryMs: 30,
     watchMs: 10,
@@ -95,6 +94,20 @@ t.test('recorded payments are reported with the requestedAt that was sent', asyn
   t.equal(r.processor, 'default');
   t.equal(a.sent[0].amount, 20.05);
   t.match(await a.inspect(), { name: 'processor-default', inFlight: 0, pinned: 0, recordedTotal: 2 });
+});
+
+t.test('a 422 is looked up, and recorded as the processor holds it: its amount and requestedAt', async (t) => {
+  const held = { found: true as const, amount: 1, requestedAt: '2025-07-10T11:00:00.000Z' };
+  const a = setup(t, { outcomes: ['duplicate'], lookup: held });
+  tell(a.actor.ref, { type: 'send', payments: [pay('dup')] });
+  await sleep(50);
+  t.same(a.lookups, ['dup'], 'looked up once');
+  t.same(a.sent.length, 1, 'not sent again');
+  t.match(
+    a.reports.flatMap((r) => r.recorded),
+    [{ correlationId: 'dup', amountCents: 100, requestedAt: held.requestedAt, processor: 'default' }],
+  );
+  t.match(await a.inspect(), { pinned: 0, inFlight: 0, recordedTotal: 1 });
 });
 
 t.test('a 500 returns the payment, without its assignment, for another route', async (t) => {
@@ -216,6 +229,25 @@ t.test('a payment unanswered past the expected delay marks the processor slow', 
   t.equal(a.actor.gauge.unavailable(), null, 'a fresh healthy report closes it');
 });
 
+t.test('the watchdog looks when the oldest payment would become late, on its clock, not every watchMs', async (t) => {
+  const clock = { ms: 1_000_000 };
+  const a = setup(t, { outcomes: ['held'], now: () => clock.ms });
+  tell(a.actor.ref, { type: 'send', payments: [pay('w')] });
+  await sleep(40); // several watches (watchMs 10): the clock has not moved
+  clock.ms += 99; // the margin is 100 ms over an expected delay of 0
+  await sleep(40);
+  t.equal(a.actor.gauge.unavailable(), null, '99 ms: not late yet');
+  clock.ms += 1;
+  await sleep(15);
+  t.equal(a.actor.gauge.unavailable(), 'slow', '100 ms: slow at the next look');
+  clock.ms += 200;
+  await sleep(15);
+  t.equal(a.actor.gauge.allowance(), 0, 'past the cool-down, no probe while the payment is on its way');
+  a.release('recorded');
+  await sleep(30);
+  t.match(await a.inspect(), { unavailable: null, recordedTotal: 1 }, 'its answer, below the horizon, reopens it');
+});
+
 t.test('a pinned payment is tried again every PINNED_RETRY_MS of its clock, one attempt at a time', async (t) => {
   const clock = { ms: 1_000_000 };
   const a = setup(t, { outcomes: ['unknown', 'held', 'unknown', 'recorded'], now: () => clock.ms }, 10_000);
@@ -332,6 +364,7 @@ t.test('payments whose assignment was made durable with their claim are sent at 
   let assignCalls = 0;
   const a = setup(t, { outcomes: ['recorded'], owned: (ps) => (assignCalls++, ps) });
   const requestedAt = '2025-07-10T12:00:00.000Z';
+  const before = Date.now();
   tell(a.actor.ref, {
     type: 'send',
     assigned: true,
@@ -339,9 +372,12 @@ t.test('payments whose assignment was made durable with their claim are sent at 
   });
   await sleep(50);
   t.same(
-    a.sent.map((b) => [b.correlationId, b.requestedAt]),
-    [['c1', requestedAt]],
+    a.sent.map((b) => b.correlationId),
+    ['c1'],
   );
+  const sentAt = Date.parse(a.sent[0].requestedAt);
+  t.ok(sentAt >= before && sentAt <= Date.now(), 'its requestedAt is when it was sent, not when it was assigned');
+  t.equal(a.reports[0].recorded[0].requestedAt, a.sent[0].requestedAt, 'and recorded as sent');
   t.equal(assignCalls, 0, 'not written again');
   t.match(await a.inspect(), { pinned: 0, recordedTotal: 1 }, 'not pinned: it was never sent before');
 });

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { ProcessorStatus } from '../../src/actors/processor-status';
 
-const options = { failureThreshold: 2, cooldownMs: 500, horizonMs: 1500, slowMarginMs: 250, slowFloorMs: 400 };
+const options = { failureThreshold: 2, cooldownMs: 500, horizonMs: 1500, slowMarginMs: 30 };
 function make() {
   const c = { now: 10_000 };
   return { c, s: new ProcessorStatus(options, () => c.now) };
@@ -50,19 +50,60 @@ t.test('health failing or slow trips it; stale reports are ignored; old reports 
   t.same(s.snapshot().health, health(false, 2000, c.now));
 });
 
-t.test('a payment unanswered well past the expected delay marks it slow before the horizon', async (t) => {
+t.test('a payment unanswered a margin past the expected delay marks it slow before the horizon', async (t) => {
   const { s } = make();
-  s.onAttempt('recorded', 100);
-  t.equal(s.slowAfterMs(), 400, 'floor 400 ms when the expected delay is small');
-  s.onInFlightAge(399);
+  for (const ms of [103, 101, 105, 103]) s.onAttempt('recorded', ms);
+  const after = s.slowAfterMs();
+  t.ok(after >= 133 && after < 150, `the expected delay plus the 30 ms margin, the spread being small (${after})`);
+  s.onInFlightAge(after - 1);
   t.equal(s.unavailable(), null);
-  s.onInFlightAge(400);
-  t.equal(s.unavailable(), 'slow');
+  s.onInFlightAge(after);
+  t.equal(s.unavailable(), 'slow', 'a 103 ms processor is slow once a payment is unanswered past that');
   const other = make().s;
   other.onHealth(health(false, 1000, 20_000));
-  t.equal(other.slowAfterMs(), 1250, 'expected 1000 ms + 250 ms margin');
-  other.onHealth(health(false, 1400, 20_001));
+  t.equal(other.slowAfterMs(), 1030, 'expected 1000 ms + 30 ms margin');
+  other.onHealth(health(false, 1490, 20_001));
   t.equal(other.slowAfterMs(), 1500, 'never past the horizon');
+});
+
+t.test('answers that spread widely widen the margin: four times their spread', async (t) => {
+  const { s } = make();
+  for (let i = 0; i < 40; i++) s.onAttempt('recorded', i % 2 === 0 ? 50 : 150);
+  const after = s.slowAfterMs();
+  t.ok(after > 100 + 4 * 40, `answers 50 ms either side of 100: well past 100 + 30 (${after})`);
+});
+
+t.test('found slow by payments on their way: no probe until their answers, or a fresh report, say', async (t) => {
+  const { c, s } = make();
+  for (const ms of [103, 103, 103]) s.onAttempt('recorded', ms);
+  for (let i = 0; i < 5; i++) s.onSend(); // five payments go out just as it turns to 2000 ms
+  s.onInFlightAge(140);
+  t.equal(s.unavailable(), 'slow');
+  c.now += 600;
+  s.onInFlightAge(740);
+  t.equal(s.breaker.state, 'half-open', 'the cool-down is over');
+  t.equal(s.allowance(), 0, 'no probe: the five on their way will tell how slow it is');
+  s.onHealth(health(false, 103, c.now - 1000));
+  t.equal(s.allowance(), 0, 'a report from before it turned slow says nothing');
+  c.now += 800;
+  s.onInFlightAge(1540);
+  t.equal(s.estimatedDelayMs(), 1540, 'ages keep raising the estimate while it is open');
+  for (let i = 0; i < 5; i++) s.onAttempt('recorded', 2001);
+  t.equal(s.allowance(), 0, 'their answers: 2 s, past the horizon: still none');
+  s.onHealth(health(false, 0, c.now + 1));
+  t.equal(s.allowance(), Infinity, 'a fresh report of a fast processor reopens it');
+});
+
+t.test('found slow, then answers below the horizon: open again, the estimate starting from them', async (t) => {
+  const { s } = make();
+  s.onAttempt('recorded', 2);
+  s.onSend();
+  s.onInFlightAge(40);
+  t.equal(s.unavailable(), 'slow', '0 ms turned 1000 ms: slow after 32 ms');
+  s.onAttempt('recorded', 1001);
+  t.equal(s.unavailable(), null, 'its answer, below the horizon, closes it');
+  t.equal(s.estimatedDelayMs(), 1001, 'the estimate is what it answers now, not an average with 40 ms');
+  t.equal(s.slowAfterMs(), 1031);
 });
 
 t.test('successes keep a moving average of the delay: one slow answer moves it, but not all the way', async (t) => {

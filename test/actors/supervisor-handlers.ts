@@ -150,7 +150,13 @@ t.test('onSettled: recorded to a writer in turn; returned go first in line unles
   state.purgedAt = 1500;
   state.queue = [pay('waiting', 3000)];
   for (const id of ['r1', 'back-old', 'back-new', 'gone']) state.held.set(id, pay(id));
-  const recorded = { correlationId: 'r1', amountCents: 100, requestedAt: 'x', processor: 'default' as const };
+  const recorded = {
+    correlationId: 'r1',
+    amountCents: 100,
+    requestedAt: 'x',
+    processor: 'default' as const,
+    answeredAt: 0,
+  };
   onSettled(state, ctx, {
     type: 'settled',
     processor: 'default',

@@ -26,12 +26,14 @@ t.test('migrate is idempotent, also when both instances run it at once', async (
 
 t.test('batch inserts, no double count, exact cents, inclusive bounds', async (t) => {
   await table.insert([
-    { correlationId: id(1), amountCents: 10, requestedAt: at(0), processor: 'default' },
-    { correlationId: id(2), amountCents: 20, requestedAt: at(100), processor: 'default' },
-    { correlationId: id(3), amountCents: 2005, requestedAt: at(200), processor: 'fallback' },
-    { correlationId: id(4), amountCents: 30, requestedAt: at(300), processor: 'default' },
+    { correlationId: id(1), amountCents: 10, requestedAt: at(0), processor: 'default', answeredAt: 0 },
+    { correlationId: id(2), amountCents: 20, requestedAt: at(100), processor: 'default', answeredAt: 0 },
+    { correlationId: id(3), amountCents: 2005, requestedAt: at(200), processor: 'fallback', answeredAt: 0 },
+    { correlationId: id(4), amountCents: 30, requestedAt: at(300), processor: 'default', answeredAt: 0 },
   ]);
-  await table.insert([{ correlationId: id(2), amountCents: 20, requestedAt: at(100), processor: 'default' }]);
+  await table.insert([
+    { correlationId: id(2), amountCents: 20, requestedAt: at(100), processor: 'default', answeredAt: 0 },
+  ]);
   await table.insert([]);
   t.same(
     await table.summary({ from: null, to: null }),
@@ -72,6 +74,7 @@ t.test('recordedSince: the ids requested at or after a time, in chunks, each onc
       amountCents: 1,
       requestedAt: at(ms),
       processor: 'default' as const,
+      answeredAt: 0,
     })),
   );
   const chunks: string[][] = [];
@@ -92,8 +95,27 @@ t.test('recordedSince: the ids requested at or after a time, in chunks, each onc
 
 t.test('recordedAmong: which of a batch of ids the table holds, in one look-up', async (t) => {
   await table.purge();
-  await table.insert([{ correlationId: id(1), amountCents: 1, requestedAt: at(0), processor: 'fallback' }]);
+  await table.insert([
+    { correlationId: id(1), amountCents: 1, requestedAt: at(0), processor: 'fallback', answeredAt: 0 },
+  ]);
   t.same([...(await table.recordedAmong([id(1), id(2), id(1)]))], [id(1)]);
   t.same((await table.recordedAmong([])).size, 0, 'an empty batch asks nothing');
+  await table.purge();
+});
+
+t.test('a summary as of a moment counts only the payments answered by then', async (t) => {
+  await table.insert([
+    { correlationId: id(11), amountCents: 100, requestedAt: at(0), processor: 'default', answeredAt: 1_000 },
+    { correlationId: id(12), amountCents: 200, requestedAt: at(1), processor: 'default', answeredAt: 2_000 },
+    { correlationId: id(13), amountCents: 300, requestedAt: at(2), processor: 'fallback', answeredAt: 2_001 },
+  ]);
+  const window = { from: new Date(at(0)), to: new Date(at(10)) };
+  t.same(
+    await table.summary({ ...window, asOf: new Date(2_000) }),
+    { default: { totalRequests: 2, totalAmount: 3 }, fallback: { totalRequests: 0, totalAmount: 0 } },
+    'answered exactly at the moment: counted; a millisecond later: not',
+  );
+  t.equal((await table.summary({ from: null, to: null, asOf: new Date(999) })).default.totalRequests, 0);
+  t.equal((await table.summary({ ...window, asOf: null })).fallback.totalRequests, 1, 'no moment: everything');
   await table.purge();
 });
