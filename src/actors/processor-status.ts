@@ -143,8 +143,12 @@ export class ProcessorStatus {
     // Only a check made after the breaker opened says anything about why it opened: an older report
     // of a fast processor must not lower what the payments in flight showed since.
     const stale = this.breaker.state !== 'closed' && health.checkedAt <= (this.breaker.snapshot().openedAt ?? 0);
-    if (health.failing) this.trip('failing', true);
-    else if (health.minResponseTime >= this.options.horizonMs) {
+    if (health.failing) {
+      // Its delay too: a probe to a failing processor with a 5 s delay is recorded 5 s later if it recovers
+      // meanwhile (the official test's 150 s change), so at or above the horizon no probe goes.
+      this.delayMs = stale ? Math.max(this.delayMs, health.minResponseTime) : health.minResponseTime;
+      this.trip('failing', true);
+    } else if (health.minResponseTime >= this.options.horizonMs) {
       this.delayMs = health.minResponseTime;
       this.trip('slow', true);
     } else if (!stale) {

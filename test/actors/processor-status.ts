@@ -94,6 +94,17 @@ t.test('found slow by payments on their way: no probe until their answers, or a 
   t.equal(s.allowance(), Infinity, 'a fresh report of a fast processor reopens it');
 });
 
+t.test('failing with a delay at or above the horizon: no probe, since it may recover during the delay', async (t) => {
+  const { c, s } = make();
+  s.onHealth(health(true, 5000, c.now));
+  c.now += 600;
+  t.equal(s.breaker.state, 'half-open');
+  t.equal(s.allowance(), 0, 'a probe would be recorded 5 s later should it stop failing meanwhile');
+  s.onHealth(health(true, 100, c.now + 1));
+  c.now += 600;
+  t.equal(s.allowance(), 1, 'failing with a short delay: one probe per cool-down');
+});
+
 t.test('found slow, then answers below the horizon: open again, the estimate starting from them', async (t) => {
   const { s } = make();
   s.onAttempt('recorded', 2);
