@@ -1,0 +1,102 @@
+// Gray faults: parts that answer late, stay slow, or lose a reply, rather than die cleanly. Each test
+// says the promise it guards; each failed on the main it was written against (see its commit).
+import t from 'tap';
+import { existsSync } from 'node:fs';
+import {
+  newPayment,
+  postPayment,
+  sleep,
+  startProcessors,
+  startTestApp,
+  namespace,
+  eventually,
+  summariesAgree,
+  type Processors,
+} from '../fixtures/pipeline';
+import { ownRedis, REDIS_SERVER } from '../fixtures/redis-servers';
+import { request } from 'undici';
+
+const skipWithoutRedis = { skip: existsSync(REDIS_SERVER) ? false : `needs ${REDIS_SERVER}` };
+
+/** Resolves with when the POST was answered and its status, or 'none' if it was not within `ms`. */
+function answeredWithin(url: string, ms: number): Promise<{ status: number | 'none'; at: number }> {
+  return Promise.race([
+    postPayment(url, newPayment()).then((r) => ({ status: r.status, at: Date.now() })),
+    sleep(ms).then(() => ({ status: 'none' as const, at: Date.now() })),
+  ]);
+}
+
+t.test(
+  'a purge while Redis holds its writes back (ACK_WHEN_DURABLE): every waiting POST is answered',
+  skipWithoutRedis,
+  async (t) => {
+    const redis = await ownRedis(t);
+    const processors = await startProcessors(t);
+    const app = await startTestApp(t, {
+      ...namespace(t),
+      redisUrl: redis.url,
+      defaultUrl: processors.url.default,
+      fallbackUrl: processors.url.fallback,
+      ackWhenDurable: true,
+    });
+    t.equal((await postPayment(app.url, newPayment())).status, 202, 'a first payment, Redis answering');
+    const pauseMs = 2000;
+    await redis.admin.call('CLIENT', 'PAUSE', String(pauseMs), 'WRITE'); // Redis answers writes late
+    const pausedUntil = Date.now() + pauseMs;
+    const posts: Promise<{ status: number | 'none'; at: number }>[] = [];
+    for (let i = 0; i < 20; i++) {
+      posts.push(answeredWithin(app.url, pauseMs + 6000));
+      await sleep(5);
+    }
+    const purge = request(`${app.url}/purge-payments`, { method: 'POST' }).then((r) => r.body.dump());
+    const answers = await Promise.all(posts);
+    await purge;
+    const late = answers.filter((a) => a.status === 'none' || a.at > pausedUntil + 2000);
+    t.same(late, [], 'every POST answered within 2 s of Redis taking writes again');
+    t.same(
+      answers.filter((a) => a.status !== 202 && a.status !== 503),
+      [],
+      '202 (its claim landed before the purge) or 503 (purged before it was claimed)',
+    );
+  },
+);
+
+/** Our summary equals the processors', every acknowledged payment counted. */
+async function agreeWithin(url: string, processors: Processors, count: number, ms: number): Promise<boolean> {
+  return eventually(async () => {
+    const { ours, equal } = await summariesAgree(url, processors);
+    return equal && ours.default.totalRequests + ours.fallback.totalRequests === count;
+  }, ms);
+}
+
+t.test(
+  'processors that stay slower than our time-out: every payment found recorded, none sent elsewhere',
+  async (t) => {
+    const processors = await startProcessors(t);
+    const app = await startTestApp(t, {
+      ...namespace(t),
+      defaultUrl: processors.url.default,
+      fallbackUrl: processors.url.fallback,
+      processorTimeoutMs: 1000,
+      // 2.5 s is usable here: this case is about answers lost to our time-out, not the consistency window.
+      consistencyHorizonMs: 10_000,
+    });
+    await processors.setDelay('default', 2500);
+    await processors.setDelay('fallback', 2500);
+    const ids: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const p = newPayment();
+      ids.push(p.correlationId);
+      t.equal((await postPayment(app.url, p)).status, 202);
+    }
+    t.ok(await agreeWithin(app.url, processors, 40, 60_000), 'within 60 s all 40 are in our summary, equal to theirs');
+    const calls = ids.map((id) => processors.calls('default', id) + processors.calls('fallback', id));
+    const most = Math.max(...calls);
+    t.ok(most <= 3, `each payment reached the processors at most 3 times (most: ${most})`);
+    t.same(
+      ids.filter((id) => processors.calls('default', id) > 0 && processors.calls('fallback', id) > 0),
+      [],
+      'none was sent to both',
+    );
+  },
+);
