@@ -48,10 +48,12 @@ export class InOrderStage<T, R> {
     return this.running.concat(this.queue);
   }
 
-  /** Forgets what waits (a purge); a request under way still reports. */
-  clear(): void {
+  /** Forgets what waits (a purge) and returns it; a request under way still reports. */
+  clear(): T[] {
+    const dropped = this.queue;
     this.queue = [];
     this.waitingWeight = 0;
+    return dropped;
   }
 
   stop(): void {

@@ -61,6 +61,7 @@ export function lookUp(state: ProcessorState, ctx: ProcessorContext, payment: Pe
 export function pin(state: ProcessorState, ctx: ProcessorContext, payment: PendingPayment, ambiguousSince: number) {
   state.pinned.set(payment.correlationId, {
     payment,
+    pinnedAt: ambiguousSince,
     ambiguousSince,
     nextTryAt: ctx.now() + ctx.options.pinnedRetryMs,
     busy: false,
@@ -88,21 +89,19 @@ export function assignThenPay(state: ProcessorState, ctx: ProcessorContext, fres
 }
 
 /**
- * Pinned payments due again: tried again (or, once no attempt can still be in the processor's hands, looked
- * up), but only those this instance still owns. The fence: after a missed heartbeat another instance may have
- * taken them over, and from then on only it sends them. Unknown ownership (Redis unreachable) waits.
+ * Pinned payments due again are looked up (GET /payments/{id}, which no processor delays), but only those this
+ * instance still owns. The fence: after a missed heartbeat another instance may have taken them over, and from
+ * then on only it sends them. Unknown ownership (Redis unreachable) waits. What the look-up finds decides the
+ * rest (processor-results.ts): recorded, sent again to the same processor, or given back once no attempt can
+ * still be in the processor's hands.
  */
 export function retryPinned(state: ProcessorState, ctx: ProcessorContext, due: Pinned[]): void {
-  const { ledger, settleMs, pinnedRetryMs } = ctx.options;
+  const { ledger, pinnedRetryMs } = ctx.options;
   ledger.stillOwned(due.map((p) => p.payment.correlationId)).then(
     (owned) => {
-      const t = ctx.now();
       const taken = due.filter((p) => !owned.has(p.payment.correlationId)).map((p) => p.payment);
       if (taken.length > 0) post(state, ctx, { kind: 'not-assigned', payments: taken, owned: false });
-      for (const pinned of due.filter((p) => owned.has(p.payment.correlationId))) {
-        if (t - pinned.ambiguousSince >= settleMs) lookUp(state, ctx, pinned.payment);
-        else pay(state, ctx, pinned.payment, true);
-      }
+      for (const pinned of due.filter((p) => owned.has(p.payment.correlationId))) lookUp(state, ctx, pinned.payment);
     },
     () => {
       for (const pinned of due) {

@@ -1,7 +1,7 @@
 // How a processor actor settles the answers it gets: each payment ends recorded here,
 // returned (definitely not recorded here: it may go anywhere), dropped (another instance
 // took it over), or pinned (outcome unknown: it stays here and is tried again).
-import { lookUp, pin } from './processor-calls';
+import { lookUp, pay, pin } from './processor-calls';
 import type { SettledReport } from './processor-actor';
 import type { ProcessorContext, ProcessorState, Result } from './processor-state';
 import type { ProcessorName, RecordedPayment } from '../payment';
@@ -62,7 +62,9 @@ function onNotAssigned(s: Settling, r: Extract<Result, { kind: 'not-assigned' }>
 function onDuplicate(s: Settling, payment: PendingPayment): void {
   const { state, ctx } = s;
   const pinned = state.pinned.get(payment.correlationId);
-  if (!pinned) pin(state, ctx, payment, ctx.now());
+  // Pinned already: a 422 again (its look-up found nothing, or did not answer), looked up on its next turn.
+  if (pinned) return void (pinned.nextTryAt = ctx.now() + ctx.options.pinnedRetryMs);
+  pin(state, ctx, payment, ctx.now());
   state.pinned.get(payment.correlationId)!.busy = true;
   lookUp(state, ctx, payment);
 }
@@ -87,16 +89,31 @@ function onPaid(s: Settling, { payment, attempt, at }: Extract<Result, { kind: '
   } else giveBack(s, payment);
 }
 
+/**
+ * A pinned payment looked up. Found: recorded as the processor holds it, and the processor, though slower than
+ * our time-out, does record. Not found (or no answer) while an attempt may still be in the processor's hands:
+ * sent again to the same processor (which keeps each id once, so this is safe). Once none can be: not found
+ * gives it back, free to go anywhere; no answer, looked up again on its next turn.
+ */
 function onLookedUp(s: Settling, { payment, lookup, at }: Extract<Result, { kind: 'looked-up' }>): void {
-  const pinned = s.state.pinned.get(payment.correlationId);
+  const { state, ctx } = s;
+  const pinned = state.pinned.get(payment.correlationId);
   if (pinned) pinned.busy = false;
-  if (lookup.found === true)
-    recorded(s, payment, at, {
+  if (lookup.found === true) {
+    if (pinned) state.status.onFoundRecorded(at - pinned.pinnedAt);
+    return recorded(s, payment, at, {
       amountCents: Math.round(lookup.amount * 100),
       requestedAt: new Date(lookup.requestedAt).toISOString(),
     });
-  else if (lookup.found === false) giveBack(s, payment);
-  else if (pinned) pinned.nextTryAt = s.ctx.now() + s.ctx.options.pinnedRetryMs;
+  }
+  if (!pinned) return;
+  const settled = at - pinned.ambiguousSince >= ctx.options.settleMs;
+  if (lookup.found === false && settled) return giveBack(s, payment);
+  // Settled, but the look-up did not answer: only a look-up can tell now, on the next turn.
+  if (settled) return void (pinned.nextTryAt = ctx.now() + ctx.options.pinnedRetryMs);
+  // Not there yet, or the look-up did not answer: the same body again, to the same processor.
+  pinned.busy = true;
+  pay(state, ctx, payment, true);
 }
 
 /** Settles a turn's answers and reports them to the supervisor in one message. */

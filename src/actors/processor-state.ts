@@ -15,6 +15,9 @@ export type Result =
 /** A payment whose outcome is unknown: it stays with this processor until the processor says. */
 export interface Pinned {
   payment: PendingPayment;
+  /** When it was first pinned: how long the processor has had it, at most. */
+  pinnedAt: number;
+  /** When the last attempt that may still be in the processor's hands went out. */
   ambiguousSince: number;
   nextTryAt: number;
   busy: boolean;

@@ -100,6 +100,18 @@ export class ProcessorStatus {
   }
 
   /**
+   * A payment whose answer was lost was found recorded this long after it first went out: the processor
+   * records, only slower than our time-out. Below the horizon that closes the breaker its lost answers opened;
+   * at or above it, it is slow.
+   */
+  onFoundRecorded(ageMs: number): void {
+    if (ageMs >= this.options.horizonMs) {
+      this.delayMs = Math.max(this.delayMs, ageMs);
+      this.trip('slow', true);
+    } else if (this.breaker.state !== 'closed' && this.reason === 'failing') this.breaker.onSuccess();
+  }
+
+  /**
    * A moving average, so one slow answer does not switch processors by itself, and the spread of answers
    * around it. The first answer after the breaker opened starts the estimate afresh: the breaker opened
    * because the processor changed, and the estimate it had then was only a lower bound.

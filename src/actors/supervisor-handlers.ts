@@ -5,6 +5,7 @@ import type { WriterSnapshot } from './batch-writer';
 import type { SupervisorMsg, SupervisorSnapshot } from './payment-supervisor';
 import type { ProcessorActorSnapshot, SettledReport } from './processor-actor';
 import { preassign, route, sendTo } from './supervisor-routing';
+import { answer } from './supervisor-stages';
 import type { SupervisorContext, SupervisorState } from './supervisor-state';
 import type { ProcessorName } from '../payment';
 import type { PendingPayment } from '../store/pending-payments';
@@ -116,7 +117,8 @@ export function onFlushWriters(state: SupervisorState, msg: Msg<'flush-writers'>
 export function onPurge(state: SupervisorState, ctx: SupervisorContext, msg: Msg<'purge'>): void {
   state.queue = [];
   state.held.clear();
-  ctx.claims.clear();
+  // Batches whose claim never ran are purged unclaimed: their clients, waiting for it (ACK_WHEN_DURABLE), hear 503.
+  answer(ctx.options, ctx.claims.clear(), false);
   ctx.lookups.clear();
   ctx.options.onNotDurable?.(ctx.claims.weight);
   state.purgedAt = ctx.now();

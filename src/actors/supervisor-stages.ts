@@ -19,7 +19,7 @@ interface StageWiring {
 const count = (batches: AcceptedBatch[]) => batches.reduce((n, b) => n + b.payments.length, 0);
 
 /** Tells the front end, once per batch, whether its payments became durable (ACK_WHEN_DURABLE). */
-function answer(options: SupervisorOptions, batches: AcceptedBatch[], durable: boolean): void {
+export function answer(options: SupervisorOptions, batches: AcceptedBatch[], durable: boolean): void {
   for (const b of batches) {
     if (b.batch === undefined || b.answered) continue;
     b.answered = true;

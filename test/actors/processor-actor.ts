@@ -248,6 +248,34 @@ t.test('the watchdog looks when the oldest payment would become late, on its clo
   t.match(await a.inspect(), { unavailable: null, recordedTotal: 1 }, 'its answer, below the horizon, reopens it');
 });
 
+t.test('a processor slower than our time-out: a pinned payment is looked up, found, recorded', async (t) => {
+  const clock = { ms: 1_000_000 };
+  const held = { found: true as const, amount: 20.05, requestedAt: '2025-07-10T12:00:00.000Z' };
+  const a = setup(t, { outcomes: ['unknown', 'unknown', 'unknown'], lookup: held, now: () => clock.ms });
+  tell(a.actor.ref, { type: 'send', payments: [pay('p1'), pay('p2'), pay('p3')] });
+  await sleep(30);
+  t.equal(a.actor.gauge.unavailable(), 'failing', 'three lost answers open the breaker');
+  clock.ms += 40; // past PINNED_RETRY_MS (30): due again
+  await sleep(60);
+  t.same(a.lookups.sort(), ['p1', 'p2', 'p3'], 'looked up before anything is sent again');
+  t.equal(a.sent.length, 3, 'not sent again: the processor had them');
+  t.same(a.recorded().sort(), ['p1', 'p2', 'p3']);
+  t.equal(a.actor.gauge.unavailable(), null, 'found recorded below the horizon: it records, only slowly');
+});
+
+t.test('a pinned payment not found while an attempt may still be in its hands is sent again there', async (t) => {
+  const clock = { ms: 1_000_000 };
+  const a = setup(t, { outcomes: ['unknown', 'recorded'], lookup: { found: false }, now: () => clock.ms });
+  tell(a.actor.ref, { type: 'send', payments: [pay('again')] });
+  await sleep(30);
+  clock.ms += 40;
+  await sleep(60);
+  t.same(a.lookups, ['again'], 'looked up first');
+  t.equal(a.sent.length, 2, 'then the same body again, to the same processor');
+  t.equal(a.sent[0].requestedAt, a.sent[1].requestedAt);
+  t.same(a.recorded(), ['again']);
+});
+
 t.test('a pinned payment is tried again every PINNED_RETRY_MS of its clock, one attempt at a time', async (t) => {
   const clock = { ms: 1_000_000 };
   const a = setup(t, { outcomes: ['unknown', 'held', 'unknown', 'recorded'], now: () => clock.ms }, 10_000);

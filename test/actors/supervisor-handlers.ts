@@ -188,3 +188,19 @@ t.test('onPurge: empties the queue and what is held, and remembers when', async 
   t.equal(state.purgedAt, 7777);
   t.ok(answered);
 });
+
+t.test('onPurge: batches whose claim never ran are answered not durable (503), not left waiting', async (t) => {
+  const { state, ctx } = setup(t);
+  const settled: [number, boolean][] = [];
+  const withAnswers = {
+    ...ctx,
+    options: { ...ctx.options, onBatchSettled: (b: number, d: boolean) => settled.push([b, d]) },
+  };
+  // The first batch's claim is under way (the stage never answers it); the next two wait behind it.
+  ctx.claims.push([{ payments: [pay('a')], batch: 1, answered: false }]);
+  ctx.claims.push([{ payments: [pay('b')], batch: 2, answered: false }]);
+  ctx.claims.push([{ payments: [pay('c')], answered: false }]); // answered at once: no batch id
+  onPurge(state, withAnswers, { type: 'purge', replyTo: () => undefined });
+  t.same(settled, [[2, false]], 'the waiting batch is answered; the one under way answers when its claim does');
+  t.equal(ctx.claims.weight, 1, 'only the claim under way is left');
+});
