@@ -100,3 +100,73 @@ t.test(
     );
   },
 );
+
+/**
+ * A TCP relay to Postgres that can stop forwarding without closing anything: packets vanish, nobody resets.
+ * Given back, new connections work; those of the silent spell stay silent (as behind a firewall that lost
+ * their state): only a time-out of our own can free them.
+ */
+async function postgresRelay(t: { teardown(fn: () => unknown): void }) {
+  const { createServer, connect } = await import('node:net');
+  let blackhole = false;
+  const open = new Set<import('node:net').Socket>();
+  const silent = new Set<import('node:net').Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(5432, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      open.add(s);
+      s.on('close', () => open.delete(s));
+      s.on('error', () => undefined);
+    }
+    if (blackhole) silent.add(client);
+    client.on('data', (d) => silent.has(client) || upstream.write(d));
+    upstream.on('data', (d) => silent.has(client) || client.write(d));
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => {
+    for (const s of open) s.destroy();
+    server.close();
+  });
+  return {
+    url: `postgres://postgres@127.0.0.1:${(server.address() as { port: number }).port}/test`,
+    blackhole: () => {
+      blackhole = true;
+      for (const s of open) silent.add(s);
+    },
+    restore: () => void (blackhole = false),
+  };
+}
+
+t.test('a Postgres that drops packets without a reset: forwarding again within 5 s once it answers', async (t) => {
+  const processors = await startProcessors(t);
+  const relay = await postgresRelay(t);
+  const app = await startTestApp(t, {
+    ...namespace(t),
+    databaseUrl: relay.url,
+    defaultUrl: processors.url.default,
+    fallbackUrl: processors.url.fallback,
+    databaseQueryTimeoutMs: 1000,
+  });
+  t.equal((await postPayment(app.url, newPayment())).status, 202, 'Postgres answering');
+  t.ok(await eventually(async () => (await summariesAgree(app.url, processors)).ours.default.totalRequests === 1));
+  relay.blackhole();
+  const statuses: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    statuses.push((await postPayment(app.url, newPayment())).status);
+    await sleep(10);
+  }
+  t.same(
+    statuses.filter((s) => s !== 202),
+    [],
+    'answered 202 meanwhile: each claim is durable in Redis, and waits for its look-up',
+  );
+  const accepted = statuses.filter((s) => s === 202).length + 1;
+  relay.restore();
+  const restoredAt = Date.now();
+  const flowing = await eventually(async () => processors.stats('default').payments >= accepted, 15_000, 50);
+  const took = Date.now() - restoredAt;
+  t.ok(flowing && took <= 5000, `every accepted payment forwarded within 5 s of Postgres answering (${took} ms)`);
+  t.ok(await agreeWithin(app.url, processors, accepted, 15_000), 'and recorded: our summary equals theirs');
+});
