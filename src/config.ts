@@ -40,6 +40,13 @@ export const settings = {
     'Schema holding the payments table (tests use their own).',
   ),
   databasePoolSize: setting('DATABASE_POOL_SIZE', 'int', 4, 'Connections in the Postgres pool of one instance.'),
+  databaseQueryTimeoutMs: setting(
+    'DATABASE_QUERY_TIMEOUT_MS',
+    'int',
+    5000,
+    'A Postgres query not answered by then fails and its connection is dropped (a Postgres that drops packets ' +
+      'without a reset would otherwise hold a connection until the kernel gives up on it); 0: no limit.',
+  ),
   storeWaitMs: setting(
     'STORE_WAIT_MS',
     'int',

@@ -16,7 +16,12 @@ export interface CoreStores {
 }
 
 async function openTable(config: Config, log: Logger): Promise<PaymentsTable> {
-  const table = PaymentsTable.connect(config.databaseUrl, config.databaseSchema, config.databasePoolSize);
+  const table = PaymentsTable.connect(
+    config.databaseUrl,
+    config.databaseSchema,
+    config.databasePoolSize,
+    config.databaseQueryTimeoutMs,
+  );
   await untilReachable('postgres', () => table.migrate(), config.storeWaitMs, log).catch(async (err) => {
     await table.close();
     throw err;

@@ -31,12 +31,20 @@ export class PaymentsTable {
     this.table = `${quoteIdent(schema)}.payments`;
   }
 
-  static connect(url: string, schema: string, poolSize: number): PaymentsTable {
+  /**
+   * `queryTimeoutMs`: a query not answered by then fails, and its connection is dropped. Without it, a
+   * Postgres whose packets vanish (no reset) holds a pooled connection until the kernel gives up, many
+   * minutes later, and every look-up waits behind it. Keep-alive probes find such a connection idle too.
+   */
+  static connect(url: string, schema: string, poolSize: number, queryTimeoutMs = 5000): PaymentsTable {
     const pool = new Pool({
       connectionString: url,
       max: poolSize,
       idleTimeoutMillis: 0,
       connectionTimeoutMillis: 2000,
+      query_timeout: queryTimeoutMs,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 5000,
     });
     // An idle client that loses its connection (Postgres restarted) must not crash the process.
     pool.on('error', () => undefined);
