@@ -11,10 +11,12 @@ import {
   namespace,
   eventually,
   summariesAgree,
+  REDIS_URL,
   type Processors,
 } from '../fixtures/pipeline';
 import { ownRedis, REDIS_SERVER } from '../fixtures/redis-servers';
 import { request } from 'undici';
+import Redis from 'ioredis';
 
 const skipWithoutRedis = { skip: existsSync(REDIS_SERVER) ? false : `needs ${REDIS_SERVER}` };
 
@@ -169,4 +171,70 @@ t.test('a Postgres that drops packets without a reset: forwarding again within 5
   const took = Date.now() - restoredAt;
   t.ok(flowing && took <= 5000, `every accepted payment forwarded within 5 s of Postgres answering (${took} ms)`);
   t.ok(await agreeWithin(app.url, processors, accepted, 15_000), 'and recorded: our summary equals theirs');
+});
+
+/**
+ * A TCP relay to Redis that, once, lets a command naming `marker` through, lets Redis run it, then drops
+ * its answer and cuts the connection: a command that ran and whose reply was lost.
+ */
+async function redisRelayLosingReply(t: { teardown(fn: () => unknown): void }, port: number, marker: string) {
+  const { createServer, connect } = await import('node:net');
+  const state = { armed: false, cut: false };
+  const open = new Set<import('node:net').Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(port, '127.0.0.1');
+    let dropNextReply = false;
+    for (const s of [client, upstream]) {
+      open.add(s);
+      s.on('close', () => open.delete(s));
+      s.on('error', () => undefined);
+    }
+    client.on('data', (d) => {
+      if (state.armed && d.includes(marker)) {
+        state.armed = false;
+        dropNextReply = true;
+      }
+      upstream.write(d);
+    });
+    upstream.on('data', (d) => {
+      if (!dropNextReply) return void client.write(d);
+      state.cut = true;
+      client.destroy();
+      upstream.destroy();
+    });
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => {
+    for (const s of open) s.destroy();
+    server.close();
+  });
+  return { url: `redis://127.0.0.1:${(server.address() as { port: number }).port}`, state };
+}
+
+t.test('the take-over of a dead instance runs, and its answer is lost: every orphan is recorded', async (t) => {
+  const processors = await startProcessors(t);
+  const ns = namespace(t);
+  const relay = await redisRelayLosingReply(t, 6379, `${ns.redisPrefix}pending:ghost`);
+  const app = await startTestApp(t, {
+    ...ns,
+    redisUrl: relay.url,
+    defaultUrl: processors.url.default,
+    fallbackUrl: processors.url.fallback,
+  });
+  const redis = new Redis(REDIS_URL);
+  t.teardown(() => redis.disconnect());
+  // A dead instance with nothing pending: its take-over runs once unharmed, so Redis knows the script.
+  await redis.sadd(`${ns.redisPrefix}instances`, 'warm');
+  t.ok(await eventually(async () => !(await redis.sismember(`${ns.redisPrefix}instances`, 'warm')), 5000));
+  relay.state.armed = true;
+  // A dead instance's leftovers: pending, no heartbeat.
+  const orphans = Array.from({ length: 10 }, () => newPayment(3.03).correlationId);
+  const fields = orphans.flatMap((id) => [id, JSON.stringify({ a: 303, t: Date.now() })]);
+  await redis.hset(`${ns.redisPrefix}pending:ghost`, ...fields);
+  await redis.sadd(`${ns.redisPrefix}instances`, 'ghost');
+  t.ok(await eventually(async () => relay.state.cut, 5000), 'the take-over ran, and its answer was cut off');
+  t.equal(await redis.exists(`${ns.redisPrefix}pending:ghost`), 0, 'Redis ran it: the orphans moved');
+  t.ok(await agreeWithin(app.url, processors, 10, 10_000), 'within 10 s every orphan is recorded, summary equal');
 });
