@@ -39,9 +39,12 @@ export function onClaimed(state: SupervisorState, ctx: SupervisorContext, msg: M
 }
 
 export function onRecovered(state: SupervisorState, ctx: SupervisorContext, msg: Msg<'recovered'>): void {
-  ctx.options.log.info('payments-recovered', { count: msg.payments.length });
-  for (const p of msg.payments) state.held.set(p.correlationId, p);
-  ctx.lookups.push(msg.payments.map((payment) => ({ payment, recovered: true })));
+  // One held already is on its way here (told again after a lost answer in Redis): it is not taken twice.
+  const fresh = msg.payments.filter((p) => !state.held.has(p.correlationId));
+  if (fresh.length === 0) return;
+  ctx.options.log.info('payments-recovered', { count: fresh.length });
+  for (const p of fresh) state.held.set(p.correlationId, p);
+  ctx.lookups.push(fresh.map((payment) => ({ payment, recovered: true })));
 }
 
 export function onLookedUp(state: SupervisorState, ctx: SupervisorContext, msg: Msg<'looked-up'>): void {

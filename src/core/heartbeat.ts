@@ -26,7 +26,12 @@ export async function startHeartbeat(
     try {
       await pending.heartbeat(heartbeatTtl);
       const orphans = await pending.claimOrphans();
-      if (orphans.length > 0) tell(supervisor, { type: 'recovered', payments: orphans });
+      if (orphans.length > 0) {
+        // Handed over first, then cleared: a payment told twice (the clearing's answer lost) is one the
+        // supervisor holds already, and skips.
+        tell(supervisor, { type: 'recovered', payments: orphans });
+        await pending.adopted(orphans.map((p) => p.correlationId));
+      }
       warning.recovered();
     } catch (err) {
       warning.failed({ err });

@@ -9,6 +9,8 @@
 //                              whatever its age
 //   <prefix>instances          SET of instances that may own pending payments
 //   <prefix>alive:<instance>   heartbeat with a TTL; when it expires the instance's pending hash may be claimed
+//   <prefix>adopting:<instance> SET of ids taken over from dead instances and not yet handed to this instance's
+//                              supervisor (emptied once they are; expires 10 min after the last take-over)
 //   <prefix>epoch              a marker written once the dedupe memory holds every id that matters
 //                              (dedupe-guard.ts): its absence means Redis lost its data, and claims and
 //                              assignments stop until it is rebuilt
@@ -149,16 +151,23 @@ for i = 2, #ARGV, 2 do
 end
 return owned`);
 
-// Moves every pending payment of a dead instance to the claimer, atomically, unless it came back.
+// Moves every pending payment of a dead instance to the claimer, atomically, unless it came back, and notes
+// their ids in the claimer's adopting set (KEYS[5]): should this script's answer be lost (ioredis then runs
+// it again, and it finds nothing left to move), the claimer still learns from that set what it now owns.
 const CLAIM_ORPHANS = new LuaScript(`
 if redis.call('EXISTS', KEYS[3]) == 1 then return {} end
 local all = redis.call('HGETALL', KEYS[1])
 for i = 1, #all, 2 do
   redis.call('HSET', KEYS[2], all[i], all[i + 1])
+  redis.call('SADD', KEYS[5], all[i])
 end
+if #all > 0 then redis.call('PEXPIRE', KEYS[5], ARGV[2]) end
 redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[4], ARGV[1])
 return all`);
+
+/** How long an adopting set outlives its last take-over (a bound for one its instance never cleared). */
+const ADOPTING_TTL_MS = 600_000;
 
 /** Fewer replicas than REDIS_MIN_REPLICAS confirmed a write in time: it does not count yet, and is tried again. */
 export class ReplicaLagError extends Error {
@@ -320,20 +329,45 @@ export class PendingPayments {
     return members.filter((_, i) => alive[i] !== null);
   }
 
-  /** Takes over the pending payments of every instance whose heartbeat expired. */
+  private adoptingKey(): string {
+    return `${this.prefix}adopting:${this.instanceId}`;
+  }
+
+  /**
+   * Takes over the pending payments of every instance whose heartbeat expired, and returns them with those
+   * an earlier take-over moved here but never handed over (its answer was lost), as they are now: one since
+   * completed is gone from this instance's hash, and is left out. Call adopted() once they are handed over.
+   */
   async claimOrphans(): Promise<PendingPayment[]> {
+    const unfinished = await this.redis.smembers(this.adoptingKey());
     const members = await this.redis.smembers(`${this.prefix}instances`);
-    const claimed: PendingPayment[] = [];
+    const claimed = new Map<string, PendingPayment>();
     for (const other of members) {
       if (other === this.instanceId) continue;
       const flat = (await CLAIM_ORPHANS.run(
         this.redis,
-        [this.pendingKey(other), this.pendingKey(), this.aliveKey(other), `${this.prefix}instances`],
-        [other],
+        [
+          this.pendingKey(other),
+          this.pendingKey(),
+          this.aliveKey(other),
+          `${this.prefix}instances`,
+          this.adoptingKey(),
+        ],
+        [other, String(ADOPTING_TTL_MS)],
       )) as string[];
-      for (let i = 0; i < flat.length; i += 2) claimed.push(decode(flat[i], flat[i + 1]));
+      for (let i = 0; i < flat.length; i += 2) claimed.set(flat[i], decode(flat[i], flat[i + 1]));
     }
-    return claimed;
+    const left = unfinished.filter((id) => !claimed.has(id));
+    if (left.length > 0) {
+      const now = await this.redis.hmget(this.pendingKey(), ...left);
+      left.forEach((id, i) => now[i] !== null && claimed.set(id, decode(id, now[i])));
+    }
+    return [...claimed.values()];
+  }
+
+  /** The supervisor has these taken-over payments: they leave the adopting set. */
+  async adopted(correlationIds: string[]): Promise<void> {
+    if (correlationIds.length > 0) await this.redis.srem(this.adoptingKey(), ...correlationIds);
   }
 
   /** Leaves the registry on a clean shutdown (nothing pending is left behind by then). */

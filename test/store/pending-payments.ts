@@ -96,6 +96,17 @@ t.test('orphans of an instance whose heartbeat expired are claimed with their as
   });
   t.same(await other.claimOrphans(), [], 'claimed once');
   t.same((await live.owned()).map((p) => p.correlationId).sort(), ['x', 'y']);
+  // Not marked adopted (as when the answer above was lost): the next sweep returns them again, as they are now.
+  await live.complete(['y']);
+  const again = await live.claimOrphans();
+  t.same(
+    again.map((p) => p.correlationId),
+    ['x'],
+    'what was taken over and not handed on comes again; y, completed meanwhile, does not',
+  );
+  t.equal(again[0].assignment?.processor, 'fallback', 'with its assignment');
+  await live.adopted(['x']);
+  t.same(await live.claimOrphans(), [], 'once adopted, nothing comes again');
   await live.leave();
   t.same((await other.liveInstances()).sort(), ['other']);
 });
