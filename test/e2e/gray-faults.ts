@@ -12,9 +12,13 @@ import {
   eventually,
   summariesAgree,
   REDIS_URL,
+  recordedExactlyOnce,
+  recordedTotal,
+  steadyLoad,
   type Processors,
 } from '../fixtures/pipeline';
-import { ownRedis, REDIS_SERVER } from '../fixtures/redis-servers';
+import { ownRedis, REDIS_SERVER, replicating } from '../fixtures/redis-servers';
+import { createLogger } from '../../src/log';
 import { request } from 'undici';
 import Redis from 'ioredis';
 
@@ -238,3 +242,56 @@ t.test('the take-over of a dead instance runs, and its answer is lost: every orp
   t.equal(await redis.exists(`${ns.redisPrefix}pending:ghost`), 0, 'Redis ran it: the orphans moved');
   t.ok(await agreeWithin(app.url, processors, 10, 10_000), 'within 10 s every orphan is recorded, summary equal');
 });
+
+t.test(
+  'replicas that stop answering under load (REDIS_MIN_REPLICAS=1): no instance takes over another, none sent twice',
+  skipWithoutRedis,
+  async (t) => {
+    const primary = await ownRedis(t);
+    const replicas = [await ownRedis(t, primary.port), await ownRedis(t, primary.port)];
+    for (const r of replicas) t.ok(await replicating(r), `the replica on ${r.port} follows the primary`);
+    const processors = await startProcessors(t);
+    const ns = namespace(t);
+    const events: string[] = [];
+    const log = createLogger('x', 'info', (line) => void events.push((JSON.parse(line) as { event: string }).event));
+    const settings = {
+      ...ns,
+      redisUrl: primary.url,
+      defaultUrl: processors.url.default,
+      fallbackUrl: processors.url.fallback,
+      redisMinReplicas: 1,
+      // Each WAIT holds its connection up to 2 s: on main, a heartbeat queued behind two of them missed its
+      // 3 s TTL (at 500 ms it did not show).
+      redisReplicaWaitMs: 2000,
+      heartbeatMs: 1000, // a 3 s TTL, as deployed
+      coreThread: false, // its log is the one given here
+    };
+    const apps = [
+      await startTestApp(t, { ...settings, instanceId: 'a' }, log),
+      await startTestApp(t, { ...settings, instanceId: 'b' }, log),
+    ];
+    const loads = apps.map((app) => steadyLoad(app.url, 16_000));
+    await sleep(2000);
+    for (const r of replicas) r.process.kill('SIGSTOP');
+    await sleep(10_000);
+    for (const r of replicas) r.process.kill('SIGCONT');
+    const answered = (await Promise.all(loads)).flat();
+    t.same(
+      answered.filter((a) => a.status !== 202 && a.status !== 503),
+      [],
+      `every POST answered 202 or 503 (${answered.filter((a) => a.status === 202).length} 202)`,
+    );
+    const ids = answered.filter((a) => a.status === 202).map((a) => a.id);
+    t.ok(
+      await eventually(async () => (await recordedTotal(apps[0].url)) === ids.length, 30_000),
+      'every acknowledged payment recorded',
+    );
+    t.equal(events.filter((e) => e === 'payments-recovered').length, 0, 'no instance took over the other');
+    t.same(
+      ids.filter((id) => processors.calls('default', id) + processors.calls('fallback', id) > 1),
+      [],
+      'none sent twice',
+    );
+    await recordedExactlyOnce(t, processors, ids);
+  },
+);
