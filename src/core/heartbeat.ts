@@ -7,7 +7,10 @@ import type { Logger } from '../log';
 import { RepeatedWarning } from '../repeated-warning';
 import type { PendingPayments } from '../store/pending-payments';
 
-/** Beats once, recovers this instance's own leftovers, then beats and sweeps every HEARTBEAT_MS. Returns the stop. */
+/**
+ * Beats once, recovers this instance's own leftovers, then beats, and takes over what dead instances left, every
+ * HEARTBEAT_MS. Returns the stop.
+ */
 export async function startHeartbeat(
   config: Config,
   pending: PendingPayments,
@@ -18,28 +21,49 @@ export async function startHeartbeat(
   await pending.heartbeat(heartbeatTtl);
   const leftovers = await pending.owned();
   if (leftovers.length > 0) tell(supervisor, { type: 'recovered', payments: leftovers });
-  let sweeping = false;
   const warning = new RepeatedWarning(log, 'heartbeat-failed', config.logRepeatMs);
-  const sweep = async () => {
-    if (sweeping) return;
-    sweeping = true;
-    try {
+  // Two loops, so neither holds the other back: a take-over waits behind claims (and their WAITs) on the
+  // command connection, while the beat, on its own, keeps this instance alive meanwhile.
+  const beat = everyTurn(
+    config.heartbeatMs,
+    async () => {
       await pending.heartbeat(heartbeatTtl);
-      const orphans = await pending.claimOrphans();
-      if (orphans.length > 0) {
-        // Handed over first, then cleared: a payment told twice (the clearing's answer lost) is one the
-        // supervisor holds already, and skips.
-        tell(supervisor, { type: 'recovered', payments: orphans });
-        await pending.adopted(orphans.map((p) => p.correlationId));
-      }
       warning.recovered();
-    } catch (err) {
-      warning.failed({ err });
-    } finally {
-      sweeping = false;
-    }
+    },
+    (err) => warning.failed({ err }),
+  );
+  const sweep = everyTurn(
+    config.heartbeatMs,
+    async () => {
+      const orphans = await pending.claimOrphans();
+      if (orphans.length === 0) return;
+      // Handed over first, then cleared: a payment told twice (the clearing's answer lost) is one the
+      // supervisor holds already, and skips.
+      tell(supervisor, { type: 'recovered', payments: orphans });
+      await pending.adopted(orphans.map((p) => p.correlationId));
+    },
+    (err) => warning.failed({ err }),
+  );
+  return () => {
+    beat();
+    sweep();
   };
-  const timer = setInterval(() => void sweep(), config.heartbeatMs);
+}
+
+/** Runs `work` every `ms`, never two at once (a turn still running skips the next). Returns the stop. */
+function everyTurn(ms: number, work: () => Promise<void>, failed: (err: unknown) => void): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    work().then(
+      () => (running = false),
+      (err: unknown) => {
+        running = false;
+        failed(err);
+      },
+    );
+  }, ms);
   timer.unref();
   return () => clearInterval(timer);
 }

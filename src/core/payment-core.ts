@@ -230,6 +230,7 @@ async function closeCore(c: RunningCore, inspect: () => Promise<SupervisorSnapsh
   await Promise.allSettled([stores.table.close(), clients.default.close(), clients.fallback.close()]);
   stores.redis.disconnect();
   stores.subscriber.disconnect();
+  stores.beat.disconnect();
 }
 
 function coreApi(c: RunningCore): PaymentCore {

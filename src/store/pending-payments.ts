@@ -206,6 +206,8 @@ export class PendingPayments {
     readonly instanceId: string,
     readonly windowMs: number,
     private readonly replicas: ReplicaWait = { count: 0, timeoutMs: 0 },
+    /** The heartbeat's connection: never behind a WAIT (claims', assignments' and probes' own). */
+    private readonly beat: Redis = redis,
   ) {
     this.sliceMs = String(Math.max(1, Math.ceil(windowMs / WINDOW_SLICES)));
   }
@@ -314,7 +316,7 @@ export class PendingPayments {
 
   /** Announces this instance as alive for `ttlMs`. */
   async heartbeat(ttlMs: number): Promise<void> {
-    await this.redis
+    await this.beat
       .multi()
       .sadd(`${this.prefix}instances`, this.instanceId)
       .set(this.aliveKey(this.instanceId), String(Date.now()), 'PX', ttlMs)
