@@ -115,6 +115,12 @@ export function routeHandlers(
       const health = services.health();
       send(open(res, live), health.status === 'ok' ? 200 : 503, JSON.stringify(health));
     },
+    // Readiness, beside liveness (/health): 503 while this instance would refuse a payment, and why.
+    '/ready': (res) => {
+      const reason = !services.accepting() ? 'shutting-down' : (services.refusal?.() ?? null);
+      const body = reason === null ? { status: 'ready' } : { status: 'not-ready', reason };
+      send(open(res, live), reason === null ? 200 : 503, JSON.stringify(body));
+    },
     '/metrics': (res) => {
       const ex = open(res, live);
       services.metrics().then(

@@ -69,6 +69,7 @@ export const ROUTES = {
   '/payments-summary': { method: 'get', access: 'client' },
   '/purge-payments': { method: 'post', access: 'admin' },
   '/health': { method: 'get', access: 'client' },
+  '/ready': { method: 'get', access: 'client' },
   '/metrics': { method: 'get', access: 'client' },
   '/actors': { method: 'get', access: 'admin' },
   '/actors.html': { method: 'get', access: 'anyone' },

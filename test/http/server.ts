@@ -260,3 +260,19 @@ t.test('without ADMIN_TOKEN every route is open, under /instances/<id> too', asy
   t.equal((await fetch(`${s.url}/instances/app8/metrics`)).status, 404, "another instance's name: 404");
   t.equal(s.purged(), 1);
 });
+
+t.test('GET /ready: 200 while payments are taken; 503 with the reason while they would be refused', async (t) => {
+  let refusal: string | null = null;
+  const s = await server(t, { refusal: () => refusal });
+  const ready = async () => {
+    const res = await fetch(`${s.url}/ready`);
+    return [res.status, await res.json()] as const;
+  };
+  t.same(await ready(), [200, { status: 'ready' }]);
+  refusal = 'full';
+  t.same(await ready(), [503, { status: 'not-ready', reason: 'full' }], 'Redis full: not ready');
+  t.equal((await fetch(`${s.url}/health`)).status, 200, 'alive all the same');
+  refusal = null;
+  s.stop();
+  t.same(await ready(), [503, { status: 'not-ready', reason: 'shutting-down' }]);
+});
