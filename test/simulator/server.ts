@@ -89,8 +89,16 @@ t.test('counts every payment call per correlationId, whatever it answered; purge
   t.equal(s.callsFor(p.correlationId), 3, 'recorded, duplicate and failed calls all count');
   t.equal(s.callsFor(upper.correlationId), 3, 'looked up in any case');
   t.equal(s.callsFor(payment().correlationId), 0, 'another id: none');
+  await fetch(`${s.url}/payments/${p.correlationId.toUpperCase()}`).then((r) => r.body?.cancel());
+  t.same(
+    s.touchesOf(p.correlationId).map((c) => c.split(' ')[0]),
+    ['pay', 'pay', 'pay', 'lookup'],
+    'every call about it, in order, look-ups too',
+  );
+  t.match(s.touchesOf(p.correlationId)[3], /^lookup .*127\.0\.0\.1$/, 'with who made it');
   await fetch(`${s.url}/admin/purge-payments`, { method: 'POST', headers: TOKEN });
   t.equal(s.callsFor(p.correlationId), 0, 'purged');
+  t.same(s.touchesOf(p.correlationId), []);
 });
 
 t.test('the delay comes before the record, and a failure after the delay records nothing', async (t) => {

@@ -123,19 +123,20 @@ async function firstDurableAfter(layout: Layout, since: number): Promise<number 
 }
 
 /**
- * After app1 was away past the heartbeat's TTL: the ids whose calls show another host sending them, and
- * those app1 sent again after another host had (the fence failing).
+ * After app1 was away past the heartbeat's TTL: the ids another host took up (sent, or looked up: a host that
+ * takes over a payment whose attempt may have been recorded asks the processor first), and those app1 sent
+ * again after another host had (the fence failing).
  */
 function takeovers(layout: Layout, ids: string[]): { taken: number; unfenced: string[] } {
   const app1 = layout.hosts.app1.ip;
   let taken = 0;
   const unfenced: string[] = [];
   for (const id of ids) {
-    const callers = [...layout.processors.default.callersOf(id), ...layout.processors.fallback.callersOf(id)];
-    const firstOther = callers.findIndex((c) => !c.endsWith(app1));
-    if (!callers.some((c) => c.endsWith(app1)) || firstOther < 0) continue;
+    const touches = [...layout.processors.default.touchesOf(id), ...layout.processors.fallback.touchesOf(id)];
+    const firstOther = touches.findIndex((c) => !c.endsWith(app1));
+    if (firstOther < 0) continue;
     taken++;
-    if (callers.slice(firstOther).some((c) => c.endsWith(app1))) unfenced.push(id);
+    if (touches.slice(firstOther).some((c) => c.startsWith('pay ') && c.endsWith(app1))) unfenced.push(id);
   }
   return { taken, unfenced };
 }
@@ -161,7 +162,8 @@ function appAway(how: 'cut' | 'pause'): Promise<StepOutcome> {
       return {
         figures:
           `app1 ${how === 'cut' ? 'cut off' : 'paused'} for ${awayMs} ms (heartbeat TTL ${TTL_MS} ms) with ${held} ` +
-          `payments in flight: ${taken} of its payments taken over and sent by another host; sent again by app1 ` +
+          `payments in flight: ${taken} of its payments taken over (sent or looked up) by another host; ` +
+          'sent again by app1 ' +
           `after that: ${unfenced.length}`,
         problems: [
           ...(held === 0 ? ['app1 had nothing in flight when it went away: the case proves nothing'] : []),

@@ -17,6 +17,8 @@ export interface Simulator {
   stats: { payments: number; healthChecks: number; healthRejected: number };
   /** Who made each POST /payments call per correlationId (remote addresses) since start or the last purge. */
   callersById: Map<string, string[]>;
+  /** Every call about a correlationId, in order: `pay <address>` or `lookup <address>` (same lifetime). */
+  touchesById: Map<string, string[]>;
 }
 
 const MAX_BODY = 64 * 1024;
@@ -71,6 +73,7 @@ export async function pay(sim: Simulator, req: IncomingMessage, res: ServerRespo
     const callers = sim.callersById.get(id) ?? [];
     callers.push(req.socket.remoteAddress ?? '');
     sim.callersById.set(id, callers);
+    touch(sim, id, `pay ${req.socket.remoteAddress ?? ''}`);
   }
   const valid =
     typeof correlationId === 'string' &&
@@ -107,8 +110,15 @@ export async function health(sim: Simulator, res: ServerResponse): Promise<void>
   reply(res, sim.config.failure ? 503 : 200, { failing: sim.config.failure, minResponseTime: sim.config.delay });
 }
 
+function touch(sim: Simulator, id: string, what: string): void {
+  const touches = sim.touchesById.get(id) ?? [];
+  touches.push(what);
+  sim.touchesById.set(id, touches);
+}
+
 /** GET /payments/{id}: the payment as recorded, or 404. */
-export async function lookUp(sim: Simulator, id: string, res: ServerResponse): Promise<void> {
+export async function lookUp(sim: Simulator, id: string, res: ServerResponse, caller = ''): Promise<void> {
+  if (UUID.test(id)) touch(sim, id.toLowerCase(), `lookup ${caller}`);
   const p = UUID.test(id) ? await sim.store.find(id.toLowerCase()) : null;
   if (!p) return reply(res, 404);
   reply(res, 200, {
@@ -171,6 +181,7 @@ export async function admin(sim: Simulator, req: IncomingMessage, res: ServerRes
   if (route === 'POST /admin/purge-payments') {
     await sim.store.purge();
     sim.callersById.clear();
+    sim.touchesById.clear();
     return reply(res, 200, { message: 'All payments purged.' });
   }
   const body = parseJson(await readBody(req));

@@ -27,6 +27,8 @@ export interface RunningSimulator {
   callersOf(correlationId: string): string[];
   /** Every correlationId called since start or the last purge. */
   calledIds(): string[];
+  /** Every call about one correlationId, in order: `pay <address>` (POST /payments) or `lookup <address>`. */
+  touchesOf(correlationId: string): string[];
   close(): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ export async function startProcessorSimulator(overrides: Partial<SimulatorOption
     config: { delay: 0, failure: false, token: options.token },
     stats: { payments: 0, healthChecks: 0, healthRejected: 0 },
     callersById: new Map(),
+    touchesById: new Map(),
   };
   const server = createServer((req, res) => {
     Promise.resolve(route(sim, req, res)).catch((err) => reply(res, 500, { message: String(err) }));
@@ -64,6 +67,7 @@ export async function startProcessorSimulator(overrides: Partial<SimulatorOption
     callsFor: (correlationId) => sim.callersById.get(correlationId.toLowerCase())?.length ?? 0,
     callersOf: (correlationId) => [...(sim.callersById.get(correlationId.toLowerCase()) ?? [])],
     calledIds: () => [...sim.callersById.keys()],
+    touchesOf: (correlationId) => [...(sim.touchesById.get(correlationId.toLowerCase()) ?? [])],
     close: async () => {
       sim.limiter.close();
       server.closeAllConnections();
@@ -80,7 +84,7 @@ function route(sim: Simulator, req: IncomingMessage, res: ServerResponse): Promi
   if (req.method === 'POST' && path === '/payments') return pay(sim, req, res);
   if (req.method === 'GET' && path === '/payments/service-health') return health(sim, res);
   if (req.method === 'GET' && path.startsWith('/payments/'))
-    return lookUp(sim, decodeURIComponent(path.slice('/payments/'.length)), res);
+    return lookUp(sim, decodeURIComponent(path.slice('/payments/'.length)), res, req.socket.remoteAddress ?? '');
   if (path.startsWith('/admin/')) return admin(sim, req, res, url);
   reply(res, 404);
 }
