@@ -12,6 +12,7 @@ import {
   eventually,
   summariesAgree,
   REDIS_URL,
+  getSummary,
   recordedExactlyOnce,
   recordedTotal,
   steadyLoad,
@@ -293,5 +294,73 @@ t.test(
       'none sent twice',
     );
     await recordedExactlyOnce(t, processors, ids);
+  },
+);
+
+/** A TCP relay to Postgres that holds back every query naming `marker` for `delayMs`: a summary answered late. */
+async function slowQueryRelay(t: { teardown(fn: () => unknown): void }, marker: string, delayMs: number) {
+  const { createServer, connect } = await import('node:net');
+  const open = new Set<import('node:net').Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(5432, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      open.add(s);
+      s.on('close', () => open.delete(s));
+      s.on('error', () => undefined);
+    }
+    let inOrder = Promise.resolve();
+    client.on('data', (d) => {
+      const held = d.includes(marker);
+      inOrder = inOrder.then(() => (held ? sleep(delayMs) : undefined)).then(() => void upstream.write(d));
+    });
+    upstream.on('data', (d) => client.write(d));
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => {
+    for (const s of open) s.destroy();
+    server.close();
+  });
+  return `postgres://postgres@127.0.0.1:${(server.address() as { port: number }).port}/test`;
+}
+
+t.test(
+  'eight unbounded summaries at once, each slow, while payments come in: the look-ups are not held up',
+  async (t) => {
+    const processors = await startProcessors(t);
+    const app = await startTestApp(t, {
+      ...namespace(t),
+      databaseUrl: await slowQueryRelay(t, 'GROUP BY processor', 1500),
+      defaultUrl: processors.url.default,
+      fallbackUrl: processors.url.fallback,
+    });
+    let summarizing = true;
+    const readers = Array.from({ length: 8 }, async () => {
+      while (summarizing) await getSummary(app.url).catch(() => undefined);
+    });
+    await sleep(300); // every reader has a summary under way
+    const posted: { id: string; at: number }[] = [];
+    for (let i = 0; i < 100; i++) {
+      const p = newPayment();
+      posted.push({ id: p.correlationId, at: Date.now() });
+      t.equal((await postPayment(app.url, p)).status, 202);
+      await sleep(30);
+    }
+    const delays: number[] = [];
+    t.ok(
+      await eventually(async () => processors.stats('default').payments >= posted.length, 30_000),
+      'every payment sent',
+    );
+    summarizing = false;
+    for (const { id, at } of posted) {
+      const held = await processors.record('default', id);
+      if (held) delays.push(Date.parse(held.requestedAt) - at);
+    }
+    delays.sort((a, b) => a - b);
+    const p99 = delays[Math.ceil(0.99 * delays.length) - 1];
+    t.equal(delays.length, posted.length, 'each found at default');
+    t.ok(p99 < 1000, `from POST to the processor, p99 ${p99} ms (under 1 s: the look-ups did not wait for summaries)`);
+    await Promise.all(readers);
   },
 );
