@@ -40,6 +40,13 @@ export const settings = {
     'Schema holding the payments table (tests use their own).',
   ),
   databasePoolSize: setting('DATABASE_POOL_SIZE', 'int', 4, 'Connections in the Postgres pool of one instance.'),
+  databaseSummaryPoolSize: setting(
+    'DATABASE_SUMMARY_POOL_SIZE',
+    'int',
+    1,
+    'Connections of a Postgres pool of its own for GET /payments-summary, beside DATABASE_POOL_SIZE: summaries ' +
+      'wait for each other, never for a payment look-up or write (0: they share that pool).',
+  ),
   databaseQueryTimeoutMs: setting(
     'DATABASE_QUERY_TIMEOUT_MS',
     'int',

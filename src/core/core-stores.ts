@@ -23,6 +23,7 @@ async function openTable(config: Config, log: Logger): Promise<PaymentsTable> {
     config.databaseSchema,
     config.databasePoolSize,
     config.databaseQueryTimeoutMs,
+    config.databaseSummaryPoolSize,
   );
   await untilReachable('postgres', () => table.migrate(), config.storeWaitMs, log).catch(async (err) => {
     await table.close();

@@ -24,9 +24,14 @@ function quoteIdent(name: string): string {
 export class PaymentsTable {
   private readonly table: string;
 
+  /**
+   * `pool` carries look-ups and writes, the path every payment takes; `summaryPool` (the same one unless
+   * given) carries summaries, so that slow or many summaries wait for each other, never for a payment.
+   */
   constructor(
     private readonly pool: Pool,
     private readonly schema: string,
+    private readonly summaryPool: Pool = pool,
   ) {
     this.table = `${quoteIdent(schema)}.payments`;
   }
@@ -36,19 +41,29 @@ export class PaymentsTable {
    * Postgres whose packets vanish (no reset) holds a pooled connection until the kernel gives up, many
    * minutes later, and every look-up waits behind it. Keep-alive probes find such a connection idle too.
    */
-  static connect(url: string, schema: string, poolSize: number, queryTimeoutMs = 5000): PaymentsTable {
-    const pool = new Pool({
-      connectionString: url,
-      max: poolSize,
-      idleTimeoutMillis: 0,
-      connectionTimeoutMillis: 2000,
-      query_timeout: queryTimeoutMs,
-      keepAlive: true,
-      keepAliveInitialDelayMillis: 5000,
-    });
-    // An idle client that loses its connection (Postgres restarted) must not crash the process.
-    pool.on('error', () => undefined);
-    return new PaymentsTable(pool, schema);
+  static connect(
+    url: string,
+    schema: string,
+    poolSize: number,
+    queryTimeoutMs = 5000,
+    summaryPoolSize = 0,
+  ): PaymentsTable {
+    const open = (max: number) => {
+      const pool = new Pool({
+        connectionString: url,
+        max,
+        idleTimeoutMillis: 0,
+        connectionTimeoutMillis: 2000,
+        query_timeout: queryTimeoutMs,
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 5000,
+      });
+      // An idle client that loses its connection (Postgres restarted) must not crash the process.
+      pool.on('error', () => undefined);
+      return pool;
+    };
+    const pool = open(poolSize);
+    return new PaymentsTable(pool, schema, summaryPoolSize > 0 ? open(summaryPoolSize) : pool);
   }
 
   async migrate(): Promise<void> {
@@ -114,7 +129,7 @@ export class PaymentsTable {
       values.push(window.asOf);
       conditions.push(`answered_at <= $${values.length}`);
     }
-    const res = await this.pool.query<{ processor: ProcessorName; n: string; cents: string }>(
+    const res = await this.summaryPool.query<{ processor: ProcessorName; n: string; cents: string }>(
       `SELECT processor, count(*) AS n, coalesce(sum(amount_cents), 0) AS cents FROM ${this.table}
        ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''} GROUP BY processor`,
       values,
@@ -168,7 +183,7 @@ export class PaymentsTable {
     }
   }
 
-  close(): Promise<void> {
-    return this.pool.end();
+  async close(): Promise<void> {
+    await Promise.all([this.pool.end(), this.summaryPool === this.pool ? undefined : this.summaryPool.end()]);
   }
 }
