@@ -4,6 +4,7 @@
 // the same entries; `node dist/src/config.js` prints them.
 
 import { hostname } from 'node:os';
+import { LOG_LEVELS } from './log';
 
 type Kind = 'string' | 'int' | 'number' | 'bool';
 
@@ -336,6 +337,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     out[key] = raw === undefined || raw === '' ? s.default : parse(s, raw);
   }
   if ((out.coreNice as number) > 19) throw new ConfigError(`CORE_NICE must be at most 19, got "${env.CORE_NICE}"`);
+  if (!(LOG_LEVELS as readonly string[]).includes(out.logLevel as string))
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
   if (!out.instanceId) out.instanceId = `${hostname()}-${process.pid}`;
   return Object.freeze({ ...(out as Config), ...overrides });
 }

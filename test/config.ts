@@ -34,6 +34,12 @@ t.test('bad values are refused with the variable named', async (t) => {
   t.throws(() => loadConfig({ CORE_NICE: '20' }), /^CORE_NICE must be at most 19, got "20"/, 'nice values stop at 19');
   t.equal(loadConfig({ CORE_NICE: '19' }).coreNice, 19);
   t.throws(
+    () => loadConfig({ LOG_LEVEL: 'verbose' }),
+    /^LOG_LEVEL must be one of debug, info, warn, error, silent, got "verbose"/,
+    'a log level that does not exist is refused, not read as info',
+  );
+  t.equal(loadConfig({ LOG_LEVEL: 'warn' }).logLevel, 'warn');
+  t.throws(
     () => loadConfig({ BREAKER_COOLDOWN_MS: 'soon' }),
     /BREAKER_COOLDOWN_MS must be a non-negative integer, got "soon"/,
     'the message names the setting and the value',
