@@ -1,17 +1,19 @@
-// `npm run replay -- [options]`: the official test replayed. Options (or environment):
-//   --backend URL     (BACKEND_URL, http://127.0.0.1:9999)
-//   --default URL     (PROCESSOR_DEFAULT_ADMIN_URL, http://127.0.0.1:8001)
-//   --fallback URL    (PROCESSOR_FALLBACK_ADMIN_URL, http://127.0.0.1:8002)
-//   --token T         (TOKEN, 123)
-//   --scale S         (SCALE, 1: 300 s and 603 VUs; 0.1: 30 s and 60 VUs, same stage proportions)
-//   --max-vus N       (MAX_REQUESTS, 603 x scale)
-//   --out DIR         (OUT_DIR, reports): final-results.json and report.html
-//   --participant P   (PARTICIPANT, anonymous)
-//   --horizon MS      (CONSISTENCY_HORIZON_MS, 1500): the delay above which the oracle does not use default
-//   --check-every MS  (CHECK_EVERY_MS, the official 10 s x scale): pause between two consistency checks; 200 asks
-//                     five times a second for the whole run
+// `npm run replay -- [options]` (`--help` lists them): the official test replayed.
 import { parseArgs } from 'node:util';
 import { DEFAULT_REPLAY_OPTIONS, runReplay } from '../replay/run';
+
+const USAGE = `npm run replay -- [options]: the official test replayed. Options (or environment):
+  --backend URL     (BACKEND_URL, http://127.0.0.1:9999)
+  --default URL     (PROCESSOR_DEFAULT_ADMIN_URL, http://127.0.0.1:8001)
+  --fallback URL    (PROCESSOR_FALLBACK_ADMIN_URL, http://127.0.0.1:8002)
+  --token T         (TOKEN, 123)
+  --scale S         (SCALE, 1: 300 s and 603 VUs; 0.1: 30 s and 60 VUs, same stage proportions)
+  --max-vus N       (MAX_REQUESTS, 603 x scale)
+  --out DIR         (OUT_DIR, reports): final-results.json and report.html
+  --participant P   (PARTICIPANT, anonymous)
+  --horizon MS      (CONSISTENCY_HORIZON_MS, 1500): the delay above which the oracle does not use default
+  --check-every MS  (CHECK_EVERY_MS, the official 10 s x scale): pause between two consistency checks; 200 asks
+                    five times a second for the whole run`;
 
 const env = process.env;
 const { values } = parseArgs({
@@ -26,8 +28,14 @@ const { values } = parseArgs({
     participant: { type: 'string' },
     horizon: { type: 'string' },
     'check-every': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   },
 });
+
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 
 function checkEvery(raw: string | undefined): number | undefined {
   if (raw === undefined || raw === '') return undefined;
