@@ -12,6 +12,19 @@ async function sim(t: { teardown(fn: () => unknown): void }, options = {}): Prom
   return s;
 }
 
+/** A simulator on the memory store, or on Postgres in a schema of its own (dropped when the test ends). */
+async function simWithStore(t: { teardown(fn: () => unknown): void }, store: 'memory' | 'postgres', schema: string) {
+  if (store === 'memory') return sim(t);
+  const s = await sim(t, { databaseUrl: DATABASE_URL, schema });
+  t.teardown(async () => {
+    const pg = new Client({ connectionString: DATABASE_URL });
+    await pg.connect();
+    await pg.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await pg.end();
+  });
+  return s;
+}
+
 const pay = (s: RunningSimulator, body: unknown) =>
   fetch(`${s.url}/payments`, {
     method: 'POST',
@@ -34,16 +47,7 @@ for (const store of ['memory', 'postgres'] as const) {
   t.test(
     `${store} store: 200 records, 422 for a correlationId already recorded, 400 for a malformed body`,
     async (t) => {
-      const schema = `sim_test_${process.pid}`;
-      const s = await sim(t, store === 'postgres' ? { databaseUrl: DATABASE_URL, schema } : {});
-      if (store === 'postgres') {
-        t.teardown(async () => {
-          const pg = new Client({ connectionString: DATABASE_URL });
-          await pg.connect();
-          await pg.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-          await pg.end();
-        });
-      }
+      const s = await simWithStore(t, store, `sim_test_${process.pid}`);
       const p = payment(19.9);
       const first = await pay(s, p);
       t.equal(first.status, 200);
@@ -201,16 +205,7 @@ t.test('summary: requestedAt BETWEEN from AND to, inclusive; a missing bound cou
 
 for (const store of ['memory', 'postgres'] as const) {
   t.test(`${store} store: late-payments lists what was stored over afterMs after its requestedAt`, async (t) => {
-    const schema = `sim_late_test_${process.pid}`;
-    const s = await sim(t, store === 'postgres' ? { databaseUrl: DATABASE_URL, schema } : {});
-    if (store === 'postgres') {
-      t.teardown(async () => {
-        const pg = new Client({ connectionString: DATABASE_URL });
-        await pg.connect();
-        await pg.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-        await pg.end();
-      });
-    }
+    const s = await simWithStore(t, store, `sim_late_test_${process.pid}`);
     const late = (q: string) =>
       fetch(`${s.url}/admin/late-payments${q}`, { headers: TOKEN }).then(
         async (r) => [r.status, r.status === 200 ? await r.json() : null] as const,
