@@ -93,7 +93,7 @@ export interface ProcessorActorOptions extends StatusOptions {
 /** What the supervisor may read synchronously when it routes: the processor's availability. */
 export interface ProcessorGauge {
   allowance(): number;
-  unavailable(): 'failing' | 'slow' | null;
+  unavailable(): 'failing' | 'slow' | 'slowing' | null;
 }
 
 export interface ProcessorActor {

@@ -14,7 +14,13 @@ import { CircuitBreaker, type BreakerSnapshot } from './circuit-breaker';
 import type { ProcessorHealth } from '../payment';
 import type { PaymentOutcome } from '../processor-client';
 
-export type Unavailability = 'failing' | 'slow' | null;
+/**
+ * Why a processor's breaker is open: `failing`; `slow`, its delay at or past the horizon (payments would be
+ * stored too late for the consistency window: fallback takes them at once); `slowing`, a payment is unanswered
+ * past the expected delay, how slow it is not known yet (payments wait for the answers on their way, which say:
+ * below the horizon it opens again, past it, it is slow).
+ */
+export type Unavailability = 'failing' | 'slow' | 'slowing' | null;
 
 export interface SharedHealth extends ProcessorHealth {
   checkedAt: number;
@@ -65,7 +71,7 @@ export class ProcessorStatus {
   allowance(): number {
     if (this.breaker.state === 'closed') return this.breaker.allowance();
     if (this.delayMs >= this.options.horizonMs) return 0;
-    if (this.reason === 'slow' && this.unanswered > 0) return 0;
+    if ((this.reason === 'slow' || this.reason === 'slowing') && this.unanswered > 0) return 0;
     return this.breaker.allowance();
   }
 
@@ -140,12 +146,15 @@ export class ProcessorStatus {
    */
   onInFlightAge(ageMs: number): void {
     if (this.breaker.state !== 'closed') {
-      if (this.reason === 'slow') this.delayMs = Math.max(this.delayMs, ageMs);
+      if (this.reason !== 'slow' && this.reason !== 'slowing') return;
+      this.delayMs = Math.max(this.delayMs, ageMs);
+      // Known now to be past the horizon: from here on fallback takes its payments.
+      if (this.delayMs >= this.options.horizonMs) this.reason = 'slow';
       return;
     }
     if (ageMs >= this.slowAfterMs()) {
       this.delayMs = Math.max(this.delayMs, ageMs);
-      this.trip('slow', true);
+      this.trip(this.delayMs >= this.options.horizonMs ? 'slow' : 'slowing', true);
     }
   }
 

@@ -7,12 +7,12 @@ export interface RoutingInput {
   /** Waiting payments, oldest first. */
   queue: PendingPayment[];
   now: number;
-  /** How long a payment waits for a failing default before fallback may take it. */
+  /** How long a payment waits for a failing (or slowing) default before fallback may take it. */
   defaultWaitMs: number;
   /** How many payments a processor may take now (breaker allowance and in-flight room). */
   capacity: (processor: ProcessorName) => number;
   /** Why a processor is unavailable, or null. */
-  unavailable: (processor: ProcessorName) => 'failing' | 'slow' | null;
+  unavailable: (processor: ProcessorName) => 'failing' | 'slow' | 'slowing' | null;
 }
 
 export interface RoutingPlan {
@@ -29,7 +29,8 @@ export function planRoutes(input: RoutingInput): RoutingPlan {
   if (rest.length === 0) return plan;
 
   // Fallback costs more: it only takes what default cannot, and only when waiting
-  // longer would not pay: default too slow to be consistent, or failing for too long.
+  // longer would not pay: default too slow to be consistent, or failing (or slowing, its
+  // delay not known yet) for too long.
   const defaultState = input.unavailable('default');
   let room = Math.max(0, input.capacity('fallback'));
   if (defaultState === null || room === 0) {

@@ -219,8 +219,8 @@ t.test('a payment unanswered past the expected delay marks the processor slow', 
   const a = setup(t, { outcomes: ['recorded'], latencyMs: 250 });
   tell(a.actor.ref, { type: 'send', payments: [pay('s')] });
   await sleep(150);
-  t.match(await a.inspect(), { unavailable: 'slow', breaker: { state: 'open' } });
-  t.equal(a.actor.gauge.unavailable(), 'slow');
+  t.match(await a.inspect(), { unavailable: 'slowing', breaker: { state: 'open' } }, 'how slow, its answer will tell');
+  t.equal(a.actor.gauge.unavailable(), 'slowing');
   tell(a.actor.ref, {
     type: 'health',
     health: { failing: false, minResponseTime: 5, checkedAt: Date.now() + 1, checkedBy: 'x' },
@@ -239,7 +239,7 @@ t.test('the watchdog looks when the oldest payment would become late, on its clo
   t.equal(a.actor.gauge.unavailable(), null, '99 ms: not late yet');
   clock.ms += 1;
   await sleep(15);
-  t.equal(a.actor.gauge.unavailable(), 'slow', '100 ms: slow at the next look');
+  t.equal(a.actor.gauge.unavailable(), 'slowing', '100 ms: slowing at the next look');
   clock.ms += 200;
   await sleep(15);
   t.equal(a.actor.gauge.allowance(), 0, 'past the cool-down, no probe while the payment is on its way');

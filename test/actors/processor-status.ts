@@ -58,7 +58,7 @@ t.test('a payment unanswered a margin past the expected delay marks it slow befo
   s.onInFlightAge(after - 1);
   t.equal(s.unavailable(), null);
   s.onInFlightAge(after);
-  t.equal(s.unavailable(), 'slow', 'a 103 ms processor is slow once a payment is unanswered past that');
+  t.equal(s.unavailable(), 'slowing', 'a 103 ms processor is slowing once a payment is unanswered past that');
   const other = make().s;
   other.onHealth(health(false, 1000, 20_000));
   t.equal(other.slowAfterMs(), 1030, 'expected 1000 ms + 30 ms margin');
@@ -78,7 +78,7 @@ t.test('found slow by payments on their way: no probe until their answers, or a 
   for (const ms of [103, 103, 103]) s.onAttempt('recorded', ms);
   for (let i = 0; i < 5; i++) s.onSend(); // five payments go out just as it turns to 2000 ms
   s.onInFlightAge(140);
-  t.equal(s.unavailable(), 'slow');
+  t.equal(s.unavailable(), 'slowing', 'slowing: payments wait for default, how slow it is not known yet');
   c.now += 600;
   s.onInFlightAge(740);
   t.equal(s.breaker.state, 'half-open', 'the cool-down is over');
@@ -88,6 +88,7 @@ t.test('found slow by payments on their way: no probe until their answers, or a 
   c.now += 800;
   s.onInFlightAge(1540);
   t.equal(s.estimatedDelayMs(), 1540, 'ages keep raising the estimate while it is open');
+  t.equal(s.unavailable(), 'slow', 'past the horizon: slow, and fallback takes its payments');
   for (let i = 0; i < 5; i++) s.onAttempt('recorded', 2001);
   t.equal(s.allowance(), 0, 'their answers: 2 s, past the horizon: still none');
   s.onHealth(health(false, 0, c.now + 1));
@@ -110,7 +111,7 @@ t.test('found slow, then answers below the horizon: open again, the estimate sta
   s.onAttempt('recorded', 2);
   s.onSend();
   s.onInFlightAge(40);
-  t.equal(s.unavailable(), 'slow', '0 ms turned 1000 ms: slow after 32 ms');
+  t.equal(s.unavailable(), 'slowing', '0 ms turned 1000 ms: slowing after 32 ms');
   s.onAttempt('recorded', 1001);
   t.equal(s.unavailable(), null, 'its answer, below the horizon, closes it');
   t.equal(s.estimatedDelayMs(), 1001, 'the estimate is what it answers now, not an average with 40 ms');

@@ -58,3 +58,22 @@ t.test('fallback without room: everything waits, nothing is dropped', async (t) 
 t.test('an empty queue plans nothing', async (t) => {
   t.same(planRoutes(input({ queue: [] })), { default: [], fallback: [], waiting: [] });
 });
+
+t.test('default slowing (how slow, not known yet): payments wait for it, as for a failing one', async (t) => {
+  const plan = planRoutes(
+    input({
+      capacity: (p) => (p === 'default' ? 0 : Infinity),
+      unavailable: (p) => (p === 'default' ? 'slowing' : null),
+    }),
+  );
+  t.same(plan.fallback, [], 'fallback takes none: its answers may yet say default is fine');
+  t.same(ids(plan.waiting), ['p0', 'p1', 'p2', 'p3', 'p4']);
+  const old = planRoutes(
+    input({
+      queue: queue([1500, 5]),
+      capacity: (p) => (p === 'default' ? 0 : Infinity),
+      unavailable: (p) => (p === 'default' ? 'slowing' : null),
+    }),
+  );
+  t.same(ids(old.fallback), ['p0'], 'one that waited DEFAULT_WAIT_MS goes to fallback');
+});
