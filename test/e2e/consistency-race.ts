@@ -8,14 +8,12 @@ import {
   assertMatchesProcessors,
   eventually,
   getSummary,
-  namespace,
   newPayment,
   postPayment,
   recordedTotal,
   REDIS_URL,
   sleep,
-  startProcessors,
-  startTestApp,
+  startAppWithProcessors,
   summariesAgree,
   type Processors,
 } from '../fixtures/pipeline';
@@ -47,17 +45,12 @@ async function processorsSummary(processors: Processors, from: string, to: strin
 }
 
 t.test('a summary read together with the processors counts the same payments, however long ours gathers', async (t) => {
-  const processors = await startProcessors(t);
-  const ns = namespace(t);
-  await slowBarrierPeer(t, ns.redisPrefix, 300);
-  const app = await startTestApp(t, {
-    ...ns,
-    defaultUrl: processors.url.default,
-    fallbackUrl: processors.url.fallback,
+  const { processors, ns, app } = await startAppWithProcessors(t, {
     writerFlushMs: 1, // what is answered is in the table at once: only the moment of the summary tells
     summaryBarrierMs: 2000,
     healthIntervalMs: 3_600_000, // no health report tells it the processor slowed down
   });
+  await slowBarrierPeer(t, ns.redisPrefix, 300);
   await processors.setDelay('default', 103);
   for (let i = 0; i < 3; i++) t.equal((await postPayment(app.url, newPayment())).status, 202);
   await allRecorded(app.url, 3);
@@ -82,12 +75,7 @@ t.test('a summary read together with the processors counts the same payments, ho
 });
 
 t.test('requestedAt is the moment the call goes out: a long look-up wait does not make it late', async (t) => {
-  const processors = await startProcessors(t);
-  const ns = namespace(t);
-  const app = await startTestApp(t, {
-    ...ns,
-    defaultUrl: processors.url.default,
-    fallbackUrl: processors.url.fallback,
+  const { processors, ns, app } = await startAppWithProcessors(t, {
     lookupBatchMs: 300, // each claimed payment waits up to 300 ms for its look-up before it is sent
   });
   const ids: string[] = [];
@@ -107,13 +95,7 @@ t.test('requestedAt is the moment the call goes out: a long look-up wait does no
 });
 
 t.test('a processor that already holds the id: recorded as it holds it, amount and requestedAt', async (t) => {
-  const processors = await startProcessors(t);
-  const ns = namespace(t);
-  const app = await startTestApp(t, {
-    ...ns,
-    defaultUrl: processors.url.default,
-    fallbackUrl: processors.url.fallback,
-  });
+  const { processors, ns, app } = await startAppWithProcessors(t);
   const x = newPayment(2);
   const seeded = await request(`${processors.url.default}/payments`, {
     method: 'POST',

@@ -7,6 +7,7 @@ import {
   postPayment,
   sleep,
   startProcessors,
+  startAppWithProcessors,
   startTestApp,
   namespace,
   eventually,
@@ -39,14 +40,7 @@ t.test(
   skipWithoutRedis,
   async (t) => {
     const redis = await ownRedis(t);
-    const processors = await startProcessors(t);
-    const app = await startTestApp(t, {
-      ...namespace(t),
-      redisUrl: redis.url,
-      defaultUrl: processors.url.default,
-      fallbackUrl: processors.url.fallback,
-      ackWhenDurable: true,
-    });
+    const { app } = await startAppWithProcessors(t, { redisUrl: redis.url, ackWhenDurable: true });
     t.equal((await postPayment(app.url, newPayment())).status, 202, 'a first payment, Redis answering');
     const pauseMs = 2000;
     await redis.admin.call('CLIENT', 'PAUSE', String(pauseMs), 'WRITE'); // Redis answers writes late
@@ -84,11 +78,7 @@ async function agreeWithin(url: string, processors: Processors, count: number, m
 t.test(
   'processors that stay slower than our time-out: every payment found recorded, none sent elsewhere',
   async (t) => {
-    const processors = await startProcessors(t);
-    const app = await startTestApp(t, {
-      ...namespace(t),
-      defaultUrl: processors.url.default,
-      fallbackUrl: processors.url.fallback,
+    const { processors, app } = await startAppWithProcessors(t, {
       processorTimeoutMs: 1000,
       // 2.5 s is usable here: this case is about answers lost to our time-out, not the consistency window.
       consistencyHorizonMs: 10_000,
@@ -139,15 +129,8 @@ async function postgresRelay(t: { teardown(fn: () => unknown): void }) {
 }
 
 t.test('a Postgres that drops packets without a reset: forwarding again within 5 s once it answers', async (t) => {
-  const processors = await startProcessors(t);
   const relay = await postgresRelay(t);
-  const app = await startTestApp(t, {
-    ...namespace(t),
-    databaseUrl: relay.url,
-    defaultUrl: processors.url.default,
-    fallbackUrl: processors.url.fallback,
-    databaseQueryTimeoutMs: 1000,
-  });
+  const { processors, app } = await startAppWithProcessors(t, { databaseUrl: relay.url, databaseQueryTimeoutMs: 1000 });
   t.equal((await postPayment(app.url, newPayment())).status, 202, 'Postgres answering');
   t.ok(await eventually(async () => (await summariesAgree(app.url, processors)).ours.default.totalRequests === 1));
   relay.blackhole();
@@ -197,15 +180,9 @@ async function redisRelayLosingReply(t: { teardown(fn: () => unknown): void }, p
 }
 
 t.test('the take-over of a dead instance runs, and its answer is lost: every orphan is recorded', async (t) => {
-  const processors = await startProcessors(t);
   const ns = namespace(t);
   const relay = await redisRelayLosingReply(t, 6379, `${ns.redisPrefix}pending:ghost`);
-  const app = await startTestApp(t, {
-    ...ns,
-    redisUrl: relay.url,
-    defaultUrl: processors.url.default,
-    fallbackUrl: processors.url.fallback,
-  });
+  const { processors, app } = await startAppWithProcessors(t, { redisUrl: relay.url }, ns);
   const redis = new Redis(REDIS_URL);
   t.teardown(() => redis.disconnect());
   // A dead instance with nothing pending: its take-over runs once unharmed, so Redis knows the script.
@@ -292,13 +269,8 @@ async function slowQueryRelay(t: { teardown(fn: () => unknown): void }, marker: 
 t.test(
   'eight unbounded summaries at once, each slow, while payments come in: the look-ups are not held up',
   async (t) => {
-    const processors = await startProcessors(t);
-    const app = await startTestApp(t, {
-      ...namespace(t),
-      databaseUrl: await slowQueryRelay(t, 'GROUP BY processor', 1500),
-      defaultUrl: processors.url.default,
-      fallbackUrl: processors.url.fallback,
-    });
+    const databaseUrl = await slowQueryRelay(t, 'GROUP BY processor', 1500);
+    const { processors, app } = await startAppWithProcessors(t, { databaseUrl });
     let summarizing = true;
     const readers = Array.from({ length: 8 }, async () => {
       while (summarizing) await getSummary(app.url).catch(() => undefined);
