@@ -137,8 +137,15 @@ export async function startApp(
     startedAt: new Date().toISOString(),
   };
   warmUpParsing(config.warmUpRounds);
-  const { port, socketPath, maxBodyBytes, instanceId, adminToken } = config;
-  const http = await startHttpServer(httpServices(front), { port, socketPath, maxBodyBytes, instanceId, adminToken });
+  const { port, socketPath, maxBodyBytes, instanceId, adminToken, summaryOpenWindowMs } = config;
+  const http = await startHttpServer(httpServices(front), {
+    port,
+    socketPath,
+    maxBodyBytes,
+    instanceId,
+    adminToken,
+    summaryOpenWindowMs,
+  });
   front.http = http;
   log.info('listening', {
     port: http.port,

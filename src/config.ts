@@ -297,7 +297,17 @@ export const settings = {
     'string',
     '',
     'When set, POST /purge-payments, /actors and every /instances/<id>/... route need `Authorization: Bearer ' +
-      '<token>` (401 without it); payments, the summary, /health and /metrics stay open. Empty: all open.',
+      '<token>` (401 without it), and so does a summary longer than SUMMARY_OPEN_WINDOW_MS; payments, bounded ' +
+      'summaries, /health and /metrics stay open. Empty: all open (the contest). The durable and multi-host ' +
+      'Compose files refuse to start without it.',
+  ),
+  summaryOpenWindowMs: setting(
+    'SUMMARY_OPEN_WINDOW_MS',
+    'int',
+    3_600_000,
+    'With ADMIN_TOKEN set, a GET /payments-summary over a longer window, or without from or to, needs the token ' +
+      '(400 SUMMARY_WINDOW_TOO_LONG without it): a long summary scans that many rows. Without ADMIN_TOKEN every ' +
+      'window is open.',
   ),
   logLevel: setting('LOG_LEVEL', 'string', 'info', 'Lowest level logged: debug, info, warn, error or silent.'),
 } as const;

@@ -20,6 +20,12 @@ export const API_ERRORS = {
     message: 'from and to must be ISO-8601 timestamps, e.g. 2025-07-10T12:34:56.000Z.',
   },
   INVALID_WINDOW: { status: 400, message: 'from must not be after to.' },
+  SUMMARY_WINDOW_TOO_LONG: {
+    status: 400,
+    message:
+      'A summary over a window longer than SUMMARY_OPEN_WINDOW_MS, or without from or to, needs the admin token: ' +
+      'Authorization: Bearer <ADMIN_TOKEN>.',
+  },
   BODY_TOO_LARGE: { status: 413, message: 'The body is larger than this endpoint accepts.' },
   UNAUTHORIZED: {
     status: 401,

@@ -4,8 +4,8 @@ import type { HttpRequest, HttpResponse } from '@trufflesuite/uws-js-unofficial'
 import { ApiError } from './errors';
 import { open, readBody, send, sendError, type Exchange } from './exchange';
 import { parsePaymentBody } from './payment-body';
-import type { Handler, HttpServerOptions, HttpServices, ROUTES } from './server';
-import { parseSummaryWindow } from './summary-query';
+import type { AdminCheck, Handler, HttpServerOptions, HttpServices, ROUTES } from './server';
+import { parseSummaryWindow, windowLongerThan } from './summary-query';
 import type { SummaryWindow } from '../store/payments-table';
 
 /** What a client is told when the store cannot take a payment, by the core's reason (src/core/intake-gate.ts). */
@@ -68,7 +68,16 @@ function paymentsRoute(services: HttpServices, options: HttpServerOptions, live:
   };
 }
 
-function summaryRoute(services: HttpServices, live: Live): Handler {
+/**
+ * With an admin token set, a long summary is an operator's: it scans that many rows on the summary pool,
+ * which a client should not be able to fill. Without a token (the contest) every window is open.
+ */
+function summaryAllowed(options: HttpServerOptions, authorized: AdminCheck, req: HttpRequest, w: SummaryWindow) {
+  if (!options.adminToken || !windowLongerThan(w, options.summaryOpenWindowMs)) return true;
+  return authorized(req.getHeader('authorization'));
+}
+
+function summaryRoute(services: HttpServices, options: HttpServerOptions, live: Live, authorized: AdminCheck): Handler {
   return (res: HttpResponse, req: HttpRequest) => {
     // The moment it was asked: what was answered after this is not counted (SummaryWindow.asOf).
     const asOf = new Date();
@@ -78,6 +87,10 @@ function summaryRoute(services: HttpServices, live: Live): Handler {
       window = { ...parseSummaryWindow(req.getQuery('from') ?? '', req.getQuery('to') ?? ''), asOf };
     } catch (err) {
       return sendError(ex, err);
+    }
+    if (!summaryAllowed(options, authorized, req, window)) {
+      const detail = `The longest window open to anyone is ${options.summaryOpenWindowMs} ms, from and to both given.`;
+      return sendError(ex, new ApiError('SUMMARY_WINDOW_TOO_LONG', detail));
     }
     services.summary(window).then(
       (summary) => send(ex, 200, JSON.stringify(summary)),
@@ -101,10 +114,11 @@ export function routeHandlers(
   services: HttpServices,
   options: HttpServerOptions,
   live: Live,
+  authorized: AdminCheck,
 ): Record<keyof typeof ROUTES, Handler> {
   return {
     '/payments': paymentsRoute(services, options, live),
-    '/payments-summary': summaryRoute(services, live),
+    '/payments-summary': summaryRoute(services, options, live, authorized),
     '/purge-payments': promisedRoute(
       live,
       () => services.purge(),

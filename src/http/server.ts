@@ -39,6 +39,8 @@ export interface HttpServerOptions {
   instanceId: string;
   /** When not empty, the admin routes and every /instances/<id> route need `Authorization: Bearer <adminToken>`. */
   adminToken: string;
+  /** With an admin token set, a longer summary window (or an open one) needs the token (SUMMARY_OPEN_WINDOW_MS). */
+  summaryOpenWindowMs: number;
 }
 
 export interface RunningHttpServer {
@@ -75,8 +77,10 @@ export const ROUTES = {
   '/actors.html': { method: 'get', access: 'anyone' },
 } as const satisfies Record<string, Route>;
 
+export type AdminCheck = (authorization: string) => boolean;
+
 /** Whether an Authorization header carries the admin token (always, when no token is set). */
-function adminCheck(token: string): (authorization: string) => boolean {
+function adminCheck(token: string): AdminCheck {
   if (!token) return () => true;
   const expected = Buffer.from(`Bearer ${token}`);
   return (authorization) => {
@@ -91,8 +95,8 @@ export function startHttpServer(services: HttpServices, options: HttpServerOptio
   const app: TemplatedApp = uws.App();
   const live = { n: 0 };
 
-  const handlers = routeHandlers(services, options, live);
   const authorized = adminCheck(options.adminToken);
+  const handlers = routeHandlers(services, options, live, authorized);
   const refuse = (res: HttpResponse) =>
     sendError(open(res, live), new ApiError('UNAUTHORIZED'), { 'www-authenticate': 'Bearer' });
   const guarded =

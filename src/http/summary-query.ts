@@ -19,3 +19,9 @@ export function parseSummaryWindow(from: string, to: string): SummaryWindow {
   if (window.from && window.to && window.from > window.to) throw new ApiError('INVALID_WINDOW');
   return window;
 }
+
+/** Whether a window is open at either end, or spans more than `maxMs`. */
+export function windowLongerThan(window: SummaryWindow, maxMs: number): boolean {
+  if (!window.from || !window.to) return true;
+  return window.to.getTime() - window.from.getTime() > maxMs;
+}

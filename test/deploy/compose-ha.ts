@@ -38,6 +38,8 @@ t.test('three instances, each finding the Redis primary through the three sentin
     t.equal(env.REDIS_MIN_REPLICAS, '1', `${name}: a claim counts once a replica holds it`);
     t.equal(env.ACK_WHEN_DURABLE, 'true', `${name}: and only then is it answered 202`);
     t.notOk('REDIS_URL' in env, `${name}: no fixed Redis address to outlive a fail-over`);
+    // Compose stops with this message when ADMIN_TOKEN is unset or empty; compose:test runs it.
+    t.match(env.ADMIN_TOKEN, /^\$\{ADMIN_TOKEN:\?ADMIN_TOKEN must be set[^}]+\}$/, `${name}: no start without a token`);
   }
 });
 

@@ -144,8 +144,16 @@ t.test('with ADMIN_TOKEN, purge, the actor tree and the per-instance routes need
   });
   t.teardown(() => stack.stop());
   const withToken = { authorization: `Bearer ${token}` };
+  // The last hour, the longest window open to anyone by default (SUMMARY_OPEN_WINDOW_MS).
+  const lastHour = () => [new Date(Date.now() - 3_599_000).toISOString(), new Date().toISOString()] as const;
+  const summary = () => getSummary(stack.url, ...lastHour());
   t.equal((await postPayment(stack.url, newPayment(12.34))).status, 202, 'POST /payments is open');
-  t.ok(await eventually(async () => (await getSummary(stack.url)).default.totalRequests === 1), 'the summary is open');
+  t.ok(await eventually(async () => (await summary()).default.totalRequests === 1), 'the summary is open');
+  const allTime = await fetch(`${stack.url}/payments-summary`);
+  t.equal(allTime.status, 400, 'a summary of all time without the token: 400');
+  t.match(await allTime.json(), { error: 'SUMMARY_WINDOW_TOO_LONG' });
+  const allTimeWithToken = await fetch(`${stack.url}/payments-summary`, { headers: withToken });
+  t.match(await allTimeWithToken.json(), { default: { totalRequests: 1 } }, 'with the token, through Nginx');
   t.equal((await fetch(`${stack.url}/health`)).status, 200, '/health is open');
   t.equal((await fetch(`${stack.url}/metrics`)).status, 200, '/metrics is open');
   for (const [method, path] of [
@@ -159,12 +167,12 @@ t.test('with ADMIN_TOKEN, purge, the actor tree and the per-instance routes need
     t.equal(refused.status, 401, `${method} ${path} without the token: 401`);
     t.match(await refused.json(), { error: 'UNAUTHORIZED' });
   }
-  t.equal((await getSummary(stack.url)).default.totalRequests, 1, 'the refused purge erased nothing');
+  t.equal((await summary()).default.totalRequests, 1, 'the refused purge erased nothing');
   const tree = await fetch(`${stack.url}/instances/app2/actors`, { headers: withToken });
   t.equal(tree.status, 200, 'with the token, through Nginx');
   t.match(await tree.json(), { instance: 'app2' });
   t.equal((await fetch(`${stack.url}/purge-payments`, { method: 'POST', headers: withToken })).status, 200);
-  t.same(await getSummary(stack.url), EMPTY, 'purged with the token');
+  t.same(await summary(), EMPTY, 'purged with the token');
 });
 
 t.test('a second start with its own simulators starts from an empty store, so totals agree', async (t) => {

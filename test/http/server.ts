@@ -8,7 +8,12 @@ import type { PaymentRequest, PaymentsSummary } from '../../src/payment';
 
 const ID = '4a7901b8-7d26-4d9d-aa19-4dc1c7cf60b3';
 
-async function server(t: { teardown(fn: () => unknown): void }, over: Partial<HttpServices> = {}, adminToken = '') {
+async function server(
+  t: { teardown(fn: () => unknown): void },
+  over: Partial<HttpServices> = {},
+  adminToken = '',
+  summaryOpenWindowMs = 3_600_000,
+) {
   const accepted: PaymentRequest[] = [];
   let purged = 0;
   const rejected: string[] = [];
@@ -34,6 +39,7 @@ async function server(t: { teardown(fn: () => unknown): void }, over: Partial<Ht
     maxBodyBytes: 200,
     instanceId: 'app7',
     adminToken,
+    summaryOpenWindowMs,
   });
   t.teardown(() => running.close());
   const url = `http://127.0.0.1:${running.port}`;
@@ -188,6 +194,7 @@ t.test('listens on a Unix socket when asked, writable by other users (Nginx)', a
     maxBodyBytes: 100,
     instanceId: 'app7',
     adminToken: '',
+    summaryOpenWindowMs: 3_600_000,
   });
   t.teardown(() => running.close());
   t.equal(running.port, 0);
@@ -243,7 +250,8 @@ t.test('ADMIN_TOKEN: purge, the actor tree and every /instances/<id> route need 
   t.equal(wrongMethod.headers.get('allow'), 'GET');
 
   t.equal((await fetch(`${s.url}/payments`, payment())).status, 202, 'POST /payments stays open');
-  t.equal((await fetch(`${s.url}/payments-summary`)).status, 200, 'the summary stays open');
+  const window = 'from=2025-07-10T12:00:00Z&to=2025-07-10T12:01:00Z';
+  t.equal((await fetch(`${s.url}/payments-summary?${window}`)).status, 200, 'the summary stays open');
   t.equal((await fetch(`${s.url}/health`)).status, 200, '/health stays open');
   t.equal((await fetch(`${s.url}/metrics`)).status, 200, '/metrics stays open');
   const page = await fetch(`${s.url}/instances/app7/actors.html`);
@@ -275,4 +283,36 @@ t.test('GET /ready: 200 while payments are taken; 503 with the reason while they
   refusal = null;
   s.stop();
   t.same(await ready(), [503, { status: 'not-ready', reason: 'shutting-down' }]);
+});
+
+t.test('with ADMIN_TOKEN, a summary longer than SUMMARY_OPEN_WINDOW_MS needs the token: 400 without it', async (t) => {
+  let asked = 0;
+  const summary: HttpServices['summary'] = async () => {
+    asked++;
+    return { default: { totalRequests: 0, totalAmount: 0 }, fallback: { totalRequests: 0, totalAmount: 0 } };
+  };
+  const s = await server(t, { summary }, TOKEN, 60_000);
+  const status = async (query: string, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${s.url}/payments-summary${query}`, { headers });
+    const body = (await res.json()) as { error?: string; detail?: string };
+    return [res.status, body.error ?? 'ok'];
+  };
+  t.same(await status('?from=2025-07-10T12:00:00Z&to=2025-07-10T12:01:00Z'), [200, 'ok'], 'a minute: open');
+  t.same(await status('?from=2025-07-10T12:00:00Z&to=2025-07-10T12:01:00.001Z'), [400, 'SUMMARY_WINDOW_TOO_LONG']);
+  t.same(await status(''), [400, 'SUMMARY_WINDOW_TOO_LONG'], 'no from nor to: all time');
+  t.same(await status('?from=2025-07-10T12:00:00Z'), [400, 'SUMMARY_WINDOW_TOO_LONG'], 'no end');
+  t.same(await status('?to=2025-07-10T12:00:00Z'), [400, 'SUMMARY_WINDOW_TOO_LONG'], 'no start');
+  const refused = await fetch(`${s.url}/payments-summary`);
+  t.match(await refused.json(), { message: /SUMMARY_OPEN_WINDOW_MS|token/, detail: /60000 ms/ }, 'says the bound');
+  t.same(await status('?to=2025-07-10T12:00:00Z', bearer('wrong')), [400, 'SUMMARY_WINDOW_TOO_LONG'], 'a wrong token');
+  t.equal(asked, 1, 'no refused summary reached the store');
+  t.same(await status('', bearer(TOKEN)), [200, 'ok'], 'all time, with the token');
+  t.same(await status('?from=2025-07-10T12:00:00Z', bearer(TOKEN)), [200, 'ok']);
+
+  const open = await server(t, { summary }, '', 60_000);
+  t.equal(
+    (await fetch(`${open.url}/payments-summary`)).status,
+    200,
+    'without ADMIN_TOKEN (the contest) all time is open',
+  );
 });

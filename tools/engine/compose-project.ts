@@ -42,6 +42,8 @@ export class ComposeProject {
     readonly root: string,
     readonly name: string,
     readonly files: string[],
+    /** Set in Compose's environment on top of this process's (what the files interpolate, e.g. ADMIN_TOKEN). */
+    readonly env: Record<string, string> = {},
   ) {}
 
   private args(rest: string[]): string[] {
@@ -51,7 +53,7 @@ export class ComposeProject {
   }
 
   compose(rest: string[]): Promise<string> {
-    return must('docker-compose', this.args(rest), { ...process.env, COMPOSE_INTERACTIVE_NO_CLI: '1' });
+    return must('docker-compose', this.args(rest), { ...process.env, ...this.env, COMPOSE_INTERACTIVE_NO_CLI: '1' });
   }
 
   private serviceNames: string[] | undefined;

@@ -12,6 +12,7 @@
 //   --kills N                        app crashes at the official peak in the contest variant (5)
 //   --no-drills                      boot, check and replay only (no kills)
 //   --keep                           leave the deployment running at the end
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot } from '../launcher/nginx-config';
@@ -24,7 +25,8 @@ import {
   startSimulatorContainers,
   stopSimulatorContainers,
 } from './simulator-containers';
-import { Steps } from './steps';
+import { run } from './shell';
+import { type StepOutcome, Steps } from './steps';
 import { bootSteps, drillSteps, finalSteps, replayStep, smokeStep, type VariantRun } from './variant-steps';
 
 const VARIANT_FILES = {
@@ -32,6 +34,8 @@ const VARIANT_FILES = {
   durable: ['docker-compose.yml', 'docker-compose.durable.yml'],
 } as const;
 type Variant = keyof typeof VARIANT_FILES;
+/** The variants whose files refuse to start without ADMIN_TOKEN: they keep the records. */
+const NEEDS_TOKEN: Record<Variant, boolean> = { contest: false, durable: true };
 
 const { values } = parseArgs({
   options: {
@@ -54,16 +58,44 @@ async function explain(project: ComposeProject): Promise<string> {
   return parts.join('\n');
 }
 
+/** Compose stops at once, naming ADMIN_TOKEN, when the files need it and it is unset or empty. */
+async function refusesWithoutToken(root: string, steps: Steps, files: string[]): Promise<void> {
+  const name = files.map((f) => f.replace(`${root}/`, '')).join(' + ');
+  await steps.step(`${name} without ADMIN_TOKEN: Compose refuses to start, naming it`, () =>
+    composeRefusals(root, files),
+  );
+}
+
+async function composeRefusals(root: string, files: string[]): Promise<StepOutcome> {
+  const lines: string[] = [];
+  let ok = true;
+  for (const value of [undefined, '']) {
+    const env: NodeJS.ProcessEnv = { ...process.env, ADMIN_TOKEN: value };
+    if (value === undefined) delete env.ADMIN_TOKEN;
+    const args = ['--project-directory', root, ...files.flatMap((f) => ['-f', f]), 'config', '--quiet'];
+    const started = Date.now();
+    const r = await run('docker-compose', args, env);
+    const said = (r.stderr.trim().split('\n').slice(-1)[0] ?? '').slice(-110);
+    const refused = r.code !== 0 && /ADMIN_TOKEN must be set/.test(r.stderr);
+    ok &&= refused;
+    const how = value === undefined ? 'unset' : 'empty';
+    lines.push(`ADMIN_TOKEN ${how}: exit ${r.code} after ${Date.now() - started} ms: ${said}`);
+  }
+  return { ok, detail: lines.join('\n') };
+}
+
 async function testVariant(
   root: string,
   variant: Variant,
   processors: Record<ProcessorName, string>,
 ): Promise<boolean> {
   const files = (values['compose-file'] ?? VARIANT_FILES[variant]).map((f) => join(root, f));
-  const project = new ComposeProject(root, `rinha-engine-${variant}`, files);
+  const token = NEEDS_TOKEN[variant] ? { ADMIN_TOKEN: randomBytes(12).toString('hex') } : undefined;
+  const project = new ComposeProject(root, `rinha-engine-${variant}`, files, token);
   const steps = new Steps(() => explain(project));
   log(`variant ${variant}: ${files.map((f) => f.replace(`${root}/`, '')).join(' + ')}`);
   await project.down().catch(() => undefined);
+  if (token) await refusesWithoutToken(root, steps, files);
   const run: VariantRun = {
     variant,
     project,
@@ -98,6 +130,10 @@ async function main(): Promise<void> {
     await buildStandins(root, log);
     const processors = await startSimulatorContainers(root);
     for (const variant of variants) passed = (await testVariant(root, variant, processors)) && passed;
+    // The multi-host file is not booted here (hosts:test proves its layout natively), but it refuses as well.
+    const ha = new Steps(async () => '');
+    await refusesWithoutToken(root, ha, [join(root, 'docker-compose.ha.yml')]);
+    passed = !ha.failed && passed;
   } finally {
     await stopSimulatorContainers();
     await stopDockerd();

@@ -86,8 +86,10 @@ class Deployment {
     this.expect(answer, 202, `POST /payments of ${amount}`);
   }
 
-  async summary(query = ''): Promise<PaymentsSummary> {
-    const answer = await this.call(`/payments-summary${query}`);
+  /** The summary since `from` until now: a bounded window, open to anyone where ADMIN_TOKEN is set. */
+  async summary(from: Date): Promise<PaymentsSummary> {
+    const query = new URLSearchParams({ from: from.toISOString(), to: new Date().toISOString() });
+    const answer = await this.call(`/payments-summary?${query.toString()}`);
     this.expect(answer, 200, 'GET /payments-summary');
     const parsed = JSON.parse(answer.body) as PaymentsSummary;
     for (const p of PROCESSOR_NAMES) {
@@ -115,11 +117,17 @@ class Steps {
 }
 
 /** Waits until the summary has grown by what was posted (at least: others' traffic may add to it). */
-async function recordedInSummary(d: Deployment, before: PaymentsSummary, posted: number[], timeoutMs: number) {
+async function recordedInSummary(
+  d: Deployment,
+  since: Date,
+  before: PaymentsSummary,
+  posted: number[],
+  timeoutMs: number,
+) {
   const expected = { requests: posted.length, cents: posted.reduce((sum, a) => sum + cents(a), 0) };
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const grown = totals(await d.summary());
+    const grown = totals(await d.summary(since));
     const was = totals(before);
     const delta = { requests: grown.requests - was.requests, cents: grown.cents - was.cents };
     if (delta.requests >= expected.requests && delta.cents >= expected.cents) {
@@ -175,8 +183,9 @@ export async function runSmokeCheck(options: Partial<SmokeCheckOptions> = {}): P
   if (!healthy) return steps.list;
   let before: PaymentsSummary | undefined;
   await steps.run('summary', async () => {
-    before = await d.summary();
-    return `default ${before.default.totalRequests}, fallback ${before.fallback.totalRequests} payments so far`;
+    before = await d.summary(startedAt);
+    const { default: d0, fallback: f0 } = before;
+    return `default ${d0.totalRequests}, fallback ${f0.totalRequests} payments since ${startedAt.toISOString()}`;
   });
   const posted = await postPayments(d, steps);
   await steps.run('bad input refused', async () => {
@@ -186,7 +195,7 @@ export async function runSmokeCheck(options: Partial<SmokeCheckOptions> = {}): P
   });
   await steps.run('payments recorded in the summary', async () => {
     if (!before) throw new StepFailed('no summary to start from');
-    return recordedInSummary(d, before, posted, o.recordTimeoutMs);
+    return recordedInSummary(d, startedAt, before, posted, o.recordTimeoutMs);
   });
   const processors = o.processors;
   if (processors)
