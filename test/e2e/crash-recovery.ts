@@ -3,9 +3,8 @@
 // had already sent are sent again to the same processor with the same requestedAt,
 // so each is recorded exactly once. Runs the built app (dist/) as a child process.
 import t from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { childEnv, MAIN, startChild } from '../fixtures/child-instance';
 import {
   eventually,
   getSummary,
@@ -17,62 +16,7 @@ import {
   sleep,
   startProcessors,
   startTestApp,
-  DATABASE_URL,
-  REDIS_URL,
 } from '../fixtures/pipeline';
-
-const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
-
-async function startChild(
-  t: { teardown(fn: () => unknown): void },
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; url: string }> {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      ...process.env,
-      DATABASE_URL,
-      REDIS_URL,
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      HEARTBEAT_MS: '200',
-      HEALTH_INTERVAL_MS: '200',
-      ...env,
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  t.teardown(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const up = await eventually(
-    async () =>
-      (await fetch(`${url}/health`).then(
-        (r) => r.status,
-        () => 0,
-      )) === 200,
-    10_000,
-  );
-  if (!up) throw new Error('child instance did not start');
-  return { child, url };
-}
-
-/** The environment of a child instance sharing a test's namespace and processors. */
-function childEnv(
-  instanceId: string,
-  ns: { redisPrefix: string; databaseSchema: string },
-  processors: { url: { default: string; fallback: string } },
-  extra: Record<string, string> = {},
-): Record<string, string> {
-  return {
-    INSTANCE_ID: instanceId,
-    REDIS_PREFIX: ns.redisPrefix,
-    DATABASE_SCHEMA: ns.databaseSchema,
-    PROCESSOR_DEFAULT_URL: processors.url.default,
-    PROCESSOR_FALLBACK_URL: processors.url.fallback,
-    ...extra,
-  };
-}
 
 t.test('built app present', async (t) => {
   t.ok(existsSync(MAIN), `${MAIN} exists (npm test builds it first)`);
