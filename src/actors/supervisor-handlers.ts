@@ -59,12 +59,14 @@ export function onLookedUp(state: SupervisorState, ctx: SupervisorContext, msg: 
     }
   }
   const byProcessor: Record<ProcessorName, PendingPayment[]> = { default: [], fallback: [] };
+  const waiting: PendingPayment[] = [];
   for (const { payment, recovered } of msg.unrecorded) {
     if (!state.held.has(payment.correlationId)) continue; // purged meanwhile
     // A recovered payment already sent somewhere stays with that processor until it answers.
     if (recovered && payment.assignment) byProcessor[payment.assignment.processor].push(payment);
-    else state.queue.push(payment);
+    else waiting.push(payment);
   }
+  state.queue.push(waiting);
   sendTo(state, ctx, 'default', byProcessor.default);
   sendTo(state, ctx, 'fallback', byProcessor.fallback);
   route(state, ctx);
@@ -85,8 +87,7 @@ export function onSettled(state: SupervisorState, ctx: SupervisorContext, msg: S
   for (const id of msg.dropped) state.held.delete(id);
   // Unrecorded payments go back to the front: they are the oldest.
   // (One accepted before a purge was no longer held: the purge emptied `held`.)
-  if (msg.returned.length > 0)
-    state.queue = msg.returned.filter((p) => p.acceptedAt >= state.purgedAt).concat(state.queue);
+  state.queue.putBack(msg.returned.filter((p) => p.acceptedAt >= state.purgedAt));
   route(state, ctx);
 }
 
@@ -118,7 +119,7 @@ export function onFlushWriters(state: SupervisorState, msg: Msg<'flush-writers'>
 }
 
 export function onPurge(state: SupervisorState, ctx: SupervisorContext, msg: Msg<'purge'>): void {
-  state.queue = [];
+  state.queue.clear();
   state.held.clear();
   // Batches whose claim never ran are purged unclaimed: their clients, waiting for it (ACK_WHEN_DURABLE), hear 503.
   answer(ctx.options, ctx.claims.clear(), false);
@@ -142,7 +143,7 @@ function snapshotOf(
     waiting: state.queue.length,
     claiming: ctx.claims.weight,
     checking: ctx.lookups.weight + state.arriving,
-    oldestWaitingMs: state.queue.length > 0 ? t - Math.min(...state.queue.slice(0, 1000).map((p) => p.acceptedAt)) : 0,
+    oldestWaitingMs: t - (state.queue.oldestAcceptedAt(1000) ?? t),
     inFlight: { ...state.inFlight },
     accepted: state.accepted,
     duplicates: state.duplicates,

@@ -66,26 +66,30 @@ function dispatch(state: SupervisorState, ctx: SupervisorContext, p: ProcessorNa
   );
 }
 
+/**
+ * Offers the front of the queue, as many as the budget and both processors may take now, and puts back
+ * in front what the plan leaves waiting: a tick costs what it moves (PROCESSOR_MAX_IN_FLIGHT at most per
+ * processor), not the length of the backlog.
+ */
 export function route(state: SupervisorState, ctx: SupervisorContext): void {
   if (state.queue.length === 0 || state.stopped) return;
   const allowed = ctx.budget.available();
   if (allowed < 1) return tickLater(state, ctx); // the tick comes back for them
-  // Only the oldest `allowed` are offered; the rest keep their place behind them.
-  const offered = allowed >= state.queue.length ? state.queue : state.queue.slice(0, allowed);
-  const held = offered === state.queue ? [] : state.queue.slice(allowed);
-  const plan = planRoutes({
-    queue: offered,
-    now: ctx.now(),
-    defaultWaitMs: ctx.options.defaultWaitMs,
-    capacity: (p) => capacity(state, ctx, p),
-    unavailable: (p) => state.children.processors[p].gauge.unavailable(),
-  });
-  dispatch(state, ctx, 'default', plan.default);
-  dispatch(state, ctx, 'fallback', plan.fallback);
-  unassigned(plan.waiting);
-  unassigned(held);
-  ctx.budget.spend(plan.default.length + plan.fallback.length);
-  state.queue = held.length === 0 ? plan.waiting : plan.waiting.concat(held);
+  const room = Math.max(0, capacity(state, ctx, 'default')) + Math.max(0, capacity(state, ctx, 'fallback'));
+  const offered = state.queue.take(Math.min(allowed, room));
+  if (offered.length > 0) {
+    const plan = planRoutes({
+      queue: offered,
+      now: ctx.now(),
+      defaultWaitMs: ctx.options.defaultWaitMs,
+      capacity: (p) => capacity(state, ctx, p),
+      unavailable: (p) => state.children.processors[p].gauge.unavailable(),
+    });
+    dispatch(state, ctx, 'default', plan.default);
+    dispatch(state, ctx, 'fallback', plan.fallback);
+    ctx.budget.spend(plan.default.length + plan.fallback.length);
+    state.queue.putBack(unassigned(plan.waiting));
+  }
   if (state.queue.length > 0) tickLater(state, ctx);
 }
 

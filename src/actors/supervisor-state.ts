@@ -3,6 +3,7 @@ import type { ActorRef } from './actor-system';
 import type { InOrderStage } from './in-order-stage';
 import type { SupervisorChildren, SupervisorMsg, SupervisorOptions } from './payment-supervisor';
 import type { SendBudget } from './send-budget';
+import { WaitingQueue } from './waiting-queue';
 import type { ProcessorName } from '../payment';
 import type { PendingPayment } from '../store/pending-payments';
 
@@ -30,7 +31,7 @@ export interface LookupAnswer {
  */
 export interface SupervisorState {
   children: SupervisorChildren;
-  queue: PendingPayment[];
+  queue: WaitingQueue;
   inFlight: Record<ProcessorName, number>;
   /** A half-open breaker lets one probe through: remember it was sent until that processor reports. */
   probeOut: Record<ProcessorName, boolean>;
@@ -54,7 +55,7 @@ export interface SupervisorState {
 export function initialSupervisorState(): SupervisorState {
   return {
     children: { processors: {} as SupervisorChildren['processors'], writers: [] },
-    queue: [],
+    queue: new WaitingQueue(),
     inFlight: { default: 0, fallback: 0 },
     probeOut: { default: false, fallback: false },
     nextWriter: 0,

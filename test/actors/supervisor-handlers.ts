@@ -17,6 +17,7 @@ import {
 import { silentLogger } from '../../src/log';
 import type { ProcessorName } from '../../src/payment';
 import type { PendingPayment } from '../../src/store/pending-payments';
+import { WaitingQueue } from '../../src/actors/waiting-queue';
 
 const pay = (id: string, acceptedAt = 1000, extra: Partial<PendingPayment> = {}): PendingPayment => ({
   correlationId: id,
@@ -148,7 +149,7 @@ t.test('onSettled: recorded to a writer in turn; returned go first in line unles
   state.inFlight.default = 14;
   state.inFlight.fallback = 0;
   state.purgedAt = 1500;
-  state.queue = [pay('waiting', 3000)];
+  state.queue = WaitingQueue.of([pay('waiting', 3000)]);
   for (const id of ['r1', 'back-old', 'back-new', 'gone']) state.held.set(id, pay(id));
   const recorded = {
     correlationId: 'r1',
@@ -166,7 +167,7 @@ t.test('onSettled: recorded to a writer in turn; returned go first in line unles
   });
   t.equal(state.inFlight.default, 10, 'four settled');
   t.same(
-    state.queue.map((p) => p.correlationId),
+    state.queue.toArray().map((p) => p.correlationId),
     ['back-new', 'waiting'],
     'the returned one goes ahead of what waited; the one accepted before the purge is forgotten',
   );
@@ -179,11 +180,11 @@ t.test('onSettled: recorded to a writer in turn; returned go first in line unles
 
 t.test('onPurge: empties the queue and what is held, and remembers when', async (t) => {
   const { state, ctx } = setup(t, 7777);
-  state.queue = [pay('a')];
+  state.queue = WaitingQueue.of([pay('a')]);
   state.held.set('a', pay('a'));
   let answered = false;
   onPurge(state, ctx, { type: 'purge', replyTo: () => (answered = true) });
-  t.same(state.queue, []);
+  t.same(state.queue.toArray(), []);
   t.equal(state.held.size, 0);
   t.equal(state.purgedAt, 7777);
   t.ok(answered);
