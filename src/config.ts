@@ -198,6 +198,15 @@ export const settings = {
     'Most payments answered 202 and not yet durable in Redis that an instance holds in memory; at this many, new ' +
       'payments get 503 until Redis has taken them.',
   ),
+  maxHeld: setting(
+    'MAX_HELD',
+    'int',
+    10_000,
+    'Most payments an instance holds in memory between their claim and their row in Postgres (waiting for a ' +
+      'look-up, a processor or a writer): the core heap peaked at 24, 27 and 34 MB with 2,000, 10,000 and 20,000 ' +
+      'held. At this many, new payments get 503 (reason held) until it holds 10 % fewer, and the payments of dead ' +
+      'instances wait in Redis until there is room for them.',
+  ),
   writerCount: setting(
     'WRITER_COUNT',
     'int',

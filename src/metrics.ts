@@ -98,6 +98,13 @@ export class Metrics {
       'Payments answered 202 whose claim in Redis has not landed yet (held in memory; capped by ' + 'MAX_NOT_DURABLE).',
     registers: [this.registry],
   });
+  readonly held: Gauge = new Gauge({
+    name: 'payments_held',
+    help:
+      'Payments this instance holds in memory between their claim and their row in Postgres (capped by MAX_HELD: ' +
+      'at the cap, new payments get 503 and take-overs wait in Redis).',
+    registers: [this.registry],
+  });
   readonly claimFailures: Counter<'reason'> = new Counter({
     name: 'claim_failures_total',
     help:
@@ -155,6 +162,7 @@ export class Metrics {
     for (const reason of CLAIM_FAILURE_REASONS) this.claimFailures.inc({ reason }, 0);
     this.waiting.set(0);
     this.notDurable.set(0);
+    this.held.set(0);
   }
 
   async render(): Promise<{ contentType: string; body: string }> {

@@ -43,6 +43,8 @@ export interface WriterOptions {
   logRepeatMs?: number;
   log: Logger;
   onFlush?: (rows: number, seconds: number) => void;
+  /** These payments are in Postgres now (the supervisor stops holding them). */
+  onWritten?: (correlationIds: string[]) => void;
 }
 
 interface WriterState {
@@ -89,8 +91,10 @@ async function insertBatch(state: WriterState, ctx: WriterContext, batch: Record
     lastFlushMs: ms,
   };
   options.onFlush?.(batch.length, ms / 1000);
+  const ids = batch.map((p) => p.correlationId);
+  options.onWritten?.(ids);
   // Postgres has them now; a failure here only leaves a pending entry that recovery finds already written.
-  options.pending.complete(batch.map((p) => p.correlationId)).then(
+  options.pending.complete(ids).then(
     () => ctx.releaseWarning.recovered({ writer: options.name }),
     (err) => ctx.releaseWarning.failed({ writer: options.name, err }),
   );

@@ -26,6 +26,7 @@ import {
   onRecovered,
   onSettled,
   onStop,
+  onWritten,
 } from './supervisor-handlers';
 import { route } from './supervisor-routing';
 import { claimStage, lookupStage } from './supervisor-stages';
@@ -68,6 +69,8 @@ export type SupervisorMsg =
   | { type: 'recovered'; payments: PendingPayment[] }
   | ({ type: 'looked-up' } & LookupAnswer)
   | SettledReport
+  /** A writer has these recorded payments in Postgres: they are no longer held. */
+  | { type: 'written'; correlationIds: string[] }
   | { type: 'health'; processor: ProcessorName; health: SharedHealth }
   | { type: 'tick' }
   | { type: 'flush'; replyTo: (ok: boolean) => void }
@@ -109,6 +112,8 @@ export interface SupervisorOptions {
   onClaimFailed?: (err: unknown, count: number) => void;
   /** How many acknowledged payments are not durable yet, after each change. */
   onNotDurable?: (count: number) => void;
+  /** How many payments this instance holds (claimed or taken over, not yet written), after each change. */
+  onHeld?: (count: number) => void;
   /** A batch handed over with an id: durable (its claim landed) or not (its first claim failed). Once per batch. */
   onBatchSettled?: (batch: number, durable: boolean) => void;
 }
@@ -130,6 +135,9 @@ function dispatch(state: SupervisorState, ctx: SupervisorContext, msg: Superviso
       break;
     case 'settled':
       onSettled(state, ctx, msg);
+      break;
+    case 'written':
+      onWritten(state, msg);
       break;
     case 'health':
       onHealth(state, msg);
@@ -157,6 +165,10 @@ function dispatch(state: SupervisorState, ctx: SupervisorContext, msg: Superviso
       break;
     default:
       return assertNever(msg);
+  }
+  if (state.held.size !== state.heldReported) {
+    state.heldReported = state.held.size;
+    ctx.options.onHeld?.(state.held.size);
   }
   return state;
 }

@@ -82,13 +82,17 @@ function write(state: SupervisorState, report: SettledReport): void {
 export function onSettled(state: SupervisorState, ctx: SupervisorContext, msg: SettledReport): void {
   state.inFlight[msg.processor] -= msg.recorded.length + msg.returned.length + msg.dropped.length;
   state.probeOut[msg.processor] = false;
+  // Recorded payments stay held until their writer has them in Postgres ('written').
   write(state, msg);
-  for (const p of msg.recorded) state.held.delete(p.correlationId);
   for (const id of msg.dropped) state.held.delete(id);
   // Unrecorded payments go back to the front: they are the oldest.
   // (One accepted before a purge was no longer held: the purge emptied `held`.)
   state.queue.putBack(msg.returned.filter((p) => p.acceptedAt >= state.purgedAt));
   route(state, ctx);
+}
+
+export function onWritten(state: SupervisorState, msg: Msg<'written'>): void {
+  for (const id of msg.correlationIds) state.held.delete(id);
 }
 
 export function onHealth(state: SupervisorState, msg: Msg<'health'>): void {

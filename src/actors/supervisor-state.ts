@@ -26,8 +26,9 @@ export interface LookupAnswer {
 }
 
 /**
- * One state object for the actor's whole life (crash policy resume). Bounded by the intake gate:
- * `queue` and `held` hold only payments this instance accepted or recovered and has not seen recorded.
+ * One state object for the actor's whole life (crash policy resume). Bounded by MAX_HELD (the intake gate
+ * refuses new payments and take-overs wait in Redis past it): `queue` and `held` hold only payments this
+ * instance accepted or took over and has not seen written to Postgres.
  */
 export interface SupervisorState {
   children: SupervisorChildren;
@@ -43,8 +44,14 @@ export interface SupervisorState {
   stopped: boolean;
   /** Payments accepted before this were purged: if one comes back unrecorded, it is forgotten. */
   purgedAt: number;
-  /** Claimed (or recovered) here and not yet recorded, by correlationId: what Redis must hold for this instance. */
+  /**
+   * Claimed (or recovered) here and not yet written to Postgres, by correlationId: what Redis must hold for
+   * this instance. A recorded payment stays held until its writer has it in Postgres, so a backlog of
+   * unwritten rows counts against MAX_HELD too.
+   */
   held: Map<string, PendingPayment>;
+  /** The size of `held` last reported (onHeld). */
+  heldReported: number;
   /**
    * Payments a stage is done with whose message is still in the mailbox: counted as checking, so a
    * shutdown that waits for the stages cannot slip between a stage and its message.
@@ -64,6 +71,7 @@ export function initialSupervisorState(): SupervisorState {
     timer: null,
     stopped: false,
     held: new Map(),
+    heldReported: 0,
     purgedAt: 0,
     arriving: 0,
   };

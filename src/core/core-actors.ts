@@ -91,7 +91,12 @@ function processorActor(
   });
 }
 
-function batchWriter({ config, stores, metrics, log }: ActorWiring, parent: ParentRef, i: number) {
+function batchWriter(
+  { config, stores, metrics, log }: ActorWiring,
+  parent: ParentRef,
+  i: number,
+  supervisor: ActorRef<SupervisorMsg>,
+) {
   return spawnBatchWriter(parent, {
     name: `writer-${i}`,
     sink: stores.table,
@@ -105,6 +110,7 @@ function batchWriter({ config, stores, metrics, log }: ActorWiring, parent: Pare
       metrics.writerBatchSize.observe(rows);
       metrics.writerFlushSeconds.observe(seconds);
     },
+    onWritten: (correlationIds) => tell(supervisor, { type: 'written', correlationIds }),
   });
 }
 
@@ -120,6 +126,10 @@ function supervisorHooks({ metrics, gate, events }: ActorWiring): Partial<Superv
     onNotDurable: (count) => {
       metrics.notDurable.set(count);
       gate.notDurable(count);
+    },
+    onHeld: (count) => {
+      metrics.held.set(count);
+      gate.held(count);
     },
     onBatchSettled: (batch, durable) => events.onBatchSettled?.(batch, durable),
   };
@@ -146,7 +156,7 @@ export function spawnPaymentActors(w: ActorWiring): { system: ParentRef; supervi
       const processor = (name: ProcessorName) => processorActor(w, self.nactRef, name, assignments, report);
       return {
         processors: { default: processor('default'), fallback: processor('fallback') },
-        writers: Array.from({ length: Math.max(1, config.writerCount) }, (_, i) => batchWriter(w, self.nactRef, i)),
+        writers: Array.from({ length: Math.max(1, config.writerCount) }, (_, i) => batchWriter(w, self.nactRef, i, self)),
       };
     },
   });

@@ -7,20 +7,25 @@ import type { Logger } from '../log';
 import { RepeatedWarning } from '../repeated-warning';
 import type { PendingPayments } from '../store/pending-payments';
 
+/** Most payments taken over in one sweep (one per HEARTBEAT_MS): a backlog comes back in pieces. */
+export const TAKE_OVER_CHUNK = 2000;
+
 /**
- * Beats once, recovers this instance's own leftovers, then beats, and takes over what dead instances left, every
- * HEARTBEAT_MS. Returns the stop.
+ * Beats once and sets aside this instance's own leftovers; then beats, and takes back its leftovers and takes
+ * over what dead instances left, every HEARTBEAT_MS, at most as many as `room()` says it may hold (MAX_HELD
+ * less what it holds) and TAKE_OVER_CHUNK at once. Returns the stop.
  */
 export async function startHeartbeat(
   config: Config,
   pending: PendingPayments,
   supervisor: ActorRef<SupervisorMsg>,
   log: Logger,
+  room: () => number,
 ): Promise<() => void> {
   const heartbeatTtl = 3 * config.heartbeatMs;
   await pending.heartbeat(heartbeatTtl);
-  const leftovers = await pending.owned();
-  if (leftovers.length > 0) tell(supervisor, { type: 'recovered', payments: leftovers });
+  const leftovers = await pending.setAsideLeftovers();
+  if (leftovers > 0) log.info('leftovers-set-aside', { count: leftovers });
   const warning = new RepeatedWarning(log, 'heartbeat-failed', config.logRepeatMs);
   // Two loops, so neither holds the other back: a take-over waits behind claims (and their WAITs) on the
   // command connection, while the beat, on its own, keeps this instance alive meanwhile.
@@ -35,7 +40,7 @@ export async function startHeartbeat(
   const sweep = everyTurn(
     config.heartbeatMs,
     async () => {
-      const orphans = await pending.claimOrphans();
+      const orphans = await pending.claimOrphans(Math.min(room(), TAKE_OVER_CHUNK));
       if (orphans.length === 0) return;
       // Handed over first, then cleared: a payment told twice (the clearing's answer lost) is one the
       // supervisor holds already, and skips.
@@ -43,6 +48,7 @@ export async function startHeartbeat(
       await pending.adopted(orphans.map((p) => p.correlationId));
     },
     (err) => warning.failed({ err }),
+    true,
   );
   return () => {
     beat();
@@ -50,10 +56,13 @@ export async function startHeartbeat(
   };
 }
 
-/** Runs `work` every `ms`, never two at once (a turn still running skips the next). Returns the stop. */
-function everyTurn(ms: number, work: () => Promise<void>, failed: (err: unknown) => void): () => void {
+/**
+ * Runs `work` every `ms` (and at once, with `now`), never two at once (a turn still running skips the next).
+ * Returns the stop.
+ */
+function everyTurn(ms: number, work: () => Promise<void>, failed: (err: unknown) => void, now = false): () => void {
   let running = false;
-  const timer = setInterval(() => {
+  const turn = () => {
     if (running) return;
     running = true;
     work().then(
@@ -63,7 +72,9 @@ function everyTurn(ms: number, work: () => Promise<void>, failed: (err: unknown)
         failed(err);
       },
     );
-  }, ms);
+  };
+  const timer = setInterval(turn, ms);
   timer.unref();
+  if (now) turn();
   return () => clearInterval(timer);
 }

@@ -88,6 +88,7 @@ function openIntakeGate(config: Config, stores: CoreStores, log: Logger, events:
     },
     probeMs: 200,
     maxNotDurable: config.maxNotDurable,
+    maxHeld: config.maxHeld,
     onChange: (reason) => {
       if (reason) log.warn('intake-refusing', { reason });
       else log.info('intake-open', {});
@@ -171,7 +172,7 @@ export async function startPaymentCore(config: Config, log: Logger, events: Core
   const flushLocal = () => ask<boolean>(supervisor, (replyTo) => ({ type: 'flush', replyTo }), 5000);
   const coordination = await startCoordination(wiring, supervisor, flushLocal);
   guard = coordination.guard;
-  const stopHeartbeat = await startHeartbeat(config, stores.pending, supervisor, log);
+  const stopHeartbeat = await startHeartbeat(config, stores.pending, supervisor, log, () => gate.room);
   return coreApi({ ...wiring, system, supervisor, flushLocal, coordination, stopHeartbeat });
 }
 

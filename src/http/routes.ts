@@ -15,6 +15,7 @@ const REFUSAL_DETAIL: Record<string, string> = {
   'read-only': 'Redis is read-only (a replica): new payments cannot be made durable.',
   unreplicated: "Redis' replicas do not confirm writes (REDIS_MIN_REPLICAS): new payments cannot be made durable.",
   backlog: 'Too many accepted payments are not yet durable.',
+  held: 'This instance holds MAX_HELD payments that the processors or Postgres have not taken yet.',
 };
 /** Seconds a refused client should wait: the gate probes Redis every 200 ms. */
 const RETRY_AFTER = { 'retry-after': '1' };

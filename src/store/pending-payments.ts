@@ -154,17 +154,51 @@ return owned`);
 // Moves every pending payment of a dead instance to the claimer, atomically, unless it came back, and notes
 // their ids in the claimer's adopting set (KEYS[5]): should this script's answer be lost (ioredis then runs
 // it again, and it finds nothing left to move), the claimer still learns from that set what it now owns.
+// Moves at most ARGV[3] payments from a hash of pending payments (KEYS[1]) into this instance's (KEYS[2]),
+// listing them in its adopting set (KEYS[5]), and returns them. The hash is a dead instance's (ARGV[1],
+// skipped while its alive key KEYS[3] exists, and struck off the instances set KEYS[4] once emptied) or
+// this instance's leftovers from a previous life (ARGV[1] empty). In chunks, so that a take-over of tens of
+// thousands neither blocks Redis in one script nor arrives in memory at once.
 const CLAIM_ORPHANS = new LuaScript(`
-if redis.call('EXISTS', KEYS[3]) == 1 then return {} end
-local all = redis.call('HGETALL', KEYS[1])
-for i = 1, #all, 2 do
-  redis.call('HSET', KEYS[2], all[i], all[i + 1])
-  redis.call('SADD', KEYS[5], all[i])
+if ARGV[1] ~= '' and redis.call('EXISTS', KEYS[3]) == 1 then return {} end
+local limit = tonumber(ARGV[3])
+local moved = {}
+local cursor = '0'
+repeat
+  local page = redis.call('HSCAN', KEYS[1], cursor, 'COUNT', limit)
+  cursor = page[1]
+  for i = 1, #page[2], 2 do
+    if #moved < limit * 2 then
+      moved[#moved + 1] = page[2][i]
+      moved[#moved + 1] = page[2][i + 1]
+    end
+  end
+until cursor == '0' or #moved >= limit * 2
+for i = 1, #moved, 2 do
+  redis.call('HSET', KEYS[2], moved[i], moved[i + 1])
+  redis.call('SADD', KEYS[5], moved[i])
+  redis.call('HDEL', KEYS[1], moved[i])
 end
-if #all > 0 then redis.call('PEXPIRE', KEYS[5], ARGV[2]) end
+if #moved > 0 then redis.call('PEXPIRE', KEYS[5], ARGV[2]) end
+if ARGV[1] ~= '' and redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SREM', KEYS[4], ARGV[1]) end
+return moved`);
+
+// At start-up, what a previous life of this instance left pending (KEYS[1]) is set aside (KEYS[2]), to be taken
+// back in chunks as room allows; set aside twice (a crash before the first was taken back), the two join.
+const SET_ASIDE = new LuaScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return redis.call('HLEN', KEYS[2]) end
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  redis.call('RENAME', KEYS[1], KEYS[2])
+  return redis.call('HLEN', KEYS[2])
+end
+local cursor = '0'
+repeat
+  local page = redis.call('HSCAN', KEYS[1], cursor, 'COUNT', 1000)
+  cursor = page[1]
+  for i = 1, #page[2], 2 do redis.call('HSET', KEYS[2], page[2][i], page[2][i + 1]) end
+until cursor == '0'
 redis.call('DEL', KEYS[1])
-redis.call('SREM', KEYS[4], ARGV[1])
-return all`);
+return redis.call('HLEN', KEYS[2])`);
 
 /** How long an adopting set outlives its last take-over (a bound for one its instance never cleared). */
 const ADOPTING_TTL_MS = 600_000;
@@ -214,6 +248,10 @@ export class PendingPayments {
 
   private pendingKey(instance = this.instanceId): string {
     return `${this.prefix}pending:${instance}`;
+  }
+
+  private leftoverKey(instance = this.instanceId): string {
+    return `${this.prefix}leftover:${instance}`;
   }
 
   private aliveKey(instance: string): string {
@@ -308,7 +346,7 @@ export class PendingPayments {
     if (correlationIds.length > 0) await this.redis.hdel(this.pendingKey(), ...correlationIds);
   }
 
-  /** Everything this instance owns (at start-up: what a previous life of it left). */
+  /** Everything this instance owns now (its leftovers set aside are not, until claimOrphans takes them back). */
   async owned(): Promise<PendingPayment[]> {
     const all = await this.redis.hgetall(this.pendingKey());
     return Object.entries(all).map(([id, json]) => decode(id, json));
@@ -336,28 +374,35 @@ export class PendingPayments {
   }
 
   /**
-   * Takes over the pending payments of every instance whose heartbeat expired, and returns them with those
-   * an earlier take-over moved here but never handed over (its answer was lost), as they are now: one since
-   * completed is gone from this instance's hash, and is left out. Call adopted() once they are handed over.
+   * At start-up: sets aside what a previous life of this instance left pending, for claimOrphans to take back
+   * as room allows (a crash with a long backlog must not bring it all into memory at once). Returns how many.
    */
-  async claimOrphans(): Promise<PendingPayment[]> {
+  async setAsideLeftovers(): Promise<number> {
+    return (await SET_ASIDE.run(this.redis, [this.pendingKey(), this.leftoverKey()], [])) as number;
+  }
+
+  /**
+   * Takes over at most `limit` pending payments: this instance's leftovers first, then those of instances whose
+   * heartbeat expired. Returns them with those an earlier take-over moved here but never handed over (its answer
+   * was lost), as they are now: one since completed is gone from this instance's hash, and is left out. Call
+   * adopted() once they are handed over. What is over the limit stays where it is, for the next call.
+   */
+  async claimOrphans(limit = Number.MAX_SAFE_INTEGER): Promise<PendingPayment[]> {
     const unfinished = await this.redis.smembers(this.adoptingKey());
     const members = await this.redis.smembers(`${this.prefix}instances`);
     const claimed = new Map<string, PendingPayment>();
-    for (const other of members) {
-      if (other === this.instanceId) continue;
+    const sources: [string, string][] = [[this.leftoverKey(), '']];
+    for (const other of members) if (other !== this.instanceId) sources.push([this.pendingKey(other), other]);
+    let room = limit;
+    for (const [key, other] of sources) {
+      if (room <= 0) break;
       const flat = (await CLAIM_ORPHANS.run(
         this.redis,
-        [
-          this.pendingKey(other),
-          this.pendingKey(),
-          this.aliveKey(other),
-          `${this.prefix}instances`,
-          this.adoptingKey(),
-        ],
-        [other, String(ADOPTING_TTL_MS)],
+        [key, this.pendingKey(), this.aliveKey(other), `${this.prefix}instances`, this.adoptingKey()],
+        [other, String(ADOPTING_TTL_MS), String(room)],
       )) as string[];
       for (let i = 0; i < flat.length; i += 2) claimed.set(flat[i], decode(flat[i], flat[i + 1]));
+      room -= flat.length / 2;
     }
     const left = unfinished.filter((id) => !claimed.has(id));
     if (left.length > 0) {
@@ -388,7 +433,8 @@ export class PendingPayments {
     const slices: string[] = [];
     for await (const keys of this.redis.scanStream({ match: `${this.prefix}seen:*`, count: 1000 }))
       slices.push(...(keys as string[]));
-    await this.redis.del(...slices, ...members.map((m) => this.pendingKey(m)), this.pendingKey());
+    const pending = [...members, this.instanceId].flatMap((m) => [this.pendingKey(m), this.leftoverKey(m)]);
+    await this.redis.del(...slices, ...pending);
   }
 
   /**

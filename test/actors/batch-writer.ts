@@ -30,6 +30,7 @@ function setup(
   let failures = options.failFirst ?? 0;
   const flushes: number[] = [];
   const seconds: number[] = [];
+  const written: string[][] = [];
   // What an operator reads: the writer's warnings, as JSON lines.
   const logged: { event: string; writer?: string; rows?: number }[] = [];
   const log = createLogger('test', 'warn', (line) => logged.push(JSON.parse(line) as (typeof logged)[number]));
@@ -59,9 +60,10 @@ function setup(
       flushes.push(rows);
       seconds.push(s);
     },
+    onWritten: (ids) => written.push(ids),
   });
   const inspect = () => new Promise<WriterSnapshot>((r) => tell(writer, { type: 'inspect', replyTo: r }));
-  return { writer, inserts, released, flushes, seconds, logged, inspect };
+  return { writer, inserts, released, flushes, seconds, logged, inspect, written };
 }
 
 t.test('batches by time: many writes, one INSERT', async (t) => {
@@ -99,9 +101,11 @@ t.test('Postgres refusing: rows stay, are retried, and are not released before t
   const during = await w.inspect();
   t.ok(during.buffered === 2 && during.failedFlushes >= 1, `kept while failing (${JSON.stringify(during)})`);
   t.same(w.released, [], 'nothing released from pending yet');
+  t.same(w.written, [], 'nor reported written (the supervisor holds them still)');
   await sleep(200);
   t.same(w.inserts, [['id-1', 'id-2']], 'written once Postgres answers');
   t.same(w.released, [['id-1', 'id-2']]);
+  t.same(w.written, [['id-1', 'id-2']], 'and reported written, once');
 });
 
 t.test('flush with a reply: answers after the rows are written, false while Postgres refuses', async (t) => {

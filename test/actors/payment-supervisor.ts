@@ -36,6 +36,8 @@ interface Options {
   maxInFlight?: number;
   /** What each writer answers to a flush (all true when not given). */
   writerFlushes?: boolean[];
+  /** The writers never get their rows into Postgres (no 'written'). */
+  writersStall?: boolean;
   defaultWaitMs?: number;
   claim?: (ps: PendingPayment[]) => Promise<PendingPayment[]>;
   /** Which payments the payments table already holds (none when not given). */
@@ -52,7 +54,7 @@ interface Options {
   /** The intake's hooks and the repeated-failure interval, passed as they are. */
   hooks?: Pick<
     SupervisorOptions,
-    'onClaimLanded' | 'onClaimFailed' | 'onNotDurable' | 'onBatchSettled' | 'logRepeatMs'
+    'onClaimLanded' | 'onClaimFailed' | 'onNotDurable' | 'onHeld' | 'onBatchSettled' | 'logRepeatMs'
   >;
 }
 
@@ -98,7 +100,11 @@ function fakeWriter(self: ActorRef<SupervisorMsg>, i: number, o: Options, seen: 
     initialState: () => null,
     onCrash: 'resume',
     handle: (state, msg) => {
-      if (msg.type === 'write') seen.written[i].push(...msg.payments);
+      if (msg.type === 'write') {
+        seen.written[i].push(...msg.payments);
+        // As a real writer once Postgres has them (unless the test keeps Postgres from taking them).
+        if (!o.writersStall) tell(self, { type: 'written', correlationIds: msg.payments.map((p) => p.correlationId) });
+      }
       if (msg.type === 'flush') msg.replyTo?.(o.writerFlushes?.[i] ?? true);
       const delay = i === 0 ? (o.writer0InspectDelayMs ?? 0) : 0;
       if (msg.type === 'inspect')
@@ -686,7 +692,7 @@ t.test(
     t.same(
       (await held()).map(([id]) => id),
       ['b', 'c'],
-      'a recorded: no longer held',
+      'a recorded and written: no longer held',
     );
     s.release('default', 1, 'rejected'); // b comes back unrecorded: held still, waiting
     await sleep(60);
@@ -827,4 +833,25 @@ t.test('a claim that keeps failing is logged once per interval with its count, a
     12,
     'every failure is counted, none logged on its own',
   );
+});
+
+t.test('a recorded payment stays held until its writer has it in Postgres; onHeld reports each change', async (t) => {
+  const counts: number[] = [];
+  const s = setup(t, {
+    outcome: { default: () => 'recorded', fallback: () => 'recorded' },
+    writersStall: true,
+    hooks: { onHeld: (n) => counts.push(n) },
+  });
+  const held = () =>
+    new Promise<PendingPayment[]>((r) => tell(s.supervisor, { type: 'held', replyTo: r })).then((ps) =>
+      ps.map((p) => p.correlationId).sort(),
+    );
+  accept(s, ['w1', 'w2']);
+  await sleep(80);
+  t.same(s.writtenIds(), ['w1', 'w2'], 'recorded, handed to the writers');
+  t.same(await held(), ['w1', 'w2'], 'not in Postgres yet: still held, and counted against MAX_HELD');
+  tell(s.supervisor, { type: 'written', correlationIds: ['w1'] });
+  t.same(await held(), ['w2'], 'written: no longer held');
+  t.equal(counts.at(-1), 1, 'onHeld says how many are held after the change');
+  t.ok(counts.includes(2), 'and said 2 while both were');
 });

@@ -24,6 +24,7 @@ t.test('refuses while Redis refuses writes, probes, and opens once a write lands
     },
     probeMs: 10,
     maxNotDurable: 3,
+    maxHeld: 1000,
     onChange: (r) => changes.push(r),
   });
   t.teardown(() => gate.stop());
@@ -47,6 +48,7 @@ t.test('refuses while too many acknowledged payments are not durable', async (t)
     probe: async () => undefined,
     probeMs: 10,
     maxNotDurable: 3,
+    maxHeld: 1000,
     onChange: (r) => changes.push(r),
   });
   gate.notDurable(2);
@@ -60,6 +62,35 @@ t.test('refuses while too many acknowledged payments are not durable', async (t)
   gate.stop();
 });
 
+t.test('refuses at MAX_HELD, opens again 10 % below it; room is what is left', async (t) => {
+  const changes: (RefusalReason | null)[] = [];
+  const gate = new IntakeGate({
+    probe: async () => undefined,
+    probeMs: 10,
+    maxNotDurable: 3,
+    maxHeld: 100,
+    onChange: (r) => changes.push(r),
+  });
+  t.teardown(() => gate.stop());
+  t.equal(gate.room, 100);
+  gate.held(99);
+  t.equal(gate.refusal, null);
+  t.equal(gate.room, 1);
+  gate.held(100);
+  t.equal(gate.refusal, 'held');
+  t.equal(gate.room, 0);
+  gate.held(95);
+  t.equal(gate.refusal, 'held', 'still refusing just under the bound');
+  gate.held(89);
+  t.equal(gate.refusal, null, 'open again below 90');
+  gate.held(100);
+  gate.notDurable(3);
+  t.equal(gate.refusal, 'backlog', 'what is not durable yet comes first');
+  gate.notDurable(0);
+  gate.held(0);
+  t.same(changes, ['held', null, 'held', 'backlog', 'held', null]);
+});
+
 t.test('a lost dedupe memory refuses nothing and probes nothing; stop ends the probing', async (t) => {
   const changes: (RefusalReason | null)[] = [];
   let probes = 0;
@@ -70,6 +101,7 @@ t.test('a lost dedupe memory refuses nothing and probes nothing; stop ends the p
     },
     probeMs: 10,
     maxNotDurable: 3,
+    maxHeld: 1000,
     onChange: (r) => changes.push(r),
   });
   gate.writeFailed(Object.assign(new Error('the dedupe memory in Redis was lost'), { name: 'DedupeLostError' }));

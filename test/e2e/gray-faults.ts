@@ -153,6 +153,44 @@ t.test('a Postgres that drops packets without a reset: forwarding again within 5
   t.ok(await agreeWithin(app.url, processors, accepted, 15_000), 'and recorded: our summary equals theirs');
 });
 
+t.test('a silent Postgres past MAX_HELD: 503, not 202, until it answers; nothing acknowledged is lost', async (t) => {
+  const relay = await postgresRelay(t);
+  const { processors, app } = await startAppWithProcessors(t, {
+    databaseUrl: relay.url,
+    databaseQueryTimeoutMs: 1000,
+    maxHeld: 100,
+  });
+  relay.blackhole();
+  const answers: { id: string; status: number; body: string }[] = [];
+  for (let i = 0; i < 150; i++) {
+    const p = newPayment();
+    const res = await postPayment(app.url, p);
+    answers.push({ id: p.correlationId, status: res.status, body: JSON.stringify(res.json) });
+    await sleep(5);
+  }
+  const acknowledged = answers.filter((a) => a.status === 202);
+  const refused = answers.filter((a) => a.status === 503);
+  t.equal(acknowledged.length + refused.length, 150, 'every POST answered 202 or 503');
+  t.ok(
+    acknowledged.length >= 100 && acknowledged.length < 150,
+    `202 up to the bound, then 503 (${acknowledged.length} and ${refused.length})`,
+  );
+  t.match(refused[0]?.body, /MAX_HELD/, 'the 503 says why');
+  const ready = await fetch(`${app.url}/ready`);
+  t.same([ready.status, await ready.json()], [503, { status: 'not-ready', reason: 'held' }], '/ready says so too');
+  relay.restore();
+  t.ok(
+    await agreeWithin(app.url, processors, acknowledged.length, 15_000),
+    'once Postgres answers, every 202 is recorded: our summary equals theirs',
+  );
+  t.equal(
+    refused.reduce((n, a) => n + processors.calls('default', a.id) + processors.calls('fallback', a.id), 0),
+    0,
+    'no payment answered 503 reached a processor',
+  );
+  t.equal((await postPayment(app.url, newPayment())).status, 202, 'and new payments are welcome again');
+});
+
 /**
  * A relay to Redis that, once armed, lets a command naming `marker` through, lets Redis run it, then drops
  * its answer and cuts the connection: a command that ran and whose reply was lost.

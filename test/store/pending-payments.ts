@@ -111,11 +111,57 @@ t.test('orphans of an instance whose heartbeat expired are claimed with their as
   t.same((await other.liveInstances()).sort(), ['other']);
 });
 
+t.test('a take-over in chunks: at most `limit` at a time, leftovers of a previous life first', async (t) => {
+  const p = `${prefix}chunks:`;
+  const dead = new PendingPayments(redis, p, 'dead', 60_000);
+  const live = new PendingPayments(redis, p, 'live', 60_000);
+  await dead.heartbeat(50);
+  await live.heartbeat(10_000);
+  await dead.claimFresh(Array.from({ length: 250 }, (_, i) => payment(`d${i}`)));
+  await live.claimFresh([payment('mine-1'), payment('mine-2')]);
+  // live restarts: what its previous life held is set aside, out of its own hash.
+  t.equal(await live.setAsideLeftovers(), 2);
+  t.same(await live.owned(), [], 'set aside: not owned until taken back');
+  await new Promise((r) => setTimeout(r, 80));
+  const taken: string[] = [];
+  const first = await live.claimOrphans(100);
+  t.equal(first.length, 100, 'no more than asked');
+  t.same(
+    first
+      .slice(0, 2)
+      .map((x) => x.correlationId)
+      .sort(),
+    ['mine-1', 'mine-2'],
+    'its own leftovers first',
+  );
+  taken.push(...first.map((x) => x.correlationId));
+  await live.adopted(taken);
+  t.same(await live.claimOrphans(0), [], 'no room: nothing moves');
+  t.ok((await live.liveInstances()).includes('live'));
+  t.ok((await redis.smembers(`${p}instances`)).includes('dead'), 'the dead one stays listed while it holds some');
+  for (let round = 0; round < 5 && taken.length < 252; round++) {
+    const next = await live.claimOrphans(100);
+    t.ok(next.length <= 100);
+    taken.push(...next.map((x) => x.correlationId));
+    await live.adopted(next.map((x) => x.correlationId));
+  }
+  t.equal(new Set(taken).size, 252, 'every payment taken over once, across the chunks');
+  t.equal(taken.length, 252, 'none twice');
+  t.equal((await live.owned()).length, 252, 'all in its own hash now');
+  t.notOk((await redis.smembers(`${p}instances`)).includes('dead'), 'the emptied dead instance is struck off');
+  t.equal(await live.setAsideLeftovers(), 252, 'a second restart sets aside what it holds');
+  await live.claimFresh([payment('new-life')]);
+  t.equal(await live.setAsideLeftovers(), 253, 'and a third, before taking any back, joins the two');
+});
+
 t.test('purge forgets every seen id and every pending payment', async (t) => {
   const a = new PendingPayments(redis, prefix, 'a', 60_000);
   await a.heartbeat(10_000);
+  await a.claimFresh([payment('set-aside')]);
+  await a.setAsideLeftovers();
   await a.purge();
   t.same(await a.owned(), []);
+  t.same(await a.claimOrphans(), [], 'its leftovers too');
   t.same((await a.claimFresh([payment('1')])).length, 1, 'a purged id may be accepted again');
 });
 
