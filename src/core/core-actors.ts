@@ -154,9 +154,10 @@ export function spawnPaymentActors(w: ActorWiring): { system: ParentRef; supervi
     spawnChildren: (self) => {
       const report = (r: SettledReport) => tell(self, r);
       const processor = (name: ProcessorName) => processorActor(w, self.nactRef, name, assignments, report);
+      const writer = (i: number) => batchWriter(w, self.nactRef, i, self);
       return {
         processors: { default: processor('default'), fallback: processor('fallback') },
-        writers: Array.from({ length: Math.max(1, config.writerCount) }, (_, i) => batchWriter(w, self.nactRef, i, self)),
+        writers: Array.from({ length: Math.max(1, config.writerCount) }, (_, i) => writer(i)),
       };
     },
   });
