@@ -3,6 +3,7 @@
 import type { HttpRequest, HttpResponse } from '@trufflesuite/uws-js-unofficial';
 import { ApiError } from './errors';
 import { open, readBody, send, sendError, type Exchange } from './exchange';
+import { OPENAPI } from './openapi';
 import { parsePaymentBody } from './payment-body';
 import type { AdminCheck, Handler, HttpServerOptions, HttpServices, ROUTES } from './server';
 import { parseSummaryWindow, windowLongerThan } from './summary-query';
@@ -21,6 +22,9 @@ const REFUSAL_DETAIL: Record<string, string> = {
 const RETRY_AFTER = { 'retry-after': '1' };
 
 type Live = { n: number };
+
+/** The API document, serialised once. */
+const OPENAPI_TEXT = JSON.stringify(OPENAPI);
 
 /** A whole POST /payments body: 202 at once, 202 or 503 once durable (ACK_WHEN_DURABLE), or a 4xx/503. */
 function takePayment(ex: Exchange, text: string, services: HttpServices, answered: () => void): void {
@@ -145,5 +149,6 @@ export function routeHandlers(
     },
     '/actors': promisedRoute(live, () => services.inspect(), JSON.stringify),
     '/actors.html': (res) => send(open(res, live), 200, services.inspectPage(), 'text/html; charset=utf-8'),
+    '/openapi.json': (res) => send(open(res, live), 200, OPENAPI_TEXT),
   };
 }

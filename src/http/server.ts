@@ -75,6 +75,7 @@ export const ROUTES = {
   '/metrics': { method: 'get', access: 'client' },
   '/actors': { method: 'get', access: 'admin' },
   '/actors.html': { method: 'get', access: 'anyone' },
+  '/openapi.json': { method: 'get', access: 'client' },
 } as const satisfies Record<string, Route>;
 
 export type AdminCheck = (authorization: string) => boolean;
