@@ -1,6 +1,6 @@
 // The one place where the app's settings are declared, documented and read.
 // Every setting comes from an environment variable, has a type and a default,
-// and is read once at start-up (loadConfig). The README's settings table lists
+// and is read once at start-up (loadConfig). The table in docs/settings.md lists
 // the same entries; `node dist/src/config.js` prints them.
 
 import { hostname } from 'node:os';
@@ -242,7 +242,7 @@ export const settings = {
     120000,
     'How long Redis remembers an accepted correlationId (payments still pending are remembered until recorded); a ' +
       're-post after that is caught by one look-up in the payments table per claim batch. Bounds Redis memory: about ' +
-      '88 bytes per id for at most 1.25 windows (README, Running for months).',
+      '88 bytes per id for at most 1.25 windows (docs/operations.md, Running for months).',
   ),
   lookupBatchMs: setting(
     'LOOKUP_BATCH_MS',
@@ -362,7 +362,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   return Object.freeze({ ...(out as Config), ...overrides });
 }
 
-/** The settings as a Markdown table, for the README. */
+/** The settings as a Markdown table, for docs/settings.md. */
 export function settingsTable(): string {
   const rows = Object.values(settings).map(
     (s: Setting<Kind>) => `| \`${s.env}\` | ${s.kind} | \`${String(s.default)}\` | ${s.doc} |`,

@@ -124,7 +124,7 @@ t.test('two of four instances killed at once under load: the others finish every
 
   const answeredAt = new Map<string, number>();
   // About 300 payments a second (as in the first test): under load, not past what this machine carries, where the
-  // core threads would fall behind their HTTP threads and the window below would grow (README, Durable).
+  // core threads would fall behind their HTTP threads and the window below would grow (docs/promises.md, Durable).
   const before = post(stack.url, 300, 8, 25, answeredAt);
   await sleep(1000);
   const killedAt = Date.now();

@@ -7,7 +7,7 @@
 //   COMPOSE_LIMITS=1 (or --compose-limits)   every part under the compose file's CPU and memory
 //                                    limits (Linux cgroup v1, as root); usage per part printed on stop
 //   INSTANCES=N (or --instances N)   app instances behind Nginx (default 2, as in the compose file)
-// Every other app setting (README, Settings) is passed to both instances as it is.
+// Every other app setting (docs/settings.md) is passed to both instances as it is.
 import { parseArgs } from 'node:util';
 import { DEFAULT_STACK_OPTIONS, startStack } from '../launcher/stack';
 import { usageTable } from '../launcher/resource-limits';
