@@ -3,7 +3,7 @@
 // processors' 5 s health windows, so the 2000 ms stages are met as the real test meets them (at 0.15
 // a stage was over before one health report could tell of it).
 import t from 'tap';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStack } from '../../tools/launcher/stack';
@@ -24,7 +24,7 @@ t.test('scaled official scenario against the stack', async (t) => {
   });
   t.teardown(() => stack.stop());
   const lines: string[] = [];
-  const { results, checks } = await runReplay({
+  const { results, checks, instances, reportPath } = await runReplay({
     backendUrl: stack.url,
     processorUrls: stack.processors,
     scale: 0.34,
@@ -36,6 +36,17 @@ t.test('scaled official scenario against the stack', async (t) => {
   t.equal(results.multa.composicao.num_inconsistencias, 0, 'no inconsistency');
   t.equal(results.lag.lag, 0, 'no lag: every accepted payment was recorded by the end');
   t.equal(results.pagamentos_solicitados.qtd_falha, 0, 'no failed POST');
+  t.same(
+    instances.map((i) => i.instance),
+    ['app1', 'app2'],
+    'the report splits the run by instance, from their metrics',
+  );
+  t.equal(
+    instances.reduce((n, i) => n + i.accepted, 0),
+    results.pagamentos_solicitados.qtd_sucesso,
+    'what the instances say they accepted is what the replay saw answered 2xx',
+  );
+  t.match(readFileSync(reportPath, 'utf8'), /<th>commit<\/th><td>[0-9a-f]{12}/, "the report names the run's commit");
   t.ok(
     results.pagamentos_realizados_default.num_pagamentos > results.pagamentos_realizados_fallback.num_pagamentos,
     'most payments went to default',

@@ -2,9 +2,12 @@
 // request rate and where payments went, second by second, with the stage changes
 // drawn across, then the score. One self-contained HTML file with inline SVG.
 import type { ConsistencyCheck } from './consistency-checker';
+import type { InstanceSplitRow } from './instance-split';
 import { k6Percentile } from './percentile';
+import type { RunFacts } from './run-facts';
 import type { Scenario } from './scenario';
 import type { FinalResults } from './score';
+import type { Outcome } from './sample-store';
 import type { Sample } from './timed-client';
 
 export interface TimelinePoint {
@@ -24,6 +27,8 @@ export interface ReportInput {
   oracleDefaultShare?: number;
   /** When a check could have found a payment on one side only. */
   exposure?: FinalResults['exposicao'];
+  /** The commit and options of the run, and what each instance answered (empty: none answered by name). */
+  run?: RunFacts & { instances: InstanceSplitRow[] };
 }
 
 interface Series {
@@ -99,6 +104,20 @@ export function perSecond(
       p99: k6Percentile(sorted, 99),
     };
   });
+}
+
+/** The answers of POST /payments that were not 2xx, per whole second and outcome. */
+export function failuresPerSecond(samples: Sample[], durationS: number): Record<Exclude<Outcome, 'ok'>, number[]> {
+  const seconds = Math.ceil(durationS) + 1;
+  const out = { refused: new Array<number>(seconds).fill(0), failed: new Array<number>(seconds).fill(0) };
+  const timeout = new Array<number>(seconds).fill(0);
+  for (const s of samples) {
+    if (s.kind !== 'payment' || s.outcome === 'ok') continue;
+    const t = Math.min(seconds - 1, Math.floor(s.t));
+    if (s.outcome === 'timeout') timeout[t]++;
+    else out[s.outcome][t]++;
+  }
+  return { ...out, timeout };
 }
 
 /** Payments recorded per second by each processor, from the timeline's running totals. */
@@ -177,12 +196,66 @@ function exposureSection(exposure: ReportInput['exposure']): string {
 }
 
 /** Latency percentiles, request rate and where payments went, second by second, stages drawn across. */
+/** How POST /payments was answered over the whole run: count and share of each outcome. */
+function outcomeRows(samples: Sample[]): string {
+  const payments = samples.filter((s) => s.kind === 'payment');
+  const names: [Outcome, string][] = [
+    ['ok', '2xx'],
+    ['refused', '503 (refused, to retry)'],
+    ['failed', 'another status'],
+    ['timeout', 'no answer in time'],
+  ];
+  return names
+    .map(([outcome, label]) => {
+      const n = payments.filter((s) => s.outcome === outcome).length;
+      const share = payments.length > 0 ? ((100 * n) / payments.length).toFixed(2) : '0.00';
+      const bad = outcome !== 'ok' && n > 0 ? ' class="bad"' : '';
+      return `<tr${bad}><td>${label}</td><td>${n}</td><td>${share} %</td></tr>`;
+    })
+    .join('');
+}
+
+function keyValueRows(rows: [string, string][]): string {
+  return rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('');
+}
+
+/** The commit, Node and every option of the run. */
+function runSection(run: ReportInput['run']): string {
+  if (!run) return '';
+  const rows: [string, string][] = [['commit', run.commit], ['node', run.node], ...run.options];
+  return `<h2>The run</h2><table>${keyValueRows(rows)}</table>`;
+}
+
+/** What each instance answered, from its own metrics (none answering by name: no table). */
+function instanceSection(run: ReportInput['run']): string {
+  if (!run) return '';
+  if (run.instances.length === 0)
+    return (
+      '<h2>Per instance</h2><p>No instance answered at /instances/&lt;name&gt;/metrics (another backend, or an ' +
+      'admin token): no split.</p>'
+    );
+  const rows = run.instances
+    .map(
+      (i) =>
+        `<tr><td>${esc(i.instance)}</td><td>${i.accepted}</td><td>${i.refused}</td><td>${i.rejectedInput}</td>` +
+        `<td>${i.p99AtMostMs === null ? '-' : `≤ ${i.p99AtMostMs.toFixed(2)} ms`}</td></tr>`,
+    )
+    .join('');
+  return (
+    "<h2>Per instance (from each instance's metrics)</h2><table><tr><th>instance</th><th>accepted</th>" +
+    '<th>refused (503)</th><th>rejected input</th><th>p99 of its answers (histogram bucket)</th></tr>' +
+    `${rows}</table>`
+  );
+}
+
 function charts(input: ReportInput): string {
   const { scenario } = input;
   const xMax = scenario.durationS;
   const stages = scenario.stages.map((s) => s.atS);
   const secs = perSecond(input.samples, scenario.durationS).filter((s) => s.count > 0);
   const rates = recordingRates(input.timeline);
+  const failures = failuresPerSecond(input.samples, scenario.durationS);
+  const failureSeries = (values: number[]): [number, number][] => values.map((v, t): [number, number] => [t, v]);
   return [
     lineChart(
       'Latency of POST /payments, per second',
@@ -196,6 +269,15 @@ function charts(input: ReportInput): string {
     lineChart(
       'Requests per second',
       [{ name: 'POST /payments answered ' + '2xx', color: '#54a24b', points: secs.map((s) => [s.t, s.count]) }],
+      { xMax, yLabel: 'req/s', stages },
+    ),
+    lineChart(
+      'POST /payments not answered 2xx, per second',
+      [
+        { name: '503', color: '#f58518', points: failureSeries(failures.refused) },
+        { name: 'another status', color: '#b279a2', points: failureSeries(failures.failed) },
+        { name: 'no answer in time', color: '#e45756', points: failureSeries(failures.timeout) },
+      ],
       { xMax, yLabel: 'req/s', stages },
     ),
     lineChart(
@@ -229,10 +311,14 @@ ${STYLE}
 <p class="score">score ${r.total_liquido.toFixed(2)}</p>
 <p>${scenario.durationS} s, up to ${scenario.maxVus} virtual users, ${r.timestamp}. Dashed lines: stage changes.</p>
 ${charts(input)}
-<h2>Score</h2><table>${score.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>
+<h2>Score</h2><table>${keyValueRows(score)}</table>
+<h2>Answers of POST /payments</h2>
+<table><tr><th>answer</th><th>requests</th><th>share</th></tr>${outcomeRows(input.samples)}</table>
+${instanceSection(input.run)}
 <h2>Stages</h2><table><tr><th>at</th><th>default</th><th>fallback</th></tr>${stageRows(scenario)}</table>
 ${exposureSection(input.exposure)}
 <h2>Consistency checks (ours / processor)</h2>
 <table><tr><th>at</th><th>default</th><th>fallback</th><th>inconsistencies</th></tr>${checkRows(input.checks)}</table>
+${runSection(input.run)}
 </body></html>`;
 }

@@ -4,6 +4,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkConsistency, type ConsistencyCheck } from './consistency-checker';
+import { readInstances, splitOf, type InstanceCounters, type InstanceSplitRow } from './instance-split';
+import { runFacts } from './run-facts';
 import { CHECK_WINDOW_END_MS, computeExposure, type Exposure } from './exposure';
 import { k6Percentile, sortedCopy } from './percentile';
 import { ProcessorsAdmin, type AdminSummary } from './processors-admin';
@@ -53,6 +55,8 @@ export interface ReplayResult {
   exposure: Exposure | null;
   /** Every request the replay made, timed. */
   samples: Sample[];
+  /** What each instance answered, from its metrics (empty: none answered by name). */
+  instances: InstanceSplitRow[];
   reportPath: string;
   resultsPath: string;
 }
@@ -185,7 +189,7 @@ function sayExposure(r: Run, exposure: Exposure | null): void {
 }
 
 /** The score (final-results.json) and the report (report.html). */
-function writeOutputs(r: Run, results: FinalResults, samples: Sample[]) {
+function writeOutputs(r: Run, results: FinalResults, samples: Sample[], instances: InstanceSplitRow[]) {
   const outDir = resolve(r.o.outDir);
   mkdirSync(outDir, { recursive: true });
   const resultsPath = join(outDir, 'final-results.json');
@@ -202,6 +206,7 @@ function writeOutputs(r: Run, results: FinalResults, samples: Sample[]) {
     backendUrl: r.o.backendUrl,
     oracleDefaultShare: oracle,
     exposure: results.exposicao,
+    run: { ...runFacts({ ...r.o }), instances },
   };
   writeFileSync(reportPath, renderReport(page));
   return { resultsPath, reportPath };
@@ -233,6 +238,7 @@ export async function runReplay(overrides: Partial<ReplayOptions> = {}): Promise
   const client = new TimedClient(() => clock.startedAt, 16);
   const admin = new ProcessorsAdmin(client, o.processorUrls, o.token);
   await setUp(o, client, admin);
+  const instancesBefore: Map<string, InstanceCounters> = await readInstances(o.backendUrl);
   clock.startedAt = Date.now();
   const { startedAt } = clock;
   const tally: PaymentTally = { succeeded: 0, failed: 0, active: 0 };
@@ -247,6 +253,7 @@ export async function runReplay(overrides: Partial<ReplayOptions> = {}): Promise
   await Promise.all(background);
   stopTimers();
   const summaries = await tearDown(r);
+  const instances = splitOf(instancesBefore, await readInstances(o.backendUrl));
   const exposure = await measureExposure(r);
   await client.close();
   const samples = client.samples; // made from the store on each read: once here
@@ -264,7 +271,7 @@ export async function runReplay(overrides: Partial<ReplayOptions> = {}): Promise
     default: summaries[0],
     fallback: summaries[1],
   });
-  const { resultsPath, reportPath } = writeOutputs(r, results, samples);
+  const { resultsPath, reportPath } = writeOutputs(r, results, samples, instances);
   const defaultShare = sayScore(r, results, summaries);
   sayExposure(r, exposure);
   o.progress.say(`wrote ${resultsPath} and ${reportPath}`);
@@ -274,6 +281,7 @@ export async function runReplay(overrides: Partial<ReplayOptions> = {}): Promise
     checks: r.checks,
     exposure,
     samples,
+    instances,
     reportPath,
     resultsPath,
     defaultShare,

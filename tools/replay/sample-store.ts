@@ -4,6 +4,8 @@
 // its event loop while it timed answers. Objects are made only when asked for, after a run.
 
 export type RequestKind = 'payment' | 'summary' | 'admin';
+/** 2xx; 503 (refused, to be retried); another status; no answer in time (or a network error: status 0). */
+export type Outcome = 'ok' | 'refused' | 'failed' | 'timeout';
 
 export interface Sample {
   /** Seconds since the start of the run, when the request was sent. */
@@ -12,14 +14,23 @@ export interface Sample {
   kind: RequestKind;
   /** 2xx */
   ok: boolean;
+  outcome: Outcome;
 }
 
 const KINDS: RequestKind[] = ['payment', 'summary', 'admin'];
+const OUTCOMES: Outcome[] = ['ok', 'refused', 'failed', 'timeout'];
+
+/** The outcome of an answer's status (0: none came). */
+export function outcomeOf(status: number): Outcome {
+  if (status >= 200 && status < 300) return 'ok';
+  if (status === 503) return 'refused';
+  return status === 0 ? 'timeout' : 'failed';
+}
 
 export class SampleStore {
   private t = new Float64Array(1024);
   private ms = new Float64Array(1024);
-  /** The kind's index times 2, plus 1 when ok. */
+  /** The kind's index times 4, plus the outcome's. */
   private flags = new Uint8Array(1024);
   private size = 0;
 
@@ -27,11 +38,12 @@ export class SampleStore {
     return this.size;
   }
 
-  push(t: number, ms: number, kind: RequestKind, ok: boolean): void {
+  /** One request: when it was sent, how long it took, and its status (0: no answer). */
+  push(t: number, ms: number, kind: RequestKind, status: number): void {
     if (this.size === this.t.length) this.grow();
     this.t[this.size] = t;
     this.ms[this.size] = ms;
-    this.flags[this.size] = KINDS.indexOf(kind) * 2 + (ok ? 1 : 0);
+    this.flags[this.size] = KINDS.indexOf(kind) * 4 + OUTCOMES.indexOf(outcomeOf(status));
     this.size++;
   }
 
@@ -42,8 +54,10 @@ export class SampleStore {
   /** The samples as objects, in the order they were pushed. */
   toArray(): Sample[] {
     const out = new Array<Sample>(this.size);
-    for (let i = 0; i < this.size; i++)
-      out[i] = { t: this.t[i], ms: this.ms[i], kind: KINDS[this.flags[i] >> 1], ok: (this.flags[i] & 1) === 1 };
+    for (let i = 0; i < this.size; i++) {
+      const outcome = OUTCOMES[this.flags[i] & 3];
+      out[i] = { t: this.t[i], ms: this.ms[i], kind: KINDS[this.flags[i] >> 2], ok: outcome === 'ok', outcome };
+    }
     return out;
   }
 

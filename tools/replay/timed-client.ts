@@ -123,7 +123,7 @@ export class TimedClient {
       const text = await res.body.text();
       const ms = since();
       const ok = res.statusCode >= 200 && res.statusCode < 300;
-      this.store.push(t, ms, kind, ok);
+      this.store.push(t, ms, kind, res.statusCode);
       if (ok) {
         this.okLatencies.add(ms);
         if (kind === 'payment')
@@ -132,7 +132,7 @@ export class TimedClient {
       return { status: res.statusCode, ms, body: text };
     } catch {
       const ms = since();
-      this.store.push(t, ms, kind, false);
+      this.store.push(t, ms, kind, 0);
       return { status: 0, ms, body: '' };
     } finally {
       this.deadlines.finish(deadline);
