@@ -452,11 +452,21 @@ t.test(
       times.push(((await res.json()) as { requestedAt: string }).requestedAt);
     }
     const iso = (s: string) => new Date(s).toISOString();
+    // Between two payments: the widest gap between consecutive requestedAt (stamped as each call went out, so two
+    // sent together may share a millisecond).
+    const sorted = times.map((x) => Date.parse(x)).sort((a, b) => a - b);
+    const gap = sorted
+      .slice(1)
+      .reduce((best, at, i) => (at - sorted[i] > sorted[best + 1] - sorted[best] ? i : best), 0);
+    t.ok(
+      sorted[gap + 1] - sorted[gap] >= 2,
+      `two payments sent at least 2 ms apart (${sorted[gap + 1] - sorted[gap]} ms)`,
+    );
     const windows: [string, string][] = [
       [iso(times[3]), iso(times[7])],
       [iso(times[0]), iso(times[0])],
       [iso(times[11]), iso(new Date(Date.parse(times[11]) + 1000).toISOString())],
-      [new Date(Date.parse(times[5]) + 1).toISOString(), new Date(Date.parse(times[6]) - 1).toISOString()],
+      [new Date(sorted[gap] + 1).toISOString(), new Date(sorted[gap + 1] - 1).toISOString()],
       ['2000-01-01T00:00:00.000Z', '2000-01-02T00:00:00.000Z'],
     ];
     for (const [from, to] of windows) {
@@ -467,7 +477,9 @@ t.test(
       );
     }
     const inclusive = await getSummary(app.url, iso(times[3]), iso(times[7]));
-    t.equal(inclusive.default.totalRequests, 5, 'payments exactly at from and at to are counted');
+    const within = sorted.filter((at) => at >= Date.parse(times[3]) && at <= Date.parse(times[7])).length;
+    t.ok(within >= 5, `payments 3 to 7, and any sent in the same milliseconds (${within})`);
+    t.equal(inclusive.default.totalRequests, within, 'payments exactly at from and at to are counted');
     t.equal(
       (await getSummary(app.url, iso(times[3]))).default.totalRequests,
       12,
