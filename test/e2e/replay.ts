@@ -24,7 +24,7 @@ t.test('scaled official scenario against the stack', async (t) => {
   });
   t.teardown(() => stack.stop());
   const lines: string[] = [];
-  const { results, checks, instances, reportPath } = await runReplay({
+  const { results, checks, instances, reportPath, samples } = await runReplay({
     backendUrl: stack.url,
     processorUrls: stack.processors,
     scale: 0.34,
@@ -35,7 +35,10 @@ t.test('scaled official scenario against the stack', async (t) => {
   t.ok(checks.length >= 10, `${checks.length} consistency checks ran`);
   t.equal(results.multa.composicao.num_inconsistencias, 0, 'no inconsistency');
   t.equal(results.lag.lag, 0, 'no lag: every accepted payment was recorded by the end');
-  t.equal(results.pagamentos_solicitados.qtd_falha, 0, 'no failed POST');
+  const failed = samples
+    .filter((x) => x.kind === 'payment' && !x.ok)
+    .map((x) => `${x.outcome} at ${x.t.toFixed(1)} s after ${x.ms.toFixed(0)} ms`);
+  t.equal(results.pagamentos_solicitados.qtd_falha, 0, `no failed POST (${failed.join(', ')})`);
   t.same(
     instances.map((i) => i.instance),
     ['app1', 'app2'],
