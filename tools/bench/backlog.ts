@@ -12,11 +12,11 @@ import { buildCommit, thisBuild } from './harness/builds';
 import { withNativeStacks } from './harness/native-stacks';
 import { readOptions } from './harness/options';
 import { BenchReport, runBench } from './harness/report';
+import { setProcessorsFailing } from './harness/simulator-process';
 import { alternating, bySide, spread } from './harness/stats';
 import { instanceCpu } from '../launcher/cpu-counters';
 import { until, type RunningStack } from '../launcher/stack';
 import type { SupervisorSnapshot } from '../../src/actors/payment-supervisor';
-import { PROCESSOR_NAMES } from '../../src/payment';
 
 const OPTIONS = {
   old: { kind: 'string', default: '7c789a5', help: 'the earlier commit to compare with' },
@@ -24,18 +24,6 @@ const OPTIONS = {
   seconds: { kind: 'number', default: 10, help: 'how long the core threads are measured, holding them' },
   rounds: { kind: 'number', default: 3, help: 'rounds; each runs every build once, on a fresh stack' },
 } as const;
-
-function setFailure(urls: Record<string, string>, failure: boolean) {
-  return Promise.all(
-    PROCESSOR_NAMES.map((p) =>
-      fetch(`${urls[p]}/admin/configurations/failure`, {
-        method: 'PUT',
-        headers: { 'x-rinha-token': '123', 'content-type': 'application/json' },
-        body: JSON.stringify({ failure }),
-      }),
-    ),
-  );
-}
 
 /** Payments one instance holds: waiting, being claimed or checked, or in flight. */
 async function held(url: string, instance: string): Promise<number> {
@@ -46,7 +34,7 @@ async function held(url: string, instance: string): Promise<number> {
 
 /** Posts `count` payments, 64 at a time; resolves once the instances hold every one answered 202. */
 async function fill(stack: RunningStack, count: number): Promise<number> {
-  await setFailure(stack.processors, true);
+  await setProcessorsFailing(stack.processors, true);
   const pool = new Pool(stack.url, { connections: 64 });
   let next = 0;
   let accepted = 0;

@@ -9,10 +9,10 @@ import { randomUUID } from 'node:crypto';
 import { withNativeStacks } from './harness/native-stacks';
 import { readOptions } from './harness/options';
 import { BenchReport, runBench } from './harness/report';
+import { setProcessorsFailing } from './harness/simulator-process';
 import { median } from './harness/stats';
 import { until, type RunningStack } from '../launcher/stack';
 import type { SupervisorSnapshot } from '../../src/actors/payment-supervisor';
-import { PROCESSOR_NAMES } from '../../src/payment';
 
 const OPTIONS = {
   rounds: { kind: 'number', default: 3, help: 'hand-overs, each on a fresh stack' },
@@ -26,21 +26,9 @@ async function held(url: string, instance: string): Promise<number> {
   return s.waiting + s.claiming + s.inFlight.default + s.inFlight.fallback;
 }
 
-function setFailure(urls: Record<string, string>, failure: boolean) {
-  return Promise.all(
-    PROCESSOR_NAMES.map((p) =>
-      fetch(`${urls[p]}/admin/configurations/failure`, {
-        method: 'PUT',
-        headers: { 'x-rinha-token': '123', 'content-type': 'application/json' },
-        body: JSON.stringify({ failure }),
-      }),
-    ),
-  );
-}
-
 /** Both processors failing, `payments` accepted: resolves once the two instances hold all of them. */
 async function fill(stack: RunningStack, payments: number): Promise<void> {
-  await setFailure(stack.processors, true);
+  await setProcessorsFailing(stack.processors, true);
   await Promise.all(
     Array.from({ length: payments }, () =>
       fetch(`${stack.url}/payments`, {
@@ -74,7 +62,7 @@ async function handOver(stack: RunningStack, payments: number): Promise<{ handov
     5,
   );
   const handoverMs = performance.now() - started;
-  await setFailure(stack.processors, false);
+  await setProcessorsFailing(stack.processors, false);
   return { handoverMs, exitMs };
 }
 

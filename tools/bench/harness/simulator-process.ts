@@ -32,3 +32,16 @@ export async function startSimulatorProcess(ports: { default: number; fallback: 
     stop: () => void child.kill('SIGTERM'),
   };
 }
+
+/** Both simulators failing (every payment 500), or answering again: through their admin route. */
+export async function setProcessorsFailing(urls: Record<string, string>, failure: boolean): Promise<void> {
+  await Promise.all(
+    Object.values(urls).map((url) =>
+      fetch(`${url}/admin/configurations/failure`, {
+        method: 'PUT',
+        headers: { 'x-rinha-token': '123', 'content-type': 'application/json' },
+        body: JSON.stringify({ failure }),
+      }),
+    ),
+  );
+}
