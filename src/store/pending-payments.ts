@@ -151,14 +151,13 @@ for i = 2, #ARGV, 2 do
 end
 return owned`);
 
-// Moves every pending payment of a dead instance to the claimer, atomically, unless it came back, and notes
-// their ids in the claimer's adopting set (KEYS[5]): should this script's answer be lost (ioredis then runs
-// it again, and it finds nothing left to move), the claimer still learns from that set what it now owns.
 // Moves at most ARGV[3] payments from a hash of pending payments (KEYS[1]) into this instance's (KEYS[2]),
-// listing them in its adopting set (KEYS[5]), and returns them. The hash is a dead instance's (ARGV[1],
-// skipped while its alive key KEYS[3] exists, and struck off the instances set KEYS[4] once emptied) or
-// this instance's leftovers from a previous life (ARGV[1] empty). In chunks, so that a take-over of tens of
-// thousands neither blocks Redis in one script nor arrives in memory at once.
+// atomically, listing them in its adopting set (KEYS[5]), and returns them. The hash is a dead instance's
+// (ARGV[1], skipped while its alive key KEYS[3] exists, and struck off the instances set KEYS[4] once emptied)
+// or this instance's leftovers from a previous life (ARGV[1] empty). In chunks, so that a take-over of tens of
+// thousands neither blocks Redis in one script nor arrives in memory at once. Should the answer be lost
+// (ioredis then runs it again, and it moves the next chunk, or nothing), the adopting set still tells the
+// claimer what the first run moved.
 const CLAIM_ORPHANS = new LuaScript(`
 if ARGV[1] ~= '' and redis.call('EXISTS', KEYS[3]) == 1 then return {} end
 local limit = tonumber(ARGV[3])
