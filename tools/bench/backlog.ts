@@ -13,10 +13,10 @@ import { withNativeStacks } from './harness/native-stacks';
 import { readOptions } from './harness/options';
 import { BenchReport, runBench } from './harness/report';
 import { setProcessorsFailing } from './harness/simulator-process';
+import { supervisorSnapshot } from './harness/supervisor-snapshot';
 import { alternating, bySide, spread } from './harness/stats';
 import { instanceCpu } from '../launcher/cpu-counters';
 import { until, type RunningStack } from '../launcher/stack';
-import type { SupervisorSnapshot } from '../../src/actors/payment-supervisor';
 
 const OPTIONS = {
   old: { kind: 'string', default: '7c789a5', help: 'the earlier commit to compare with' },
@@ -27,8 +27,7 @@ const OPTIONS = {
 
 /** Payments one instance holds: waiting, being claimed or checked, or in flight. */
 async function held(url: string, instance: string): Promise<number> {
-  const res = await fetch(`${url}/instances/${instance}/actors`);
-  const { supervisor: s } = (await res.json()) as { supervisor: SupervisorSnapshot };
+  const s = await supervisorSnapshot(url, instance);
   return s.waiting + s.claiming + s.checking + s.inFlight.default + s.inFlight.fallback;
 }
 

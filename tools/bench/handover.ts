@@ -10,9 +10,9 @@ import { withNativeStacks } from './harness/native-stacks';
 import { readOptions } from './harness/options';
 import { BenchReport, runBench } from './harness/report';
 import { setProcessorsFailing } from './harness/simulator-process';
+import { supervisorSnapshot } from './harness/supervisor-snapshot';
 import { median } from './harness/stats';
 import { until, type RunningStack } from '../launcher/stack';
-import type { SupervisorSnapshot } from '../../src/actors/payment-supervisor';
 
 const OPTIONS = {
   rounds: { kind: 'number', default: 3, help: 'hand-overs, each on a fresh stack' },
@@ -21,8 +21,7 @@ const OPTIONS = {
 
 /** Payments an instance holds: waiting, being claimed, or in flight. */
 async function held(url: string, instance: string): Promise<number> {
-  const res = await fetch(`${url}/instances/${instance}/actors`);
-  const { supervisor: s } = (await res.json()) as { supervisor: SupervisorSnapshot };
+  const s = await supervisorSnapshot(url, instance);
   return s.waiting + s.claiming + s.inFlight.default + s.inFlight.fallback;
 }
 

@@ -13,6 +13,7 @@ import { openLoop } from './harness/load';
 import { withNativeStacks } from './harness/native-stacks';
 import { OFFICIAL_PEAK_PER_S, readOptions, type BenchOptions } from './harness/options';
 import { BenchReport, runBench } from './harness/report';
+import { supervisorSnapshot } from './harness/supervisor-snapshot';
 import type { RunningStack } from '../launcher/stack';
 
 const OPTIONS = {
@@ -28,10 +29,7 @@ type Options = BenchOptions<typeof OPTIONS>;
 async function backlog(stack: RunningStack): Promise<number> {
   let total = 0;
   for (const i of stack.instances) {
-    const res = await fetch(`${stack.url}/instances/${i.name}/actors`);
-    const { supervisor } = (await res.json()) as {
-      supervisor: { waiting: number; claiming: number; inFlight: { default: number; fallback: number } };
-    };
+    const supervisor = await supervisorSnapshot(stack.url, i.name);
     total += supervisor.waiting + supervisor.claiming + supervisor.inFlight.default + supervisor.inFlight.fallback;
   }
   return total;
