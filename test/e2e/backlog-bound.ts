@@ -7,6 +7,7 @@
 import t from 'tap';
 import { Pool } from 'undici';
 import { childEnv, startChild } from '../fixtures/child-instance';
+import { postAll, type Posted } from '../fixtures/post-all';
 import {
   DATABASE_URL,
   eventually,
@@ -24,36 +25,18 @@ const PAYMENTS = Number(process.env.BACKLOG_PAYMENTS ?? 150_000);
 /** The core thread's old-generation limit (CORE_OLD_SPACE_MB's default): past it, the thread dies. */
 const CORE_HEAP_MB = 48;
 
-interface Answer {
-  id: string;
-  status: number;
-}
-
-/** Posts `count` payments of 1.00, `width` at a time; every answer, by id. */
-async function postMany(url: string, count: number, width = 48): Promise<Answer[]> {
-  const pool = new Pool(url, { connections: width });
-  const out: Answer[] = [];
-  let next = 0;
+/** Posts `count` payments of 1.00, 48 at a time; every answer, by id. */
+async function postMany(url: string, count: number): Promise<Posted[]> {
+  const pool = new Pool(url, { connections: 48 });
   try {
-    await Promise.all(
-      Array.from({ length: width }, async () => {
-        while (next++ < count) {
-          const p = newPayment(1);
-          const res = await pool.request({
-            method: 'POST',
-            path: '/payments',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify(p),
-          });
-          await res.body.dump();
-          out.push({ id: p.correlationId, status: res.statusCode });
-        }
-      }),
+    return await postAll(
+      pool,
+      Array.from({ length: count }, () => newPayment(1)),
+      48,
     );
   } finally {
     await pool.close();
   }
-  return out;
 }
 
 /** The core thread's used heap, read from /metrics every 250 ms; stop() returns the highest seen (MB). */

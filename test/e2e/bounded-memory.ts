@@ -7,6 +7,7 @@ import t, { type Test } from 'tap';
 import { existsSync } from 'node:fs';
 import Redis from 'ioredis';
 import { Pool } from 'undici';
+import { postAll } from '../fixtures/post-all';
 import { startApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/log';
@@ -26,51 +27,6 @@ import {
 
 async function usedMemory(admin: Redis): Promise<number> {
   return Number(/^used_memory:(\d+)/m.exec(await admin.info('memory'))?.[1]);
-}
-
-interface Posted {
-  id: string;
-  status: number;
-  retryAfter?: string;
-  error?: string;
-}
-
-/**
- * Posts every payment, `width` at a time; returns each answer. With `perSecond`, no faster than that
- * (an open loop's pace: the official peak is 600/s for the whole deployment).
- */
-async function postAll(
-  pool: Pool,
-  payments: { correlationId: string; amount: number }[],
-  width = 32,
-  perSecond = 0,
-): Promise<Posted[]> {
-  const out: Posted[] = [];
-  let next = 0;
-  const started = Date.now();
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < payments.length) {
-        const p = payments[next++];
-        const due = perSecond > 0 ? started + (next * 1000) / perSecond - Date.now() : 0;
-        if (due > 0) await sleep(due);
-        const res = await pool.request({
-          method: 'POST',
-          path: '/payments',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(p),
-        });
-        const text = await res.body.text();
-        out.push({
-          id: p.correlationId,
-          status: res.statusCode,
-          retryAfter: res.headers['retry-after'] as string | undefined,
-          error: text ? (JSON.parse(text) as { error?: string }).error : undefined,
-        });
-      }
-    }),
-  );
-  return out;
 }
 
 /** Processor calls received for these ids, both processors together. */
