@@ -55,9 +55,7 @@ export class IntakeGate {
   /** How many payments the supervisor holds. */
   held(count: number): void {
     this.heldCount = count;
-    const over = this.heldOver
-      ? count >= this.options.maxHeld * HELD_REOPEN_SHARE
-      : count >= this.options.maxHeld;
+    const over = this.heldOver ? count >= this.options.maxHeld * HELD_REOPEN_SHARE : count >= this.options.maxHeld;
     if (over === this.heldOver) return;
     this.heldOver = over;
     this.report();
