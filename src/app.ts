@@ -59,7 +59,7 @@ interface FrontEnd {
 
 /** A valid payment into the intake batch: 202 at once, or (ACK_WHEN_DURABLE) once the core says it is durable. */
 function acceptPayment(front: FrontEnd, payment: PaymentRequest): void | Promise<boolean> {
-  const accepted = () => front.metrics.paymentRequests.inc({ processor: 'none', outcome: 'accepted' });
+  const accepted = () => front.metrics.paymentRequests.inc({ outcome: 'accepted' });
   if (!front.config.ackWhenDurable) {
     accepted();
     return front.intake.accept(payment);
@@ -93,8 +93,8 @@ function httpServices(front: FrontEnd): HttpServices {
       time: new Date().toISOString(),
     }),
     metrics: async () => {
-      metrics.activeConnections.set({ peer: 'clients' }, Math.max(0, (front.http?.inProgress() ?? 1) - 1));
-      return mergeMetrics([await metrics.registry.getMetricsAsJSON(), await core.metrics()]);
+      metrics.activeConnections.set(Math.max(0, (front.http?.inProgress() ?? 1) - 1));
+      return mergeMetrics([await metrics.json(), await core.metrics()]);
     },
     inspect: async () => ({
       instance: config.instanceId,
@@ -103,10 +103,9 @@ function httpServices(front: FrontEnd): HttpServices {
     }),
     inspectPage,
     accepting: () => front.accepting,
-    onRequestTimed: (route, seconds) =>
-      metrics.paymentDuration.observe({ stage: 'answer', processor: 'none' }, seconds),
-    onPaymentRejected: () => metrics.paymentRequests.inc({ processor: 'none', outcome: 'rejected_input' }),
-    onPaymentRefused: () => metrics.paymentRequests.inc({ processor: 'none', outcome: 'refused' }),
+    onRequestTimed: (route, seconds) => metrics.paymentDuration.observe(seconds),
+    onPaymentRejected: () => metrics.paymentRequests.inc({ outcome: 'rejected_input' }),
+    onPaymentRefused: () => metrics.paymentRequests.inc({ outcome: 'refused' }),
   };
 }
 
@@ -124,7 +123,7 @@ export async function startApp(
     onRefusal: (reason) => (refusal = reason),
     onBatchSettled: (batch, durable) => intake?.settled(batch, durable),
   });
-  const metrics = new Metrics(config.instanceId, { thread: 'main' }, config.eventLoopSampleMs);
+  const metrics = new Metrics(config.instanceId, { thread: 'main', processWide: true }, config.eventLoopSampleMs);
   metrics.startAtZero('front-end');
   intake = new PaymentIntake(core.accept, config.intakeFlushMs);
   const front: FrontEnd = {

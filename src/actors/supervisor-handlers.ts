@@ -12,15 +12,35 @@ import type { PendingPayment } from '../store/pending-payments';
 
 type Msg<T extends SupervisorMsg['type']> = Extract<SupervisorMsg, { type: T }>;
 
-/** Asks `count` children and calls `done` once all have answered. */
-function gather<T>(count: number, ask: (reply: (value: T) => void) => void, done: (values: T[]) => void): void {
+/**
+ * Asks `count` children and calls `done` once all have answered, or, given `withinMs`, once that time has
+ * passed with the answers in by then (a child busy in a long await must not hold up the whole snapshot).
+ */
+function gather<T>(
+  count: number,
+  ask: (reply: (value: T) => void) => void,
+  done: (values: T[]) => void,
+  withinMs?: number,
+): void {
   const values: T[] = [];
   if (count === 0) return done(values);
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timer);
+    done(values);
+  };
+  const timer = withinMs === undefined ? undefined : setTimeout(finish, withinMs);
   ask((value) => {
+    if (finished) return;
     values.push(value);
-    if (values.length === count) done(values);
+    if (values.length === count) finish();
   });
 }
+
+/** How long an inspection waits for each kind of child: a writer awaits Postgres for up to its query time-out. */
+const INSPECT_WITHIN_MS = 300;
 
 export function onAccepted(state: SupervisorState, ctx: SupervisorContext, msg: Msg<'accepted'>): void {
   preassign(state, ctx, msg.payments);
@@ -73,8 +93,9 @@ export function onLookedUp(state: SupervisorState, ctx: SupervisorContext, msg: 
 }
 
 /** Recorded payments go to the writers in turn. */
-function write(state: SupervisorState, report: SettledReport): void {
+function write(state: SupervisorState, report: SettledReport, t: number): void {
   if (report.recorded.length === 0) return;
+  for (const p of report.recorded) state.unwritten.set(p.correlationId, t);
   const writer = state.children.writers[state.nextWriter++ % state.children.writers.length];
   tell(writer, { type: 'write', payments: report.recorded });
 }
@@ -83,7 +104,7 @@ export function onSettled(state: SupervisorState, ctx: SupervisorContext, msg: S
   state.inFlight[msg.processor] -= msg.recorded.length + msg.returned.length + msg.dropped.length;
   state.probeOut[msg.processor] = false;
   // Recorded payments stay held until their writer has them in Postgres ('written').
-  write(state, msg);
+  write(state, msg, ctx.now());
   for (const id of msg.dropped) state.held.delete(id);
   // Unrecorded payments go back to the front: they are the oldest.
   // (One accepted before a purge was no longer held: the purge emptied `held`.)
@@ -92,7 +113,10 @@ export function onSettled(state: SupervisorState, ctx: SupervisorContext, msg: S
 }
 
 export function onWritten(state: SupervisorState, msg: Msg<'written'>): void {
-  for (const id of msg.correlationIds) state.held.delete(id);
+  for (const id of msg.correlationIds) {
+    state.held.delete(id);
+    state.unwritten.delete(id);
+  }
 }
 
 export function onHealth(state: SupervisorState, msg: Msg<'health'>): void {
@@ -125,6 +149,7 @@ export function onFlushWriters(state: SupervisorState, msg: Msg<'flush-writers'>
 export function onPurge(state: SupervisorState, ctx: SupervisorContext, msg: Msg<'purge'>): void {
   state.queue.clear();
   state.held.clear();
+  state.unwritten.clear();
   // Batches whose claim never ran are purged unclaimed: their clients, waiting for it (ACK_WHEN_DURABLE), hear 503.
   answer(ctx.options, ctx.claims.clear(), false);
   ctx.lookups.clear();
@@ -148,6 +173,12 @@ function snapshotOf(
     claiming: ctx.claims.weight,
     checking: ctx.lookups.weight + state.arriving,
     oldestWaitingMs: t - (state.queue.oldestAcceptedAt(1000) ?? t),
+    oldestUnwrittenMs: t - (state.unwritten.values().next().value ?? t),
+    unanswered:
+      Object.keys(state.children.processors).length +
+      state.children.writers.length -
+      processors.length -
+      writers.length,
     inFlight: { ...state.inFlight },
     accepted: state.accepted,
     duplicates: state.duplicates,
@@ -168,7 +199,9 @@ export function onInspect(state: SupervisorState, ctx: SupervisorContext, msg: M
         writers.length,
         (reply) => writers.forEach((w) => tell(w, { type: 'inspect', replyTo: reply })),
         (ws) => msg.replyTo(snapshotOf(state, ctx, t, ps, ws)),
+        INSPECT_WITHIN_MS,
       ),
+    INSPECT_WITHIN_MS,
   );
 }
 

@@ -50,6 +50,12 @@ export interface SupervisorState {
    * unwritten rows counts against MAX_HELD too.
    */
   held: Map<string, PendingPayment>;
+  /**
+   * Recorded payments handed to a writer and not yet written, by correlationId, with when they were handed
+   * (insertion order: the first is the oldest). A subset of `held`, so bounded with it; its first entry is how
+   * far the writers lag behind.
+   */
+  unwritten: Map<string, number>;
   /** The size of `held` last reported (onHeld). */
   heldReported: number;
   /**
@@ -71,6 +77,7 @@ export function initialSupervisorState(): SupervisorState {
     timer: null,
     stopped: false,
     held: new Map(),
+    unwritten: new Map(),
     heldReported: 0,
     purgedAt: 0,
     arriving: 0,

@@ -70,8 +70,8 @@ function processorActor(
     gateway: {
       pay: (body) =>
         client.pay(body).then((attempt) => {
-          metrics.paymentDuration.observe({ stage: 'processor', processor }, attempt.latencyMs / 1000);
-          metrics.paymentRequests.inc({ processor, outcome: attempt.outcome });
+          metrics.processorDuration.observe({ processor }, attempt.latencyMs / 1000);
+          metrics.processorRequests.inc({ processor, outcome: attempt.outcome });
           return attempt;
         }),
       lookup: (id) => client.lookup(id),
@@ -107,7 +107,7 @@ function batchWriter(
     logRepeatMs: config.logRepeatMs,
     log,
     onFlush: (rows, seconds) => {
-      metrics.writerBatchSize.observe(rows);
+      metrics.writerBatchRows.observe(rows);
       metrics.writerFlushSeconds.observe(seconds);
     },
     onWritten: (correlationIds) => tell(supervisor, { type: 'written', correlationIds }),
@@ -117,7 +117,7 @@ function batchWriter(
 /** What the supervisor tells the intake gate, the metrics and the front end. */
 function supervisorHooks({ metrics, gate, events }: ActorWiring): Partial<SupervisorOptions> {
   return {
-    onRouted: (processor, count) => metrics.paymentRequests.inc({ processor, outcome: 'sent' }, count),
+    onRouted: (processor, count) => metrics.processorRequests.inc({ processor, outcome: 'sent' }, count),
     onClaimLanded: () => gate.writeLanded(),
     onClaimFailed: (err) => {
       metrics.claimFailures.inc({ reason: refusalOf(err) ?? 'dedupe-lost' });

@@ -161,7 +161,8 @@ async function startCoordination(
 
 export async function startPaymentCore(config: Config, log: Logger, events: CoreEvents = {}): Promise<PaymentCore> {
   const stores = await openStores(config, log);
-  const metrics = new Metrics(config.instanceId, { thread: 'core' }, config.eventLoopSampleMs);
+  // The process-wide ones come from the front end's registry (with CORE_THREAD=false, both describe one thread).
+  const metrics = new Metrics(config.instanceId, { thread: 'core', processWide: false }, config.eventLoopSampleMs);
   metrics.startAtZero('core');
   const gate = openIntakeGate(config, stores, log, events);
   const clients = processorClients(config);
@@ -184,21 +185,35 @@ interface RunningCore extends ActorWiring {
   stopHeartbeat: () => void;
 }
 
+/**
+ * How long a scrape waits for Redis' memory figures: past it, the gauges keep their last reading, so a Redis
+ * that takes commands and answers late does not take /metrics (and the alerts that say so) down with it.
+ */
+const MEMORY_READ_MS = 250;
+
+/** `promise`'s value, or null if it fails or has not settled within `ms`. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
+  return Promise.race([promise.catch(() => null), late]).finally(() => clearTimeout(timer));
+}
+
 /** The core's gauges refreshed from a snapshot, then every metric as JSON. */
 async function coreMetrics(c: RunningCore, snapshot: SupervisorSnapshot): Promise<MetricsJson> {
   const { metrics, clients } = c;
   metrics.waiting.set(snapshot.waiting);
-  const memory = await c.stores.pending.memory().catch(() => null);
+  metrics.writerLag.set(snapshot.oldestUnwrittenMs / 1000);
+  const memory = await within(c.stores.pending.memory(), MEMORY_READ_MS);
   if (memory) {
-    metrics.redisMemoryUsed.set(memory.used);
-    metrics.redisMemoryMax.set(memory.max);
+    metrics.claimStoreMemoryUsed.set(memory.used);
+    metrics.claimStoreMemoryCap.set(memory.max);
   }
   for (const p of snapshot.processors) {
-    metrics.activeConnections.set({ peer: p.processor }, clients[p.processor].openConnections);
+    metrics.processorConnections.set({ processor: p.processor }, clients[p.processor].openConnections);
     metrics.inFlight.set({ processor: p.processor }, p.inFlight);
     metrics.breakerState.set({ processor: p.processor }, BREAKER_GAUGE[p.breaker.state]);
   }
-  return metrics.registry.getMetricsAsJSON();
+  return metrics.json();
 }
 
 /** Lets what is in flight settle (bounded by a processor time-out), so that little is left for another instance. */

@@ -130,15 +130,18 @@ async function repostAfterWindow(
 async function metricsSayFull(t: Test, url: string, refusedCount: number, held: number): Promise<void> {
   const metrics = await (await fetch(`${url}/metrics`)).text();
   const value = (series: RegExp) => Number(series.exec(metrics)?.[1] ?? NaN);
-  t.ok(value(/^claim_failures_total\{[^}]*reason="full"[^}]*\} (\d+)/m) > 0, '/metrics: claim failures, reason full');
+  t.ok(
+    value(/^rinha_claim_failures_total\{[^}]*reason="full"[^}]*\} (\d+)/m) > 0,
+    '/metrics: claim failures, reason full',
+  );
   t.equal(
     value(/^payment_requests_total\{[^}]*outcome="refused"[^}]*\} (\d+)/m),
     refusedCount,
     '/metrics: every 503 counted as refused',
   );
-  t.equal(value(/^payments_not_durable\{[^}]*\} (\d+)/m), held, '/metrics: what is not durable');
-  const used = value(/^redis_memory_used_bytes\{[^}]*\} (\d+)/m);
-  const max = value(/^redis_memory_max_bytes\{[^}]*\} (\d+)/m);
+  t.equal(value(/^rinha_payments_not_durable\{[^}]*\} (\d+)/m), held, '/metrics: what is not durable');
+  const used = value(/^rinha_claim_store_memory_used_bytes\{[^}]*\} (\d+)/m);
+  const max = value(/^rinha_claim_store_memory_cap_bytes\{[^}]*\} (\d+)/m);
   t.ok(max > 0 && used > max, `/metrics: Redis memory ${used} against its cap ${max}`);
 }
 

@@ -13,6 +13,7 @@ import {
   eventually,
   summariesAgree,
   REDIS_URL,
+  DATABASE_URL,
   getSummary,
   recordedExactlyOnce,
   recordedTotal,
@@ -24,6 +25,7 @@ import { tcpRelay, type RelayConnection } from '../fixtures/tcp-relay';
 import { createLogger } from '../../src/log';
 import { request } from 'undici';
 import Redis from 'ioredis';
+import { Client } from 'pg';
 
 const skipWithoutRedis = { skip: existsSync(REDIS_SERVER) ? false : `needs ${REDIS_SERVER}` };
 
@@ -152,6 +154,99 @@ t.test('a Postgres that drops packets without a reset: forwarding again within 5
   t.ok(flowing && took <= 5000, `every accepted payment forwarded within 5 s of Postgres answering (${took} ms)`);
   t.ok(await agreeWithin(app.url, processors, accepted, 15_000), 'and recorded: our summary equals theirs');
 });
+
+/** The value of one unlabelled-but-for-the-instance series in a /metrics text (NaN when absent). */
+const seriesIn = (metrics: string, name: string) =>
+  Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+
+/**
+ * Holds an EXCLUSIVE lock on a schema's payments table (reads go on, INSERTs wait) until `release`:
+ * Postgres answers the look-ups and leaves every writer waiting on its INSERT.
+ */
+async function lockPaymentsTable(t: { teardown(fn: () => unknown): void }, schema: string) {
+  const pg = new Client({ connectionString: DATABASE_URL });
+  await pg.connect();
+  await pg.query('BEGIN');
+  await pg.query(`LOCK TABLE "${schema}".payments IN EXCLUSIVE MODE`);
+  const release = async () => {
+    if (!released) await pg.query('COMMIT').then(() => pg.end());
+    released = true;
+  };
+  let released = false;
+  t.teardown(release);
+  return release;
+}
+
+t.test('writers stuck on a locked table: /metrics and /actors keep answering, and show how far they lag', async (t) => {
+  // A writer waits on an INSERT for up to this long; an inspection waits 2 s at most for the core.
+  const { app, ns, processors } = await startAppWithProcessors(t, { databaseQueryTimeoutMs: 5000 });
+  t.equal((await postPayment(app.url, newPayment())).status, 202, 'the table exists once one payment is written');
+  t.ok(await agreeWithin(app.url, processors, 1, 10_000));
+  const release = await lockPaymentsTable(t, ns.databaseSchema);
+  for (let i = 0; i < 20; i++) await postPayment(app.url, newPayment());
+  await sleep(1500);
+  const statuses: number[] = [];
+  let lag = NaN;
+  for (let i = 0; i < 8; i++) {
+    const res = await fetch(`${app.url}/metrics`);
+    statuses.push(res.status);
+    if (res.ok) lag = seriesIn(await res.text(), 'rinha_writer_lag_seconds');
+    await sleep(500);
+  }
+  t.same(
+    statuses.filter((s) => s !== 200),
+    [],
+    '/metrics answered every time while the writers wait on Postgres',
+  );
+  t.ok(lag >= 1, `and says the writers lag (${lag} s)`);
+  const actors = await fetch(`${app.url}/actors`);
+  t.equal(actors.status, 200, '/actors answers too');
+  await release();
+  t.ok(
+    await eventually(async () => {
+      const res = await fetch(`${app.url}/metrics`);
+      return res.ok && seriesIn(await res.text(), 'rinha_writer_lag_seconds') === 0;
+    }, 20_000),
+    'once the lock is gone, the lag is back to 0',
+  );
+  t.ok(await agreeWithin(app.url, processors, 21, 15_000), 'and every payment is recorded: our summary equals theirs');
+});
+
+t.test(
+  'a Redis that runs commands and holds every answer back: /metrics keeps answering, and counts what is not durable',
+  skipWithoutRedis,
+  async (t) => {
+    const redis = await ownRedis(t);
+    let holding = false;
+    const held: (() => void)[] = [];
+    const relayPort = await tcpRelay(t, redis.port, () => ({
+      toClient: (d, forward) => (holding ? held.push(() => forward(d)) : forward(d)),
+    }));
+    const { app } = await startAppWithProcessors(t, { redisUrl: `redis://127.0.0.1:${relayPort}` });
+    t.equal((await postPayment(app.url, newPayment())).status, 202, 'Redis answering');
+    const durable = async () =>
+      seriesIn(await (await fetch(`${app.url}/metrics`)).text(), 'rinha_payments_not_durable');
+    t.ok(await eventually(async () => (await durable()) === 0), 'its claim landed');
+    holding = true;
+    for (let i = 0; i < 10; i++) t.equal((await postPayment(app.url, newPayment())).status, 202, 'accepted');
+    const statuses: number[] = [];
+    let notDurable = NaN;
+    for (let i = 0; i < 4; i++) {
+      const res = await fetch(`${app.url}/metrics`);
+      statuses.push(res.status);
+      if (res.ok) notDurable = seriesIn(await res.text(), 'rinha_payments_not_durable');
+      await sleep(250);
+    }
+    holding = false;
+    for (const send of held.splice(0)) send();
+    t.same(
+      statuses.filter((s) => s !== 200),
+      [],
+      '/metrics answered every time while Redis held its answers back',
+    );
+    t.equal(notDurable, 10, 'and counted the 10 payments whose claim has not landed');
+  },
+);
 
 t.test('a silent Postgres past MAX_HELD: 503, not 202, until it answers; nothing acknowledged is lost', async (t) => {
   const relay = await postgresRelay(t);

@@ -71,7 +71,7 @@ t.test('payments through Nginx reach both instances and the summary equals the p
     `Nginx spread the payments over both (${perInstance.map((i) => i.supervisor.accepted).join(' / ')})`,
   );
   const metrics = await fetch(`${stack.url}/instances/app1/metrics`).then((r) => r.text());
-  t.match(metrics, /payment_requests_total\{.*instance="app1"/, 'metrics of app1 through Nginx');
+  t.match(metrics, /payment_requests_total\{.*instance_id="app1"/, 'metrics of app1 through Nginx');
 });
 
 t.test('the smoke client passes against the stack and fails loudly where nothing answers', async (t) => {

@@ -5,14 +5,14 @@ import { parseCounters, splitOf } from '../../tools/replay/instance-split';
 const metrics = (accepted: number, refused: number, within: Record<string, number>) => `
 # HELP payment_requests_total x
 # TYPE payment_requests_total counter
-payment_requests_total{processor="none",outcome="accepted",instance="app1"} ${accepted}
-payment_requests_total{processor="none",outcome="rejected_input",instance="app1"} 3
-payment_requests_total{processor="none",outcome="refused",instance="app1"} ${refused}
-payment_requests_total{processor="default",outcome="recorded",instance="app1"} 999
+payment_requests_total{outcome="accepted",instance_id="app1"} ${accepted}
+payment_requests_total{outcome="rejected_input",instance_id="app1"} 3
+payment_requests_total{outcome="refused",instance_id="app1"} ${refused}
+rinha_processor_requests_total{processor="default",outcome="recorded",instance_id="app1"} 999
 ${Object.entries(within)
-  .map(([le, n]) => `payment_duration_seconds_bucket{le="${le}",stage="answer",processor="none",instance="app1"} ${n}`)
+  .map(([le, n]) => `payment_duration_seconds_bucket{le="${le}",instance_id="app1"} ${n}`)
   .join('\n')}
-payment_duration_seconds_bucket{le="0.0001",stage="processor",processor="default",instance="app1"} 12345
+rinha_processor_request_duration_seconds_bucket{le="0.0001",processor="default",instance_id="app1"} 12345
 `;
 
 t.test("an instance's counters from its metrics: the front end's only", async (t) => {

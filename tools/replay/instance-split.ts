@@ -34,10 +34,9 @@ export function parseCounters(metrics: string): InstanceCounters {
     const labels = labelsOf(m[2]);
     const value = Number(m[3]);
     if (m[1] === 'payment_duration_seconds_bucket') {
-      if (labels.stage === 'answer') c.buckets.set(labels.le === '+Inf' ? Infinity : Number(labels.le), value);
+      c.buckets.set(labels.le === '+Inf' ? Infinity : Number(labels.le), value);
       continue;
     }
-    if (labels.processor !== 'none') continue;
     if (labels.outcome === 'accepted') c.accepted += value;
     else if (labels.outcome === 'refused') c.refused += value;
     else if (labels.outcome === 'rejected_input') c.rejectedInput += value;
