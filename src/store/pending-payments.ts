@@ -351,8 +351,13 @@ export class PendingPayments {
     return Object.entries(all).map(([id, json]) => decode(id, json));
   }
 
-  /** Announces this instance as alive for `ttlMs`. */
+  /**
+   * Announces this instance as alive for `ttlMs`. A beat extends the alive key with PEXPIRE, which Redis at
+   * maxmemory (noeviction) still runs, unlike SET and SADD: a full Redis must not make a live instance look
+   * dead, and its payments claimable by another once Redis has room again. Only a missing key is written anew.
+   */
   async heartbeat(ttlMs: number): Promise<void> {
+    if ((await this.beat.pexpire(this.aliveKey(this.instanceId), ttlMs)) === 1) return;
     await this.beat
       .multi()
       .sadd(`${this.prefix}instances`, this.instanceId)

@@ -74,6 +74,27 @@ t.test('assignments are written only while the payment is still owned', async (t
   await a.complete([]);
 });
 
+t.test('Redis at maxmemory: a live instance keeps beating, so none of its payments becomes an orphan', async (t) => {
+  const own = await ownRedis(t);
+  const redis = new Redis(own.url);
+  t.teardown(() => redis.disconnect());
+  const a = new PendingPayments(redis, 'full:', 'a', 60_000);
+  const b = new PendingPayments(redis, 'full:', 'b', 60_000);
+  await a.heartbeat(300);
+  await b.heartbeat(300);
+  await a.claimFresh([payment('f1')]);
+  const used = Number(/used_memory:(\d+)/.exec(await own.admin.info('memory'))![1]);
+  await own.admin.config('SET', 'maxmemory', String(used - 64 * 1024));
+  await t.rejects(a.claimFresh([payment('f2')]), /OOM/, 'Redis is full: a claim fails');
+  for (let i = 0; i < 6; i++) {
+    await a.heartbeat(300);
+    await sleep(100);
+  }
+  t.same(await b.liveInstances(), ['a'], 'a still beats, 600 ms past its TTL; b, which stopped, is gone');
+  await own.admin.config('SET', 'maxmemory', '0');
+  t.same(await b.claimOrphans(), [], "once Redis has room, nothing of a's is taken over");
+});
+
 t.test('orphans of an instance whose heartbeat expired are claimed with their assignments, once', async (t) => {
   const dead = new PendingPayments(redis, `${prefix}orph:`, 'dead', 60_000);
   const live = new PendingPayments(redis, `${prefix}orph:`, 'live', 60_000);
