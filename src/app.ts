@@ -10,6 +10,7 @@ import type { Config } from './config';
 import { startCoreThread } from './core/core-thread';
 import { startCpuProfile } from './core/cpu-profile';
 import type { CoreEvents, PaymentCore } from './core/payment-core';
+import { clusterPage } from './http/cluster-page';
 import { inspectPage } from './http/inspect-page';
 import { startHttpServer, type HttpServices, type RunningHttpServer } from './http/server';
 import { warmUpParsing } from './http/warm-up';
@@ -102,6 +103,8 @@ function httpServices(front: FrontEnd): HttpServices {
       supervisor: await core.inspect(),
     }),
     inspectPage,
+    cluster: () => core.cluster(),
+    clusterPage,
     accepting: () => front.accepting,
     onRequestTimed: (route, seconds) => metrics.paymentDuration.observe(seconds),
     onPaymentRejected: () => metrics.paymentRequests.inc({ outcome: 'rejected_input' }),

@@ -8,6 +8,8 @@ export interface BreakerSnapshot {
   state: BreakerState;
   consecutiveFailures: number;
   openedAt: number | null;
+  /** Milliseconds until an open breaker lets a probe through (0 when it already allows sends). */
+  msUntilProbe: number;
 }
 
 export class CircuitBreaker {
@@ -73,6 +75,11 @@ export class CircuitBreaker {
   }
 
   snapshot(): BreakerSnapshot {
-    return { state: this.state, consecutiveFailures: this.consecutiveFailures, openedAt: this.openedAt };
+    return {
+      state: this.state,
+      consecutiveFailures: this.consecutiveFailures,
+      openedAt: this.openedAt,
+      msUntilProbe: this.msUntilProbe(),
+    };
   }
 }

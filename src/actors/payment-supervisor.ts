@@ -56,6 +56,8 @@ export interface SupervisorSnapshot {
   /** Claimed (or recovered) payments whose look-up in the payments table has not answered yet. */
   checking: number;
   oldestWaitingMs: number;
+  /** Payments held between their claim and their row in Postgres (MAX_HELD bounds them). */
+  held: number;
   /** Age of the oldest recorded payment handed to a writer and not yet in Postgres (0: none). */
   oldestUnwrittenMs: number;
   /** Children that did not answer this inspection in time (busy in a long await): left out below. */

@@ -173,6 +173,7 @@ function snapshotOf(
     claiming: ctx.claims.weight,
     checking: ctx.lookups.weight + state.arriving,
     oldestWaitingMs: t - (state.queue.oldestAcceptedAt(1000) ?? t),
+    held: state.held.size,
     oldestUnwrittenMs: t - (state.unwritten.values().next().value ?? t),
     unanswered:
       Object.keys(state.children.processors).length +

@@ -76,6 +76,7 @@ function coreOverThread(worker: Worker, calls: PendingCalls, onClose: () => void
     summary: (window: SummaryWindow) => calls.call('summary', window),
     purge: () => calls.call('purge'),
     inspect: () => calls.call('inspect'),
+    cluster: () => calls.call('cluster'),
     metrics: () => calls.call('metrics'),
     close: () => (closed ??= close()),
   };

@@ -60,7 +60,12 @@ export async function startHeartbeat(
  * Runs `work` every `ms` (and at once, with `now`), never two at once (a turn still running skips the next).
  * Returns the stop.
  */
-function everyTurn(ms: number, work: () => Promise<void>, failed: (err: unknown) => void, now = false): () => void {
+export function everyTurn(
+  ms: number,
+  work: () => Promise<void>,
+  failed: (err: unknown) => void,
+  now = false,
+): () => void {
   let running = false;
   const turn = () => {
     if (running) return;

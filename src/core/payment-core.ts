@@ -20,6 +20,9 @@ import { SummaryBarrier } from '../summary-barrier';
 import { spawnPaymentActors, type ActorWiring } from './core-actors';
 import { openStores, type CoreStores } from './core-stores';
 import { startHeartbeat } from './heartbeat';
+import { startStatusPublishing } from './status-publisher';
+import type { ClusterView } from './cluster-view';
+import { within } from './within';
 import { IntakeGate, type RefusalReason } from './intake-gate';
 import { warmUpCore } from './warm-up';
 
@@ -36,6 +39,8 @@ export interface PaymentCore {
   summary(window: SummaryWindow): Promise<PaymentsSummary>;
   purge(): Promise<void>;
   inspect(): Promise<SupervisorSnapshot>;
+  /** Every instance's last published status, and this one's now (GET /cluster). */
+  cluster(): Promise<ClusterView>;
   /** The core's metrics (gauges refreshed), as prom-client JSON to merge with the front end's. */
   metrics(): Promise<MetricsJson>;
   /** Lets in-flight payments settle (bounded), flushes the writers, hands the rest over, closes. */
@@ -191,13 +196,6 @@ interface RunningCore extends ActorWiring {
  */
 const MEMORY_READ_MS = 250;
 
-/** `promise`'s value, or null if it fails or has not settled within `ms`. */
-function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
-  return Promise.race([promise.catch(() => null), late]).finally(() => clearTimeout(timer));
-}
-
 /** The core's gauges refreshed from a snapshot, then every metric as JSON. */
 async function coreMetrics(c: RunningCore, snapshot: SupervisorSnapshot): Promise<MetricsJson> {
   const { metrics, clients } = c;
@@ -252,6 +250,7 @@ async function closeCore(c: RunningCore, inspect: () => Promise<SupervisorSnapsh
 function coreApi(c: RunningCore): PaymentCore {
   const { supervisor, stores } = c;
   const inspect = () => ask<SupervisorSnapshot>(supervisor, (replyTo) => ({ type: 'inspect', replyTo }), 2000);
+  const publishing = startStatusPublishing(c.config, stores, c.gate, inspect);
   let closed = false;
   return {
     accept: (payments, batch) => tell(supervisor, { type: 'accepted', payments, batch }),
@@ -264,10 +263,12 @@ function coreApi(c: RunningCore): PaymentCore {
       await Promise.all([stores.table.purge(), stores.pending.purge()]);
     },
     inspect,
+    cluster: () => publishing.cluster(),
     metrics: async () => coreMetrics(c, await inspect()),
     close: async () => {
       if (closed) return;
       closed = true;
+      publishing.stop();
       await closeCore(c, inspect);
     },
   };

@@ -191,6 +191,51 @@ export const OPENAPI = {
         },
       },
     },
+    '/cluster': {
+      get: {
+        summary: 'Every instance of the cluster: alive, taking payments or why not, stores, actors, a trend',
+        security: adminOnly,
+        responses: {
+          '200': {
+            description:
+              "Each instance's last status published to Redis (every HEARTBEAT_MS), this one's read now; a status " +
+              'older than three heartbeats is stale. With Redis unreachable, only this instance.',
+            content: json({
+              type: 'object',
+              properties: {
+                time: { type: 'string', format: 'date-time' },
+                answeredBy: { type: 'string' },
+                redis: { enum: ['ok', 'unreachable'] },
+                staleAfterMs: { type: 'integer' },
+                instances: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      status: { type: 'object' },
+                      live: { type: ['boolean', 'null'] },
+                      ageMs: { type: 'number' },
+                      stale: { type: 'boolean' },
+                    },
+                    required: ['status', 'live', 'ageMs', 'stale'],
+                  },
+                },
+              },
+              required: ['time', 'answeredBy', 'redis', 'staleAfterMs', 'instances'],
+            }),
+          },
+          '401': unauthorized,
+        },
+      },
+    },
+    '/cluster.html': {
+      get: {
+        summary: 'A page that draws /cluster every second',
+        responses: {
+          '200': { description: 'The page.', content: { 'text/html': { schema: { type: 'string' } } } },
+        },
+      },
+    },
     '/openapi.json': {
       get: {
         summary: 'This document',

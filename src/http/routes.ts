@@ -149,6 +149,8 @@ export function routeHandlers(
     },
     '/actors': promisedRoute(live, () => services.inspect(), JSON.stringify),
     '/actors.html': (res) => send(open(res, live), 200, services.inspectPage(), 'text/html; charset=utf-8'),
+    '/cluster': promisedRoute(live, () => services.cluster(), JSON.stringify),
+    '/cluster.html': (res) => send(open(res, live), 200, services.clusterPage(), 'text/html; charset=utf-8'),
     '/openapi.json': (res) => send(open(res, live), 200, OPENAPI_TEXT),
   };
 }

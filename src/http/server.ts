@@ -22,6 +22,9 @@ export interface HttpServices {
   metrics(): Promise<{ contentType: string; body: string }>;
   inspect(): Promise<unknown>;
   inspectPage(): string;
+  /** Every instance's status (GET /cluster), and the page that draws it. */
+  cluster(): Promise<unknown>;
+  clusterPage(): string;
   /** False once shutdown began: new payments get 503. */
   accepting(): boolean;
   onRequestTimed?: (route: string, seconds: number) => void;
@@ -57,7 +60,8 @@ export type Handler = (res: HttpResponse, req: HttpRequest) => void;
  * Who may call a route when an admin token is set:
  * - client: anyone as itself, the token under /instances/<id>;
  * - admin: the token, always (it erases records or shows internals);
- * - anyone: the actor page, which holds no data (it asks /actors for the tree, with the token it is given).
+ * - anyone: the actor and cluster pages, which hold no data (they ask /actors or /cluster, with the token they are
+ *   given).
  */
 type Access = 'client' | 'admin' | 'anyone';
 
@@ -75,6 +79,8 @@ export const ROUTES = {
   '/metrics': { method: 'get', access: 'client' },
   '/actors': { method: 'get', access: 'admin' },
   '/actors.html': { method: 'get', access: 'anyone' },
+  '/cluster': { method: 'get', access: 'admin' },
+  '/cluster.html': { method: 'get', access: 'anyone' },
   '/openapi.json': { method: 'get', access: 'client' },
 } as const satisfies Record<string, Route>;
 

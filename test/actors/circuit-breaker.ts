@@ -41,7 +41,7 @@ t.test('half-opens after the cool-down with one probe; its success closes, its f
   b.onSuccess();
   t.equal(b.state, 'closed');
   t.equal(b.closedAt, 1000, 'remembers when it closed');
-  t.same(b.snapshot(), { state: 'closed', consecutiveFailures: 0, openedAt: null });
+  t.same(b.snapshot(), { state: 'closed', consecutiveFailures: 0, openedAt: null, msUntilProbe: 0 });
 });
 
 t.test('trip opens at once', async (t) => {

@@ -121,6 +121,9 @@ t.test('real answers of a running instance validate against it', async (t) => {
   await check('GET', '/actors', {}, 401);
   await check('GET', '/actors', { headers: admin }, 200);
   await check('GET', '/actors.html', {}, 200);
+  await check('GET', '/cluster', {}, 401);
+  await check('GET', '/cluster', { headers: admin }, 200);
+  await check('GET', '/cluster.html', {}, 200);
   await check('GET', '/openapi.json', {}, 200);
   await check('GET', '/payments', {}, 405);
   await check('GET', '/no-such-route', {}, 404);

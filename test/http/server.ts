@@ -29,6 +29,8 @@ async function server(
     metrics: async () => ({ contentType: 'text/plain; version=0.0.4', body: 'm 1\n' }),
     inspect: async () => ({ supervisor: { waiting: 0 } }),
     inspectPage: () => '<!doctype html><title>Actors</title>',
+    cluster: async () => ({ answeredBy: 'app7', instances: [] }),
+    clusterPage: () => '<!doctype html><title>Cluster</title>',
     accepting: () => accepting,
     onPaymentRejected: (code) => void rejected.push(code),
     ...over,
@@ -160,6 +162,9 @@ t.test('summary, purge, health, metrics, actors', async (t) => {
   t.same(await (await fetch(`${s.url}/actors`)).json(), { supervisor: { waiting: 0 } });
   const page = await fetch(`${s.url}/actors.html`);
   t.match(page.headers.get('content-type'), /text\/html/);
+  t.same(await (await fetch(`${s.url}/cluster`)).json(), { answeredBy: 'app7', instances: [] });
+  const clusterPage = await fetch(`${s.url}/cluster.html`);
+  t.match(clusterPage.headers.get('content-type'), /text\/html/);
 });
 
 t.test('unknown routes 404, known routes with another method 405 with Allow', async (t) => {
@@ -210,6 +215,7 @@ t.test('ADMIN_TOKEN: purge, the actor tree and every /instances/<id> route need 
   const adminRoutes: [string, string][] = [
     ['POST', '/purge-payments'],
     ['GET', '/actors'],
+    ['GET', '/cluster'],
     ['GET', '/instances/app7/metrics'],
     ['GET', '/instances/app7/health'],
     ['GET', '/instances/app7/actors'],
