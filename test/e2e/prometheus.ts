@@ -30,6 +30,7 @@ const PROMTOOL = '/usr/bin/promtool';
 const DASHBOARD = join(__dirname, '../../grafana/dashboard.json');
 const RULES = join(__dirname, '../../grafana/alert-rules.yml');
 const CONFIG = join(__dirname, '../../grafana/prometheus.yml');
+const RULE_TESTS = join(__dirname, '../../grafana/alert-rules.test.yml');
 
 const missing = [PROMETHEUS, PROMTOOL, REDIS_SERVER].filter((p) => !existsSync(p));
 const skip = missing.length ? `needs ${missing.join(', ')} (apt-get install -y prometheus)` : false;
@@ -167,13 +168,20 @@ function keepPosting(stack: Stack, every = 20): () => Promise<void> {
 /** The rules as written, each `for` shortened to 1 s: the test shows each expression fires, not the waits. */
 const rulesForTheTest = () => readFileSync(RULES, 'utf8').replace(/^(\s+for:) .+$/gm, '$1 1s');
 
-t.test('promtool accepts the alert rules and the scrape configuration', { skip }, async (t) => {
-  const run = promisify(execFile);
-  const rules = await run(PROMTOOL, ['check', 'rules', RULES]);
-  t.match(rules.stdout, /SUCCESS: 5 rules found/);
-  const config = await run(PROMTOOL, ['check', 'config', CONFIG]);
-  t.match(config.stdout, /is valid prometheus config file syntax/);
-});
+t.test(
+  'promtool accepts the alert rules and the scrape configuration, and their unit tests pass',
+  { skip },
+  async (t) => {
+    const run = promisify(execFile);
+    const rules = await run(PROMTOOL, ['check', 'rules', RULES]);
+    t.match(rules.stdout, /SUCCESS: 5 rules found/);
+    const config = await run(PROMTOOL, ['check', 'config', CONFIG]);
+    t.match(config.stdout, /is valid prometheus config file syntax/);
+    // Each alert over synthetic series with its real `for`: pending first, firing once it has lasted.
+    const unit = await run(PROMTOOL, ['test', 'rules', RULE_TESTS]);
+    t.match(unit.stdout, /SUCCESS/, 'grafana/alert-rules.test.yml');
+  },
+);
 
 t.test('Prometheus evaluates every panel and every alert of a running pair of instances', { skip }, async (t) => {
   const stack = await startStack(t);
