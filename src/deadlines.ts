@@ -24,7 +24,7 @@ export class Deadlines {
 
   /** `checkEveryMs`: how late past its time a request may be aborted, at most. */
   constructor(
-    private readonly checkEveryMs: number,
+    readonly checkEveryMs: number,
     private readonly now: () => number = () => performance.now(),
   ) {}
 
@@ -45,6 +45,11 @@ export class Deadlines {
   /** Calls `late` once `timeoutMs` have passed (up to checkEveryMs later), unless finish() came first. */
   track(timeoutMs: number, late: () => void): Tracked {
     return this.add({ at: this.now() + timeoutMs, late });
+  }
+
+  /** Milliseconds until a tracked time-out is due (0 or less: due, to be called at the next check). */
+  msLeft(deadline: Tracked): number {
+    return deadline.at - this.now();
   }
 
   finish(deadline: Deadline | Tracked): void {

@@ -85,6 +85,9 @@ class PaymentCall {
   }
 
   onConnect(abort: (err: Error) => void): void {
+    // A connection came with less time left than the time-outs' check interval: by the time an answer could
+    // come, its time-out may be due. Given up now, so that it is not sent only to be lost to its time-out.
+    if (!this.settled && this.deadlines.msLeft(this.deadline) < this.deadlines.checkEveryMs) this.late();
     // Given up while it waited for a connection: it must not go out after all.
     if (this.settled) abort(new Error('processor call timed out'));
     else this.abort = abort;

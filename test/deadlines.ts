@@ -51,3 +51,16 @@ t.test('many deadlines of different lengths each abort at their own time', async
   }
   t.same(seen, [[10], [10, 30], [10, 30, 50]], 'at 10 ms the first, at 30 the second, at 50 the last');
 });
+
+t.test('a tracked time-out says how long it has left, by the same clock', async (t) => {
+  const { clock, deadlines } = clocked();
+  let late = 0;
+  const d = deadlines.track(50, () => late++);
+  t.equal(deadlines.msLeft(d), 50);
+  clock.ms += 45;
+  t.equal(deadlines.msLeft(d), 5, 'five left');
+  clock.ms += 10;
+  t.equal(deadlines.msLeft(d), -5, 'due: called at the next check');
+  deadlines.finish(d);
+  t.equal(late, 0);
+});

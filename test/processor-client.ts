@@ -92,6 +92,25 @@ t.test('pay: a call given up while it waited for a connection never goes out', a
   t.equal(received, 1, 'only the first reached the processor');
 });
 
+t.test('pay: a call whose connection comes with less time left than the time-out check never goes out', async (t) => {
+  let received = 0;
+  const url = await processor(t, (req) => {
+    received++;
+    req.resume(); // never answered
+  });
+  // One connection, held by the first call until its time-out drops it; the second, posted 20 ms later, gets a
+  // new connection with under 20 ms (the check interval of the time-outs) left: it would time out unanswered.
+  const client = new ProcessorClient(url, { connections: 1, timeoutMs: 200 });
+  t.teardown(() => client.close());
+  const first = client.pay(body);
+  await sleep(20);
+  const second = await client.pay({ ...body, correlationId: 'second' });
+  t.equal((await first).outcome, 'unknown');
+  t.equal(second.outcome, 'unknown', 'its time ran out: as far as the caller knows');
+  await sleep(300);
+  t.equal(received, 1, 'only the first reached the processor');
+});
+
 t.test('lookup and health', async (t) => {
   let health: [number, string] = [200, '{"failing":false,"minResponseTime":42}'];
   const url = await processor(t, (req, res) => {
