@@ -1,6 +1,8 @@
 // GET /cluster.html: every instance of the cluster on one page, redrawn every second from GET /cluster:
 // whether each is alive and takes payments (and why not), its stores, counts, actors with their mailboxes
 // and breakers, and a two-minute trend; a status that has stopped coming is marked stale.
+import { PAGE_HELPERS, refreshEverySecond } from './page-script';
+
 const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Cluster</title>
 <style>
@@ -18,9 +20,7 @@ svg{display:block;margin-top:.3rem}
 </style></head>
 <body><h1>Cluster, as <span id="answered-by">…</span> sees it</h1>
 <div id="updated"></div><div id="redis"></div><div class="instances" id="instances">loading…</div>
-<script>
-function esc(s) { return String(s).replace(/[&<>"]/g, function (c) { return '&#' + c.charCodeAt(0) + ';'; }); }
-function row(k, v) { return '<tr><td>' + k + '</td><td>' + v + '</td></tr>'; }
+<script>${PAGE_HELPERS}
 function span(cls, text) { return '<span class="' + esc(cls) + '">' + esc(text) + '</span>'; }
 function badges(v) {
   var live = v.live === null ? '<span class="badge unknown">heartbeat unknown</span>'
@@ -87,18 +87,7 @@ function render(data) {
     : span('down', 'Redis does not answer: only this instance is shown');
   document.getElementById('instances').innerHTML = data.instances.map(instance).join('');
 }
-// With ADMIN_TOKEN set, open the page as cluster.html#token=<token>: the fragment never leaves the browser.
-var token = new URLSearchParams(location.hash.slice(1)).get('token');
-function refresh() {
-  fetch('cluster' + location.search, token ? { headers: { authorization: 'Bearer ' + token } } : {})
-    .then(function (r) {
-      if (r.status === 401) throw new Error('this instance needs its admin token: open this page as ' +
-        'cluster.html#token=<ADMIN_TOKEN>');
-      return r.json();
-    }).then(render)
-    .catch(function (e) { document.getElementById('updated').textContent = 'refresh failed: ' + e.message; });
-}
-refresh(); setInterval(refresh, 1000);
+${refreshEverySecond('cluster')}
 </script></body></html>`;
 
 export function clusterPage(): string {

@@ -1,5 +1,7 @@
 // GET /actors.html: a small page that renders GET /actors (the live actor tree of
 // the instance that answers) and refreshes itself every second.
+import { PAGE_HELPERS, refreshEverySecond } from './page-script';
+
 const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Actors</title>
 <style>
@@ -9,9 +11,7 @@ h1{font-size:1.2rem}.actor{border:1px solid #ccc;border-radius:6px;padding:.5rem
 table{border-collapse:collapse}td{padding:0 .8rem 0 0}
 </style></head>
 <body><h1>Actor tree of <span id="instance">…</span></h1><div id="updated"></div><div id="tree">loading…</div>
-<script>
-function row(k, v) { return '<tr><td>' + k + '</td><td>' + v + '</td></tr>'; }
-function esc(s) { return String(s).replace(/[&<>"]/g, function (c) { return '&#' + c.charCodeAt(0) + ';'; }); }
+<script>${PAGE_HELPERS}
 function render(data) {
   var s = data.supervisor;
   var html = '<div class="actor" id="supervisor"><div class="name">supervisor</div><table>' +
@@ -43,18 +43,7 @@ function render(data) {
   document.getElementById('instance').textContent = data.instance;
   document.getElementById('updated').textContent = 'updated ' + data.time;
 }
-// With ADMIN_TOKEN set, open the page as actors.html#token=<token>: the fragment never leaves the browser.
-var token = new URLSearchParams(location.hash.slice(1)).get('token');
-function refresh() {
-  fetch('actors' + location.search, token ? { headers: { authorization: 'Bearer ' + token } } : {})
-    .then(function (r) {
-      if (r.status === 401) throw new Error('this instance needs its admin token: open this page as ' +
-        'actors.html#token=<ADMIN_TOKEN>');
-      return r.json();
-    }).then(render)
-    .catch(function (e) { document.getElementById('updated').textContent = 'refresh failed: ' + e.message; });
-}
-refresh(); setInterval(refresh, 1000);
+${refreshEverySecond('actors')}
 </script></body></html>`;
 
 export function inspectPage(): string {

@@ -11,7 +11,7 @@ import { postAll } from '../fixtures/post-all';
 import { startApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/log';
-import { ownRedis, REDIS_SERVER } from '../fixtures/redis-servers';
+import { fillUp, ownRedis, REDIS_SERVER, usedMemory } from '../fixtures/redis-servers';
 import {
   DATABASE_URL,
   eventually,
@@ -24,10 +24,6 @@ import {
   summariesAgree,
   type Processors,
 } from '../fixtures/pipeline';
-
-async function usedMemory(admin: Redis): Promise<number> {
-  return Number(/^used_memory:(\d+)/m.exec(await admin.info('memory'))?.[1]);
-}
 
 /** Processor calls received for these ids, both processors together. */
 const callsFor = (processors: Processors, ids: string[]) =>
@@ -200,7 +196,7 @@ t.test(
     t.equal(before[0].status, 202);
     t.ok(await eventually(async () => (await recordedIds(inst.schema, [before[0].id])).size === 1), 'recorded');
     // Below what it uses: every write is refused (OOM), as once the window no longer fits.
-    await redis.admin.config('SET', 'maxmemory', String((await usedMemory(redis.admin)) - 64 * 1024));
+    await fillUp(redis.admin);
     await redis.admin.config('SET', 'maxmemory-policy', 'noeviction');
 
     const during = await postAll(
@@ -256,7 +252,7 @@ t.test(
     const processors = await startProcessors(t);
     const inst = await startInstance(t, redis.url, processors, { ackWhenDurable: true });
     t.equal((await postAll(inst.pool, [newPayment(6.06)]))[0].status, 202);
-    await redis.admin.config('SET', 'maxmemory', String((await usedMemory(redis.admin)) - 64 * 1024));
+    await fillUp(redis.admin);
     const during = await postAll(
       inst.pool,
       Array.from({ length: 500 }, () => newPayment(7.07)),
@@ -298,7 +294,7 @@ t.test(
     const processors = await startProcessors(t);
     // The stop waits up to PROCESSOR_TIMEOUT_MS for what is not durable.
     const inst = await startInstance(t, redis.url, processors, { processorTimeoutMs: 1500 });
-    await redis.admin.config('SET', 'maxmemory', String((await usedMemory(redis.admin)) - 64 * 1024));
+    await fillUp(redis.admin);
     const during = await postAll(
       inst.pool,
       Array.from({ length: 300 }, () => newPayment(8.08)),

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { childEnv, startChild } from '../fixtures/child-instance';
 import { needsChromium, renderedDom, screenshot } from '../fixtures/chromium';
 import { eventually, namespace, newPayment, postPayment, sleep, startProcessors } from '../fixtures/pipeline';
-import { ownRedis, REDIS_SERVER } from '../fixtures/redis-servers';
+import { fillUp, ownRedis, REDIS_SERVER } from '../fixtures/redis-servers';
 import { existsSync } from 'node:fs';
 
 const SCREENSHOTS = join(__dirname, '..', '..', '.tap', 'screenshots');
@@ -69,8 +69,7 @@ t.test('GET /cluster.html: every instance, one killed, then Redis full', { skip 
   t.match(gone, /class="badge stale">stale: last heard \d+\.\d s ago</, 'app2: marked stale, with the age');
   t.match(sectionOf(killed, 'app1'), /class="badge live">live</, 'app1: still live');
 
-  const used = Number(/used_memory:(\d+)/.exec(await redis.admin.info('memory'))![1]);
-  await redis.admin.config('SET', 'maxmemory', String(used - 64 * 1024));
+  await fillUp(redis.admin);
   const refused = await eventually(async () => (await postPayment(app1.url, newPayment(1))).status === 503, 10_000);
   t.ok(refused, 'Redis full: app1 answers 503');
   await sleep(2000); // past three heartbeats with Redis full

@@ -13,7 +13,6 @@ import {
   eventually,
   summariesAgree,
   REDIS_URL,
-  DATABASE_URL,
   getSummary,
   recordedExactlyOnce,
   recordedTotal,
@@ -21,11 +20,11 @@ import {
   type Processors,
 } from '../fixtures/pipeline';
 import { ownRedis, REDIS_SERVER, replicating } from '../fixtures/redis-servers';
-import { tcpRelay, type RelayConnection } from '../fixtures/tcp-relay';
+import { answersHeldBack, tcpRelay, type RelayConnection } from '../fixtures/tcp-relay';
+import { lockPaymentsTable } from '../fixtures/postgres-lock';
 import { createLogger } from '../../src/log';
 import { request } from 'undici';
 import Redis from 'ioredis';
-import { Client } from 'pg';
 
 const skipWithoutRedis = { skip: existsSync(REDIS_SERVER) ? false : `needs ${REDIS_SERVER}` };
 
@@ -159,24 +158,6 @@ t.test('a Postgres that drops packets without a reset: forwarding again within 5
 const seriesIn = (metrics: string, name: string) =>
   Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
 
-/**
- * Holds an EXCLUSIVE lock on a schema's payments table (reads go on, INSERTs wait) until `release`:
- * Postgres answers the look-ups and leaves every writer waiting on its INSERT.
- */
-async function lockPaymentsTable(t: { teardown(fn: () => unknown): void }, schema: string) {
-  const pg = new Client({ connectionString: DATABASE_URL });
-  await pg.connect();
-  await pg.query('BEGIN');
-  await pg.query(`LOCK TABLE "${schema}".payments IN EXCLUSIVE MODE`);
-  const release = async () => {
-    if (!released) await pg.query('COMMIT').then(() => pg.end());
-    released = true;
-  };
-  let released = false;
-  t.teardown(release);
-  return release;
-}
-
 t.test('writers stuck on a locked table: /metrics and /actors keep answering, and show how far they lag', async (t) => {
   // A writer waits on an INSERT for up to this long; an inspection waits 2 s at most for the core.
   const { app, ns, processors } = await startAppWithProcessors(t, { databaseQueryTimeoutMs: 5000 });
@@ -217,17 +198,13 @@ t.test(
   skipWithoutRedis,
   async (t) => {
     const redis = await ownRedis(t);
-    let holding = false;
-    const held: (() => void)[] = [];
-    const relayPort = await tcpRelay(t, redis.port, () => ({
-      toClient: (d, forward) => (holding ? held.push(() => forward(d)) : forward(d)),
-    }));
-    const { app } = await startAppWithProcessors(t, { redisUrl: `redis://127.0.0.1:${relayPort}` });
+    const relay = await answersHeldBack(t, redis.port);
+    const { app } = await startAppWithProcessors(t, { redisUrl: relay.url });
     t.equal((await postPayment(app.url, newPayment())).status, 202, 'Redis answering');
     const durable = async () =>
       seriesIn(await (await fetch(`${app.url}/metrics`)).text(), 'rinha_payments_not_durable');
     t.ok(await eventually(async () => (await durable()) === 0), 'its claim landed');
-    holding = true;
+    relay.hold();
     for (let i = 0; i < 10; i++) t.equal((await postPayment(app.url, newPayment())).status, 202, 'accepted');
     const statuses: number[] = [];
     let notDurable = NaN;
@@ -237,8 +214,7 @@ t.test(
       if (res.ok) notDurable = seriesIn(await res.text(), 'rinha_payments_not_durable');
       await sleep(250);
     }
-    holding = false;
-    for (const send of held.splice(0)) send();
+    relay.release();
     t.same(
       statuses.filter((s) => s !== 200),
       [],

@@ -7,9 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Client } from 'pg';
 import {
-  DATABASE_URL,
   eventually,
   freePort,
   namespace,
@@ -22,8 +20,9 @@ import {
   type Processors,
   type TestApp,
 } from '../fixtures/pipeline';
-import { ownRedis, REDIS_SERVER, type RedisProcess } from '../fixtures/redis-servers';
-import { tcpRelay } from '../fixtures/tcp-relay';
+import { fillUp, ownRedis, REDIS_SERVER, type RedisProcess } from '../fixtures/redis-servers';
+import { answersHeldBack } from '../fixtures/tcp-relay';
+import { lockPaymentsTable } from '../fixtures/postgres-lock';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const PROMTOOL = '/usr/bin/promtool';
@@ -95,6 +94,11 @@ function fires(prometheus: string, alert: string, labels: Record<string, string>
   );
 }
 
+/** Waits until no alert fires; false if one still does after 30 s. */
+function noneFiring(prometheus: string): Promise<boolean> {
+  return eventually(async () => (await firingAlerts(prometheus)).length === 0, 30_000, 250);
+}
+
 /** Every query of every panel, as the dashboard writes it, for all instances. */
 function panelQueries(): { panel: string; expr: string }[] {
   const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as {
@@ -111,23 +115,6 @@ interface Stack {
   redisRelay: { hold(): void; release(): void };
   apps: Record<string, TestApp>;
   schema: string;
-}
-
-/** A relay to Redis whose answers can be held back (Redis runs each command; the reply waits) and let go. */
-async function answersHeldBack(t: Test, port: number) {
-  let holding = false;
-  const held: (() => void)[] = [];
-  const relayPort = await tcpRelay(t, port, () => ({
-    toClient: (d, forward) => (holding ? held.push(() => forward(d)) : forward(d)),
-  }));
-  return {
-    url: `redis://127.0.0.1:${relayPort}`,
-    hold: () => void (holding = true),
-    release: () => {
-      holding = false;
-      for (const send of held.splice(0)) send();
-    },
-  };
 }
 
 /** Two instances sharing their own Redis (capped at 256 MB, as a deployment caps it) and one schema. */
@@ -218,28 +205,18 @@ async function breakerOpens(t: Test, prometheus: string, stack: Stack): Promise<
   t.ok(await fires(prometheus, 'RinhaBreakerOpen', { processor: 'default' }), 'default failing: its breaker alert');
   await stop();
   await stack.processors.setFailure('default', false);
-  t.ok(
-    await eventually(async () => (await firingAlerts(prometheus)).length === 0, 30_000, 250),
-    'and it stops once default answers again',
-  );
+  t.ok(await noneFiring(prometheus), 'and it stops once default answers again');
 }
 
 async function writersLag(t: Test, prometheus: string, stack: Stack): Promise<void> {
-  const pg = new Client({ connectionString: DATABASE_URL });
-  await pg.connect();
-  await pg.query('BEGIN');
   // Reads go on, INSERTs wait: the look-ups pass and every writer waits on Postgres.
-  await pg.query(`LOCK TABLE "${stack.schema}".payments IN EXCLUSIVE MODE`);
+  const release = await lockPaymentsTable(t, stack.schema);
   const stop = keepPosting(stack, 200);
   const fired = await fires(prometheus, 'RinhaWritersLagging');
-  await pg.query('COMMIT');
-  await pg.end();
+  await release();
   await stop();
   t.ok(fired, 'the payments table locked: the writers-lagging alert');
-  t.ok(
-    await eventually(async () => (await firingAlerts(prometheus)).length === 0, 30_000, 250),
-    'and it stops once the writers catch up',
-  );
+  t.ok(await noneFiring(prometheus), 'and it stops once the writers catch up');
 }
 
 async function notDurable(t: Test, prometheus: string, stack: Stack): Promise<void> {
@@ -251,15 +228,11 @@ async function notDurable(t: Test, prometheus: string, stack: Stack): Promise<vo
   stack.redisRelay.release();
   await stop();
   t.ok(fired, 'Redis answering nothing: the not-durable alert');
-  t.ok(
-    await eventually(async () => (await firingAlerts(prometheus)).length === 0, 30_000, 250),
-    'and it stops once Redis answers',
-  );
+  t.ok(await noneFiring(prometheus), 'and it stops once Redis answers');
 }
 
 async function claimStoreCapped(t: Test, prometheus: string, stack: Stack): Promise<void> {
-  const used = Number(/used_memory:(\d+)/.exec(await stack.redis.admin.info('memory'))![1]);
-  await stack.redis.admin.config('SET', 'maxmemory', String(used - 64 * 1024));
+  await fillUp(stack.redis.admin);
   const stop = keepPosting(stack, 50);
   t.ok(await fires(prometheus, 'RinhaClaimStoreNearCap'), 'Redis at its cap: the near-cap alert');
   t.ok(await fires(prometheus, 'RinhaRefusingPayments'), 'and the refusing alert, as every claim fails');

@@ -4,7 +4,7 @@ import { refusalOf } from '../../src/core/intake-gate';
 import { PendingPayments, ReplicaLagError, type PendingPayment } from '../../src/store/pending-payments';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { scratchRedis } from '../fixtures/pipeline';
-import { ownRedis, replicating } from '../fixtures/redis-servers';
+import { fillUp, ownRedis, replicating } from '../fixtures/redis-servers';
 
 const { redis, prefix } = scratchRedis(t, 'pending');
 const payment = (id: string, extra: Partial<PendingPayment> = {}): PendingPayment => ({
@@ -83,8 +83,7 @@ t.test('Redis at maxmemory: a live instance keeps beating, so none of its paymen
   await a.heartbeat(300);
   await b.heartbeat(300);
   await a.claimFresh([payment('f1')]);
-  const used = Number(/used_memory:(\d+)/.exec(await own.admin.info('memory'))![1]);
-  await own.admin.config('SET', 'maxmemory', String(used - 64 * 1024));
+  await fillUp(own.admin);
   await t.rejects(a.claimFresh([payment('f2')]), /OOM/, 'Redis is full: a claim fails');
   for (let i = 0; i < 6; i++) {
     await a.heartbeat(300);
