@@ -18,6 +18,7 @@ import {
   getSummary,
   namespace,
   newPayment,
+  reachesWhileRising,
   recordedIds,
   sleep,
   startProcessors,
@@ -106,9 +107,13 @@ async function repostAfterWindow(
   );
   const mixed = await postAll(inst.pool, [...old, ...fresh]);
   t.equal(mixed.filter((a) => a.status === 202).length, 4000, 're-posts and new ones: all 202');
+  const toFallback = await reachesWhileRising(
+    async () => (await getSummary(inst.url)).fallback.totalRequests,
+    fresh.length,
+  );
   t.ok(
-    await eventually(async () => (await getSummary(inst.url)).fallback.totalRequests === fresh.length, 30_000),
-    'the new ones go to fallback once default has failed longer than DEFAULT_WAIT_MS',
+    toFallback.reached,
+    `the new ones go to fallback once default has failed longer than DEFAULT_WAIT_MS (${toFallback.last})`,
   );
   await sleep(1000);
   t.equal(
@@ -156,10 +161,13 @@ t.test(
     const first = Array.from({ length: 40_000 }, () => newPayment(1.01));
     const answers = await postAll(inst.pool, first, 32, 1000);
     t.equal(answers.filter((a) => a.status === 202).length, first.length, 'all 40,000 answered 202');
-    t.ok(
-      await eventually(async () => (await getSummary(inst.url)).default.totalRequests === first.length, 60_000),
-      'all 40,000 recorded',
+    // Waited for as long as the count rises: on a slow machine this one thread (HTTP, core, simulators and
+    // client) can fall behind the 1,000 posts a second, and catching up is not what this test is about.
+    const recorded = await reachesWhileRising(
+      async () => (await getSummary(inst.url)).default.totalRequests,
+      first.length,
     );
+    t.ok(recorded.reached, `all 40,000 recorded (${recorded.last})`);
     const peak = sampler.stop();
     t.ok(
       peak < cap,
