@@ -5,7 +5,7 @@
 //   POST /payments -> 202, PaymentIntake -> (core thread) supervisor -> processor-default | processor-fallback
 //                                                                    -> writer-0..n -> Postgres
 import { join } from 'node:path';
-import type { SupervisorSnapshot } from './actors/payment-supervisor';
+import type { SupervisorSnapshot } from './actors/supervisor/protocol';
 import type { Config } from './config';
 import { startCoreThread } from './core/core-thread';
 import { startCpuProfile } from './core/cpu-profile';

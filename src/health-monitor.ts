@@ -3,7 +3,7 @@
 // lease (SET NX PX) decides which instance polls a processor in each interval; the
 // result is stored in Redis and every instance reads it from there.
 import type Redis from 'ioredis';
-import type { SharedHealth } from './actors/processor-status';
+import type { SharedHealth } from './payment';
 import type { Logger } from './log';
 import { RepeatedWarning } from './repeated-warning';
 import type { ProcessorName } from './payment';

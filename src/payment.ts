@@ -47,6 +47,12 @@ export interface ProcessorHealth {
   minResponseTime: number;
 }
 
+/** A health report as the instances share it: when it was checked, and by which instance. */
+export interface SharedHealth extends ProcessorHealth {
+  checkedAt: number;
+  checkedBy: string;
+}
+
 export function centsToAmount(cents: number): number {
   return Math.round(cents) / 100;
 }

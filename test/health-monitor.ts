@@ -1,6 +1,6 @@
 import t from 'tap';
 import { HealthMonitor } from '../src/health-monitor';
-import type { SharedHealth } from '../src/actors/processor-status';
+import type { SharedHealth } from '../src/payment';
 import { silentLogger } from '../src/log';
 import type { HealthResult } from '../src/processor-client';
 import { scratchRedis } from './fixtures/pipeline';

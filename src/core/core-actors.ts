@@ -1,9 +1,11 @@
 // The core's actors: the supervisor, one actor per processor and the batching writers,
 // wired to the stores, the processor clients, the intake gate and the metrics.
-import { startActorSystem, tell, type ActorRef, type ParentRef } from '../actors/actor-system';
-import { spawnBatchWriter } from '../actors/batch-writer';
-import { spawnSupervisor, type SupervisorMsg, type SupervisorOptions } from '../actors/payment-supervisor';
-import { spawnProcessorActor, type AssignmentLedger, type SettledReport } from '../actors/processor-actor';
+import { startActorSystem, tell, type ActorParent, type ActorRef, type ActorSystem } from '../actors/kit/actor';
+import { spawnProcessorActor } from '../actors/processor/processor-actor';
+import type { AssignmentLedger, AvailabilityReport, SettledReport } from '../actors/processor/protocol';
+import { spawnSupervisor } from '../actors/supervisor/payment-supervisor';
+import type { SupervisorMsg, SupervisorOptions } from '../actors/supervisor/protocol';
+import { spawnBatchWriter } from '../actors/writer/batch-writer';
 import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
@@ -58,10 +60,10 @@ function ledgers({ stores, guard, log }: ActorWiring) {
 
 function processorActor(
   w: ActorWiring,
-  parent: ParentRef,
+  parent: ActorParent,
   processor: ProcessorName,
   ledger: AssignmentLedger,
-  report: (r: SettledReport) => void,
+  supervisor: ActorRef<SupervisorMsg>,
 ) {
   const { config, metrics } = w;
   const client = w.clients[processor];
@@ -77,7 +79,8 @@ function processorActor(
       lookup: (id) => client.lookup(id),
     },
     ledger,
-    report,
+    report: (r: SettledReport) => tell(supervisor, r),
+    reportAvailability: (r: AvailabilityReport) => tell(supervisor, r),
     logRepeatMs: config.logRepeatMs,
     failureThreshold: config.breakerFailureThreshold,
     cooldownMs: config.breakerCooldownMs,
@@ -93,7 +96,7 @@ function processorActor(
 
 function batchWriter(
   { config, stores, metrics, log }: ActorWiring,
-  parent: ParentRef,
+  parent: ActorParent,
   i: number,
   supervisor: ActorRef<SupervisorMsg>,
 ) {
@@ -135,7 +138,7 @@ function supervisorHooks({ metrics, gate, events }: ActorWiring): Partial<Superv
   };
 }
 
-export function spawnPaymentActors(w: ActorWiring): { system: ParentRef; supervisor: ActorRef<SupervisorMsg> } {
+export function spawnPaymentActors(w: ActorWiring): { system: ActorSystem; supervisor: ActorRef<SupervisorMsg> } {
   const { config, log } = w;
   const system = startActorSystem(`payments-${config.instanceId}`);
   const { assignments, intake, history } = ledgers(w);
@@ -152,9 +155,8 @@ export function spawnPaymentActors(w: ActorWiring): { system: ParentRef; supervi
     log,
     ...supervisorHooks(w),
     spawnChildren: (self) => {
-      const report = (r: SettledReport) => tell(self, r);
-      const processor = (name: ProcessorName) => processorActor(w, self.nactRef, name, assignments, report);
-      const writer = (i: number) => batchWriter(w, self.nactRef, i, self);
+      const processor = (name: ProcessorName) => processorActor(w, self, name, assignments, self);
+      const writer = (i: number) => batchWriter(w, self, i, self);
       return {
         processors: { default: processor('default'), fallback: processor('fallback') },
         writers: Array.from({ length: Math.max(1, config.writerCount) }, (_, i) => writer(i)),

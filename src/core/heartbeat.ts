@@ -1,7 +1,7 @@
 // This instance's heartbeat in Redis, and recovery of what dead instances (or this one's
 // previous life) left pending: their payments are claimed and handed to the supervisor.
-import { tell, type ActorRef } from '../actors/actor-system';
-import type { SupervisorMsg } from '../actors/payment-supervisor';
+import { tell, type ActorRef } from '../actors/kit/actor';
+import type { SupervisorMsg } from '../actors/supervisor/protocol';
 import type { Config } from '../config';
 import type { Logger } from '../log';
 import { RepeatedWarning } from '../repeated-warning';

@@ -1,7 +1,7 @@
 // What one instance says of itself on the cluster page (GET /cluster): whether it takes payments and why
 // not, how its stores answer, its actors, and a short trend. Built in the core thread from a supervisor
 // snapshot and the intake gate; cluster-view.ts publishes it and reads the others'.
-import type { SupervisorSnapshot } from '../actors/payment-supervisor';
+import type { SupervisorSnapshot } from '../actors/supervisor/protocol';
 import type { RefusalReason } from './intake-gate';
 
 /** Points kept in the trend: two minutes at the default HEARTBEAT_MS of 1 s. */

@@ -5,8 +5,8 @@
 //   accept() -> supervisor -> processor-default | processor-fallback
 //                          -> writer-0..n -> Postgres
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
-import { stopActorSystem, tell, type ActorRef, type ParentRef } from '../actors/actor-system';
-import type { SupervisorMsg, SupervisorSnapshot } from '../actors/payment-supervisor';
+import { stopActorSystem, tell, type ActorRef, type ActorSystem } from '../actors/kit/actor';
+import type { SupervisorMsg, SupervisorSnapshot } from '../actors/supervisor/protocol';
 import type { Config } from '../config';
 import { HealthMonitor } from '../health-monitor';
 import type { Logger } from '../log';
@@ -183,7 +183,7 @@ export async function startPaymentCore(config: Config, log: Logger, events: Core
 }
 
 interface RunningCore extends ActorWiring {
-  system: ParentRef;
+  system: ActorSystem;
   supervisor: ActorRef<SupervisorMsg>;
   flushLocal: () => Promise<boolean>;
   coordination: Awaited<ReturnType<typeof startCoordination>>;

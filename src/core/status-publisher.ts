@@ -1,6 +1,6 @@
 // Publishes this instance's status (instance-status.ts) to Redis every HEARTBEAT_MS, for the cluster page
 // of whichever instance a browser asks, and answers that page from here.
-import type { SupervisorSnapshot } from '../actors/payment-supervisor';
+import type { SupervisorSnapshot } from '../actors/supervisor/protocol';
 import type { Config } from '../config';
 import { InstanceStatuses } from '../store/instance-statuses';
 import type { PendingPayments } from '../store/pending-payments';
