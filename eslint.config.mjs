@@ -19,7 +19,7 @@ export default tseslint.config(
         { allowForKnownSafePromises: [{ from: 'package', name: 'PromiseWithSubtest', package: '@tapjs/core' }] },
       ],
       '@typescript-eslint/no-misused-promises': 'error',
-      // An actor's `self` is read by its handler before spawn returns it: declared with let, assigned once.
+      // A closure may read a variable assigned right after it is made (a service and the intake that feeds it).
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       // Prettier wraps code at 120 columns but not strings or comments: this catches those.
       'max-len': ['error', { code: 120, ignoreUrls: true }],
@@ -33,6 +33,74 @@ export default tseslint.config(
     // says why in a comment and turns the rule off for itself alone.
     files: ['src/**/*.ts', 'tools/**/*.ts', 'test/**/*.ts'],
     rules: { 'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }] },
+  },
+  {
+    // src/ is the service: it never loads the tools that drive it.
+    files: ['src/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/tools/**'], message: 'src/ never imports tools/ (they drive the service).' }] },
+      ],
+    },
+  },
+  {
+    // The HTTP thread answers every request: it never loads the core's drivers, stores, actors or processor
+    // client at run time (their types are welcome). test/architecture/ checks the same on the import graph.
+    files: ['src/http/**/*.ts', 'src/app.ts', 'src/main.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: ['ioredis', 'pg', 'nact', 'undici'].map((name) => ({
+            name,
+            message: "The HTTP thread never loads the core thread's drivers.",
+            allowTypeImports: true,
+          })),
+          patterns: [
+            {
+              group: ['**/tools/**'],
+              message: 'src/ never imports tools/ (they drive the service).',
+            },
+            {
+              group: [
+                '**/store/**',
+                '**/actors/**',
+                '**/gateway/**',
+                '**/cluster/**',
+                '**/core/*',
+                '!**/core/core-protocol',
+              ],
+              message: 'The HTTP thread reaches the core through core-protocol.ts (and the worker), not its modules.',
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // An actor's state changes only in the handler of a message: an async outcome comes back as a message
+    // (ctx.pipeToSelf, an outcome batch), a timer is the actor's own (ctx.timers). Only the kit schedules.
+    files: ['src/actors/**/*.ts'],
+    ignores: ['src/actors/kit/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'CallExpression[callee.property.name=/^(then|catch|finally)$/]',
+          message: 'An async outcome comes back as a message: ctx.pipeToSelf or an outcome batch, not .then.',
+        },
+        {
+          selector: 'CallExpression[callee.name=/^(setTimeout|setInterval|setImmediate|queueMicrotask)$/]',
+          message: "A timer is the actor's own: ctx.timers (keyed, cancelled when the system stops).",
+        },
+        {
+          selector: "CallExpression[callee.object.name='process'][callee.property.name='nextTick']",
+          message: "A timer is the actor's own: ctx.timers.",
+        },
+      ],
+    },
   },
   {
     files: ['**/*.js', '**/*.mjs'],

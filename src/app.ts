@@ -6,18 +6,19 @@
 //                                                                    -> writer-0..n -> Postgres
 import { join } from 'node:path';
 import type { SupervisorSnapshot } from './actors/supervisor/protocol';
-import type { Config } from './config';
-import { startCoreThread } from './core/core-thread';
-import { startCpuProfile } from './core/cpu-profile';
-import type { CoreEvents, PaymentCore } from './core/payment-core';
+import type { Config } from './shared/config';
+import { startCoreThread } from './http/core-thread';
+import { startCpuProfile } from './shared/cpu-profile';
+import type { CoreEvents, PaymentCore } from './core/core-protocol';
 import { clusterPage } from './http/cluster-page';
 import { inspectPage } from './http/inspect-page';
-import { startHttpServer, type HttpServices, type RunningHttpServer } from './http/server';
+import type { HttpServices, RunningHttpServer } from './http/http-api';
+import { startHttpServer } from './http/server';
 import { warmUpParsing } from './http/warm-up';
-import { PaymentIntake } from './intake';
-import { createLogger, type Logger } from './log';
-import { mergeMetrics, Metrics } from './metrics';
-import type { PaymentRequest } from './payment';
+import { PaymentIntake } from './http/intake';
+import { createLogger, type Logger } from './shared/log';
+import { mergeMetrics, Metrics } from './shared/metrics';
+import type { PaymentRequest } from './domain/payment';
 
 export interface RunningApp {
   config: Config;

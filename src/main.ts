@@ -1,8 +1,8 @@
 // Entry point of one instance: reads the configuration, starts the app, and
 // shuts it down gracefully on SIGTERM or SIGINT.
-import { loadConfig } from './config';
+import { loadConfig } from './shared/config';
 import { startApp } from './app';
-import { createLogger } from './log';
+import { createLogger } from './shared/log';
 
 async function main(): Promise<void> {
   const config = loadConfig();

@@ -5,7 +5,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from 'node:net';
 import Redis from 'ioredis';
 import { Client } from 'undici';
-import { loadConfig } from '../src/config';
+import { loadConfig } from '../src/shared/config';
 import {
   eventually,
   getSummary,

@@ -1,12 +1,12 @@
 // The cluster as one instance sees it (GET /cluster): every instance's last published status, whether its
 // heartbeat is alive, and whether what it said is stale; its own status fresh, read from its actors now, so
 // the page says the truth about the instance that answers even when Redis takes no writes.
-import type { Config } from '../config';
+import type { Config } from '../shared/config';
 import type { InstanceStatuses } from '../store/instance-statuses';
 import { FORGET_AFTER_MS } from '../store/instance-statuses';
 import type { PendingPayments } from '../store/pending-payments';
 import type { InstanceStatus } from './instance-status';
-import { within } from './within';
+import { within } from '../shared/within';
 
 /** How long a page waits for Redis before it shows this instance alone. */
 const READ_MS = 500;

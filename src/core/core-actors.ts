@@ -6,17 +6,17 @@ import type { AssignmentLedger, AvailabilityReport, SettledReport } from '../act
 import { spawnSupervisor } from '../actors/supervisor/payment-supervisor';
 import type { SupervisorMsg, SupervisorOptions } from '../actors/supervisor/protocol';
 import { spawnBatchWriter } from '../actors/writer/batch-writer';
-import type { Config } from '../config';
-import type { Logger } from '../log';
-import type { Metrics } from '../metrics';
-import type { ProcessorName } from '../payment';
-import type { ProcessorClient } from '../processor-client';
-import type { DedupeGuard } from '../store/dedupe-guard';
+import type { Config } from '../shared/config';
+import type { Logger } from '../shared/log';
+import type { Metrics } from '../shared/metrics';
+import type { ProcessorName } from '../domain/payment';
+import type { ProcessorClient } from '../gateway/processor-client';
+import type { DedupeGuard } from '../cluster/dedupe-guard';
 import { DedupeLostError } from '../store/pending-payments';
 import type { CoreStores } from './core-stores';
 import type { IntakeGate } from './intake-gate';
 import { refusalOf } from './intake-gate';
-import type { CoreEvents } from './payment-core';
+import type { CoreEvents } from './core-protocol';
 
 export interface ActorWiring {
   config: Config;

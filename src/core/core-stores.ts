@@ -1,8 +1,8 @@
 // The core's stores, opened in the order that lets a failed start leave nothing open:
 // Postgres first (its schema migrated), then Redis (a command connection, a subscriber, and the heartbeat's).
 import type Redis from 'ioredis';
-import type { Config } from '../config';
-import type { Logger } from '../log';
+import type { Config } from '../shared/config';
+import type { Logger } from '../shared/log';
 import { PendingPayments } from '../store/pending-payments';
 import { connectRedis } from '../store/redis-connection';
 import { PaymentsTable } from '../store/payments-table';

@@ -2,11 +2,12 @@
 // instance's configuration and serves the front end's messages in order.
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Config } from '../config';
-import { createLogger } from '../log';
+import type { Config } from '../shared/config';
+import { createLogger } from '../shared/log';
 import type { FromCore, ToCore } from './core-protocol';
-import { startCpuProfile } from './cpu-profile';
-import { startPaymentCore, type PaymentCore } from './payment-core';
+import { startCpuProfile } from '../shared/cpu-profile';
+import { startPaymentCore } from './payment-core';
+import { type PaymentCore } from './core-protocol';
 import { niceCurrentThread } from './thread-priority';
 
 const port = parentPort!;

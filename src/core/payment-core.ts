@@ -4,48 +4,25 @@
 //
 //   accept() -> supervisor -> processor-default | processor-fallback
 //                          -> writer-0..n -> Postgres
-import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import { stopActorSystem, tell, type ActorRef, type ActorSystem } from '../actors/kit/actor';
 import type { SupervisorMsg, SupervisorSnapshot } from '../actors/supervisor/protocol';
-import type { Config } from '../config';
-import { HealthMonitor } from '../health-monitor';
-import type { Logger } from '../log';
-import { Metrics } from '../metrics';
-import type { PaymentsSummary, ProcessorName } from '../payment';
-import { ProcessorClient } from '../processor-client';
-import { DedupeGuard } from '../store/dedupe-guard';
-import type { PendingPayment } from '../store/pending-payments';
-import type { SummaryWindow } from '../store/payments-table';
-import { SummaryBarrier } from '../summary-barrier';
+import type { Config } from '../shared/config';
+import { HealthMonitor } from '../cluster/health-monitor';
+import type { Logger } from '../shared/log';
+import { Metrics } from '../shared/metrics';
+import type { ProcessorName } from '../domain/payment';
+import { ProcessorClient } from '../gateway/processor-client';
+import { DedupeGuard } from '../cluster/dedupe-guard';
+import type { PendingPayment } from '../domain/pending-payment';
+import { SummaryBarrier } from '../cluster/summary-barrier';
 import { spawnPaymentActors, type ActorWiring } from './core-actors';
+import type { CoreEvents, MetricsJson, PaymentCore } from './core-protocol';
 import { openStores, type CoreStores } from './core-stores';
-import { startHeartbeat } from './heartbeat';
+import { startHeartbeat } from '../cluster/heartbeat';
 import { startStatusPublishing } from './status-publisher';
-import type { ClusterView } from './cluster-view';
-import { within } from './within';
-import { IntakeGate, type RefusalReason } from './intake-gate';
+import { within } from '../shared/within';
+import { IntakeGate } from './intake-gate';
 import { warmUpCore } from './warm-up';
-
-export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
-
-/** What the HTTP front end needs of the core, whether it runs in this thread or another. */
-export interface PaymentCore {
-  /**
-   * Payments in the order they were accepted: already answered 202, or, with `batch` set
-   * (ACK_WHEN_DURABLE), waiting for CoreEvents.onBatchSettled(batch) to be answered.
-   */
-  accept: (payments: PendingPayment[], batch?: number) => void;
-  /** Flushes every live instance's writers, then reads Postgres. */
-  summary(window: SummaryWindow): Promise<PaymentsSummary>;
-  purge(): Promise<void>;
-  inspect(): Promise<SupervisorSnapshot>;
-  /** Every instance's last published status, and this one's now (GET /cluster). */
-  cluster(): Promise<ClusterView>;
-  /** The core's metrics (gauges refreshed), as prom-client JSON to merge with the front end's. */
-  metrics(): Promise<MetricsJson>;
-  /** Lets in-flight payments settle (bounded), flushes the writers, hands the rest over, closes. */
-  close(): Promise<void>;
-}
 
 function ask<T>(
   supervisor: ActorRef<SupervisorMsg>,
@@ -62,14 +39,6 @@ function ask<T>(
       }),
     );
   });
-}
-
-/** What the core tells the front end without being asked. */
-export interface CoreEvents {
-  /** New payments must be refused (503), and why; null once they are welcome again. */
-  onRefusal?(reason: RefusalReason | null): void;
-  /** A batch handed over with an id: durable (answer 202) or not (answer 503). */
-  onBatchSettled?(batch: number, durable: boolean): void;
 }
 
 const BREAKER_GAUGE = { closed: 0, 'half-open': 1, open: 2 } as const;

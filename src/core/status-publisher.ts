@@ -1,12 +1,12 @@
 // Publishes this instance's status (instance-status.ts) to Redis every HEARTBEAT_MS, for the cluster page
 // of whichever instance a browser asks, and answers that page from here.
 import type { SupervisorSnapshot } from '../actors/supervisor/protocol';
-import type { Config } from '../config';
+import type { Config } from '../shared/config';
 import { InstanceStatuses } from '../store/instance-statuses';
 import type { PendingPayments } from '../store/pending-payments';
 import type Redis from 'ioredis';
 import { clusterView, type ClusterView } from './cluster-view';
-import { everyTurn } from './heartbeat';
+import { everyTurn } from '../cluster/heartbeat';
 import type { IntakeGate } from './intake-gate';
 import { StatusBoard } from './instance-status';
 

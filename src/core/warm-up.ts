@@ -5,8 +5,8 @@
 // a payment or changes what a processor or a summary will see.
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
-import type { ProcessorName } from '../payment';
-import type { ProcessorClient } from '../processor-client';
+import type { ProcessorName } from '../domain/payment';
+import type { ProcessorClient } from '../gateway/processor-client';
 import { PendingPayments } from '../store/pending-payments';
 import type { PaymentsTable } from '../store/payments-table';
 

@@ -1,6 +1,6 @@
 // Strict validation of POST /payments bodies: exactly {correlationId, amount}.
 import { ApiError } from './errors';
-import { UUID, type PaymentRequest } from '../payment';
+import { UUID, type PaymentRequest } from '../domain/payment';
 
 /** Largest amount taken: keeps any realistic total of cents exact in a double. */
 export const MAX_AMOUNT_CENTS = 1_000_000_000;

@@ -5,9 +5,9 @@ import { ApiError } from './errors';
 import { open, readBody, send, sendError, type Exchange } from './exchange';
 import { OPENAPI } from './openapi';
 import { parsePaymentBody } from './payment-body';
-import type { AdminCheck, Handler, HttpServerOptions, HttpServices, ROUTES } from './server';
+import type { AdminCheck, Handler, HttpServerOptions, HttpServices, ROUTES } from './http-api';
 import { parseSummaryWindow, windowLongerThan } from './summary-query';
-import type { SummaryWindow } from '../store/payments-table';
+import type { SummaryWindow } from '../domain/summary-window';
 
 /** What a client is told when the store cannot take a payment, by the core's reason (src/core/intake-gate.ts). */
 const REFUSAL_DETAIL: Record<string, string> = {

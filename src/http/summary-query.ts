@@ -1,6 +1,6 @@
 // The from/to query of GET /payments-summary: optional ISO-8601 timestamps.
 import { ApiError } from './errors';
-import type { SummaryWindow } from '../store/payments-table';
+import type { SummaryWindow } from '../domain/summary-window';
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/;
 

@@ -2,19 +2,9 @@
 // Amounts are integer cents so sums are exact; requested_at is what we sent the processor;
 // answered_at is when its answer reached us (rows from before that column: -infinity).
 import { Pool } from 'pg';
-import type { PaymentsSummary, ProcessorName, RecordedPayment } from '../payment';
-import { centsToAmount } from '../payment';
-
-export interface SummaryWindow {
-  from: Date | null;
-  to: Date | null;
-  /**
-   * Count only payments whose processor's answer reached us at or before this: when the summary was asked.
-   * The processors count what they stored before they were asked, so two reads that arrive together see the
-   * same payments, however long ours takes to gather the rows. Unset: everything.
-   */
-  asOf?: Date | null;
-}
+import type { PaymentsSummary, ProcessorName, RecordedPayment } from '../domain/payment';
+import { centsToAmount } from '../domain/payment';
+import type { SummaryWindow } from '../domain/summary-window';
 
 function quoteIdent(name: string): string {
   if (!/^[a-z_][a-z0-9_]*$/i.test(name)) throw new Error(`invalid schema name: ${name}`);

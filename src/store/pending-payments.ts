@@ -22,22 +22,12 @@
 // instance and host): a standalone Redis or Sentinel, not Redis Cluster.
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
-import type { PaymentRequest, ProcessorName } from '../payment';
+import type { PendingPayment } from '../domain/pending-payment';
+import type { ProcessorName } from '../domain/payment';
 import { LuaScript } from './lua-script';
 
 /** The window is kept in this many slices, plus the current one: Redis holds at most 1.25 windows of ids. */
 export const WINDOW_SLICES = 4;
-
-export interface PendingPayment extends PaymentRequest {
-  acceptedAt: number;
-  /**
-   * Set at its first claim, unique to this acceptance: a claim tried again carries it, a re-post of the same
-   * id does not. How the claim script tells the two apart.
-   */
-  claim?: string;
-  /** Set once the payment has been sent to a processor: from then on it belongs to that processor. */
-  assignment?: { processor: ProcessorName; requestedAt: string };
-}
 
 interface StoredPending {
   a: number;

@@ -2,7 +2,7 @@
 // them together unless told to wait on healthchecks, which cost CPU inside each store's quota). Waiting here,
 // up to STORE_WAIT_MS, beats exiting and being restarted in a loop.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '../log';
+import type { Logger } from '../shared/log';
 
 /** Runs `attempt` until it succeeds, every `everyMs`, for up to `waitMs`; then rethrows its last error. */
 export async function untilReachable<T>(

@@ -1,7 +1,7 @@
 import t from 'tap';
 import Redis from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/shared/config';
 import { clusterView } from '../../src/core/cluster-view';
 import { StatusBoard, type InstanceStatus } from '../../src/core/instance-status';
 import { startStatusPublishing } from '../../src/core/status-publisher';

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { silentLogger } from '../../src/log';
+import { silentLogger } from '../../src/shared/log';
 import { startPaymentCore } from '../../src/core/payment-core';
 import { coreScenario } from '../fixtures/core-scenario';
 

@@ -1,7 +1,7 @@
 import t from 'tap';
 import Redis from 'ioredis';
 import { warmUpCore } from '../../src/core/warm-up';
-import { ProcessorClient } from '../../src/processor-client';
+import { ProcessorClient } from '../../src/gateway/processor-client';
 import { PaymentsTable } from '../../src/store/payments-table';
 import { DATABASE_URL, REDIS_URL, namespace, startProcessors } from '../fixtures/pipeline';
 

@@ -9,8 +9,8 @@ import Redis from 'ioredis';
 import { Pool } from 'undici';
 import { postAll } from '../fixtures/post-all';
 import { startApp } from '../../src/app';
-import { loadConfig } from '../../src/config';
-import { createLogger } from '../../src/log';
+import { loadConfig } from '../../src/shared/config';
+import { createLogger } from '../../src/shared/log';
 import { fillUp, ownRedis, REDIS_SERVER, usedMemory } from '../fixtures/redis-servers';
 import {
   DATABASE_URL,

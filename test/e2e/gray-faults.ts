@@ -22,7 +22,7 @@ import {
 import { ownRedis, REDIS_SERVER, replicating } from '../fixtures/redis-servers';
 import { answersHeldBack, tcpRelay, type RelayConnection } from '../fixtures/tcp-relay';
 import { lockPaymentsTable } from '../fixtures/postgres-lock';
-import { createLogger } from '../../src/log';
+import { createLogger } from '../../src/shared/log';
 import { request } from 'undici';
 import Redis from 'ioredis';
 

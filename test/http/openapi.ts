@@ -7,7 +7,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { API_ERRORS } from '../../src/http/errors';
 import { OPENAPI } from '../../src/http/openapi';
-import { ROUTES } from '../../src/http/server';
+import { ROUTES } from '../../src/http/http-api';
 import { newPayment, startAppWithProcessors } from '../fixtures/pipeline';
 
 type Operation = { responses: Record<string, { content?: Record<string, { schema: object }>; headers?: object }> };

@@ -1,10 +1,11 @@
 import t from 'tap';
 import { connect } from 'node:net';
-import { startHttpServer, type HttpServices } from '../../src/http/server';
+import type { HttpServices } from '../../src/http/http-api';
+import { startHttpServer } from '../../src/http/server';
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PaymentRequest, PaymentsSummary } from '../../src/payment';
+import type { PaymentRequest, PaymentsSummary } from '../../src/domain/payment';
 
 const ID = '4a7901b8-7d26-4d9d-aa19-4dc1c7cf60b3';
 

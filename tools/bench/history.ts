@@ -15,7 +15,7 @@ import { Client } from 'pg';
 import { OFFICIAL_PEAK_PER_S, readOptions, type BenchOptions } from './harness/options';
 import { BenchReport, runBench } from './harness/report';
 import { median } from './harness/stats';
-import { loadConfig, type Config } from '../../src/config';
+import { loadConfig, type Config } from '../../src/shared/config';
 import { PendingPayments } from '../../src/store/pending-payments';
 import { PaymentsTable } from '../../src/store/payments-table';
 

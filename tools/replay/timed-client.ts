@@ -8,7 +8,7 @@
 import { Client, Pool, type Dispatcher } from 'undici';
 import { LatencyHistogram } from './latency-histogram';
 import { SampleStore, type RequestKind, type Sample } from './sample-store';
-import { Deadlines } from '../../src/deadlines';
+import { Deadlines } from '../../src/gateway/deadlines';
 
 export type { RequestKind, Sample };
 

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FixedWindowLimiter } from './health-rate-limiter';
 import type { SimulatorOptions } from './options';
 import { MAX_LATE_RECORDS, type PaymentStore } from './payment-store';
-import { UUID } from '../../src/payment';
+import { UUID } from '../../src/domain/payment';
 
 /** One simulator's state: what its routes read and change. */
 export interface Simulator {

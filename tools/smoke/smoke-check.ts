@@ -2,8 +2,8 @@
 // 20 payments at once, amounts of several shapes, and (given the processors' admin URLs) our
 // summary against theirs to the cent. It purges nothing, so it may run against a live deployment.
 import { randomUUID } from 'node:crypto';
-import type { PaymentsSummary, ProcessorName } from '../../src/payment';
-import { PROCESSOR_NAMES } from '../../src/payment';
+import type { PaymentsSummary, ProcessorName } from '../../src/domain/payment';
+import { PROCESSOR_NAMES } from '../../src/domain/payment';
 import { compareSummaries } from './summaries';
 
 export interface SmokeCheckOptions {

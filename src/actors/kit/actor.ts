@@ -2,37 +2,13 @@
 // protocol (what others may tell it) and internal messages (what only it tells itself), and its handler gets a
 // context with its own address, its timers and pipeToSelf. Handlers are the only place an actor's state changes.
 import * as nact from 'nact';
+import { ActorRef, ActorSystem, tell, type ActorParent } from './actor-ref';
 import { OutcomeBatch } from './outcome-batch';
 import { ActorTimers } from './timers';
 
+export { ActorRef, ActorSystem, tell, type ActorParent };
+
 export type CrashPolicy = 'resume' | 'reset' | 'stop';
-
-/** The address of an actor that takes messages of type M. */
-export class ActorRef<M> {
-  /** Messages told and not yet handled. */
-  mailboxLength = 0;
-  /** Only for the type checker: which messages this address takes. */
-  declare readonly _takes?: (msg: M) => void;
-
-  /** The nact reference (internal to the kit: set once, as the actor is spawned). */
-  nactRef: unknown;
-
-  constructor(
-    readonly name: string,
-    /** The system it was spawned in, whose stop cancels its timers. */
-    readonly system: ActorSystem,
-  ) {}
-}
-
-/** Where an actor is spawned: the system, or (by its address) another actor. */
-export type ActorParent = ActorSystem | ActorRef<never>;
-
-/** The root of a tree of actors; stopping it stops them all and cancels their timers. */
-export class ActorSystem {
-  /** The timers of the actors spawned in it (a fixed handful per instance), cancelled when it stops. */
-  readonly timers = new Set<{ cancelAll(): void }>();
-  constructor(readonly nactSystem: unknown) {}
-}
 
 /** What a handler may use besides its state and message. */
 export interface ActorContext<M> {
@@ -122,9 +98,4 @@ function contextOf<M>(self: ActorRef<M>): ActorContext<M> {
       ),
     outcomeBatch: (toMsg) => new OutcomeBatch(self, toMsg),
   };
-}
-
-export function tell<M>(ref: ActorRef<M>, msg: M): void {
-  ref.mailboxLength++;
-  nact.dispatch(ref.nactRef as never, msg);
 }

@@ -1,7 +1,6 @@
 // Outcomes of async calls, told to their actor as one message per turn of the event loop. A processor actor has
 // hundreds of calls in flight: their answers settle in one mailbox turn instead of one turn each.
-import type { ActorRef } from './actor';
-import { tell } from './actor';
+import { tell, type ActorRef } from './actor-ref';
 
 export class OutcomeBatch<T, M> {
   /** Outcomes settled since the last message: at most the calls in flight. */

@@ -1,7 +1,6 @@
 // An actor's timers, by key (Akka's Behaviors.withTimers): starting a key again replaces its timer, and every
 // timer is cancelled when the actor's system stops. A timer only tells the actor a message; the handler acts.
-import type { ActorRef } from './actor';
-import { tell } from './actor';
+import { tell, type ActorRef } from './actor-ref';
 
 export class ActorTimers<M> {
   /** Bounded by the keys the actor uses (a handful, named in its protocol). */

@@ -2,7 +2,14 @@
 // it whenever it changes (the supervisor never reads the actor's own objects). An open breaker half-opens by the
 // actor's clock: the actor's cool-down timer tells the supervisor then.
 import type { BreakerState } from './circuit-breaker';
-import type { Unavailability } from './status';
+
+/**
+ * Why a processor's breaker is open: `failing`; `slow`, its delay at or past the horizon (payments would be
+ * stored too late for the consistency window: fallback takes them at once); `slowing`, a payment is unanswered
+ * past the expected delay, how slow it is not known yet (payments wait for the answers on their way, which say:
+ * below the horizon it opens again, past it, it is slow).
+ */
+export type Unavailability = 'failing' | 'slow' | 'slowing' | null;
 
 export interface Availability {
   breaker: BreakerState;

@@ -1,10 +1,10 @@
 // The processor actor's outbound calls: assignments to Redis, payments and look-ups to the processor. Each
 // outcome is piped back into the mailbox as a Result (results.ts settles it there); nothing here runs later.
 import type { Pinned, ProcessorContext, ProcessorState } from './state';
-import type { ProcessorPaymentBody } from '../../payment';
-import { centsToAmount } from '../../payment';
-import type { PaymentAttempt } from '../../processor-client';
-import type { PendingPayment } from '../../store/pending-payments';
+import type { ProcessorPaymentBody } from '../../domain/payment';
+import { centsToAmount } from '../../domain/payment';
+import type { PaymentAttempt } from '../../domain/processor-answers';
+import type { PendingPayment } from '../../domain/pending-payment';
 
 /** A gateway call that rejected: its outcome is unknown (the processor may have recorded it). */
 const UNKNOWN_ATTEMPT: PaymentAttempt = { outcome: 'unknown', status: null, latencyMs: 0 };

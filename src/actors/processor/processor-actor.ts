@@ -14,7 +14,7 @@ import { settleResults, tellAvailability } from './results';
 import { ProcessorState, type ProcessorContext } from './state';
 import { assertNever } from '../kit/assert-never';
 import { spawn, type ActorContext, type ActorParent, type ActorRef } from '../kit/actor';
-import { RepeatedWarning } from '../../repeated-warning';
+import { RepeatedWarning } from '../../shared/repeated-warning';
 
 type AnyMsg = ProcessorMsg | ProcessorInternalMsg;
 

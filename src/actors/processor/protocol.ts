@@ -2,10 +2,10 @@
 // what it reports, and how it is set up.
 import type { Availability } from './availability';
 import type { ProcessorStatusSnapshot, StatusOptions } from './status';
-import type { Logger } from '../../log';
-import type { ProcessorName, ProcessorPaymentBody, RecordedPayment, SharedHealth } from '../../payment';
-import type { LookupResult, PaymentAttempt } from '../../processor-client';
-import type { PendingPayment } from '../../store/pending-payments';
+import type { Logger } from '../../shared/log';
+import type { ProcessorName, ProcessorPaymentBody, RecordedPayment, SharedHealth } from '../../domain/payment';
+import type { LookupResult, PaymentAttempt } from '../../domain/processor-answers';
+import type { PendingPayment } from '../../domain/pending-payment';
 
 /** What other actors may tell a processor actor. */
 export type ProcessorMsg =

@@ -6,8 +6,8 @@ import { lookUp, pay, pin } from './calls';
 import { COOL_DOWN_TIMER, HAND_BACK_TIMER, type Result, type SettledReport } from './protocol';
 import type { Pinned, ProcessorContext, ProcessorState } from './state';
 import { assertNever } from '../kit/assert-never';
-import type { ProcessorName, RecordedPayment } from '../../payment';
-import type { PendingPayment } from '../../store/pending-payments';
+import type { ProcessorName, RecordedPayment } from '../../domain/payment';
+import type { PendingPayment } from '../../domain/pending-payment';
 
 type Settling = { state: ProcessorState; ctx: ProcessorContext; report: SettledReport };
 

@@ -4,8 +4,8 @@ import type { ProcessorActorOptions, ProcessorInternalMsg, ProcessorMsg, Result 
 import { ProcessorStatus } from './status';
 import type { ActorContext } from '../kit/actor';
 import type { OutcomeBatch } from '../kit/outcome-batch';
-import type { RepeatedWarning } from '../../repeated-warning';
-import type { PendingPayment } from '../../store/pending-payments';
+import type { RepeatedWarning } from '../../shared/repeated-warning';
+import type { PendingPayment } from '../../domain/pending-payment';
 
 /** A payment whose outcome is unknown: it stays with this processor until the processor says. */
 export interface Pinned {

@@ -10,18 +10,10 @@
 //   answer below the horizon, reopens it;
 // - it was found slow by payments still on their way: their answers will tell how
 //   slow it is, and a probe would only add one more payment at risk.
-import { allowanceOf, type Availability } from './availability';
+import { allowanceOf, type Availability, type Unavailability } from './availability';
 import { CircuitBreaker, type BreakerSnapshot } from './circuit-breaker';
-import type { SharedHealth } from '../../payment';
-import type { PaymentOutcome } from '../../processor-client';
-
-/**
- * Why a processor's breaker is open: `failing`; `slow`, its delay at or past the horizon (payments would be
- * stored too late for the consistency window: fallback takes them at once); `slowing`, a payment is unanswered
- * past the expected delay, how slow it is not known yet (payments wait for the answers on their way, which say:
- * below the horizon it opens again, past it, it is slow).
- */
-export type Unavailability = 'failing' | 'slow' | 'slowing' | null;
+import type { SharedHealth } from '../../domain/payment';
+import type { PaymentOutcome } from '../../domain/processor-answers';
 
 export interface ProcessorStatusSnapshot {
   breaker: BreakerSnapshot;

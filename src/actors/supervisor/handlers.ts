@@ -4,13 +4,14 @@ import type { SupervisorInternalMsg, SupervisorMsg, SupervisorSnapshot } from '.
 import { TICK_TIMER } from './protocol';
 import { preassign, route, sendTo } from './routing';
 import { answer } from './stages';
-import type { LookupAnswer, SupervisorContext, SupervisorState } from './state';
+import type { LookupAnswer } from './protocol';
+import type { SupervisorContext, SupervisorState } from './state';
 import { tell } from '../kit/actor';
 import { gather } from '../kit/gather';
 import type { ProcessorActorSnapshot, SettledReport } from '../processor/protocol';
 import type { WriterSnapshot } from '../writer/protocol';
-import type { ProcessorName } from '../../payment';
-import type { PendingPayment } from '../../store/pending-payments';
+import type { ProcessorName } from '../../domain/payment';
+import type { PendingPayment } from '../../domain/pending-payment';
 
 type Msg<T extends (SupervisorMsg | SupervisorInternalMsg)['type']> = Extract<
   SupervisorMsg | SupervisorInternalMsg,

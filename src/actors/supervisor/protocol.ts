@@ -1,13 +1,30 @@
 // The supervisor's protocol: what the front end, the heartbeat, the health monitor and its children may tell
 // it, what it tells itself (stage answers, timers), its snapshot, and how it is set up.
-import type { LookupAnswer } from './state';
 import type { StageOutcome } from './in-order-stage';
 import type { AvailabilityReport, ProcessorActorSnapshot, ProcessorMsg, SettledReport } from '../processor/protocol';
 import type { ActorRef } from '../kit/actor';
 import type { WriterMsg, WriterSnapshot } from '../writer/protocol';
-import type { Logger } from '../../log';
-import type { ProcessorName, SharedHealth } from '../../payment';
-import type { PendingPayment } from '../../store/pending-payments';
+import type { Logger } from '../../shared/log';
+import type { ProcessorName, SharedHealth } from '../../domain/payment';
+import type { PendingPayment } from '../../domain/pending-payment';
+
+/** One hand-over from the front end; `batch` is set when its answers wait for the claim (ACK_WHEN_DURABLE). */
+export interface AcceptedBatch {
+  payments: PendingPayment[];
+  batch?: number;
+  answered: boolean;
+}
+
+/** A payment on its way through the look-up; a recovered one keeps the assignment it had. */
+export interface LookedUp {
+  payment: PendingPayment;
+  recovered: boolean;
+}
+
+export interface LookupAnswer {
+  unrecorded: LookedUp[];
+  recorded: LookedUp[];
+}
 
 /** What others may tell the supervisor. */
 export type SupervisorMsg =

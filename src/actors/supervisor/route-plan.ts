@@ -1,7 +1,7 @@
 // Where each waiting payment goes now: a pure function of the queue, the clock and
 // what each processor may take, so the policy can be read and tested on its own.
-import type { ProcessorName } from '../../payment';
-import type { PendingPayment } from '../../store/pending-payments';
+import type { ProcessorName } from '../../domain/payment';
+import type { PendingPayment } from '../../domain/pending-payment';
 
 export interface RoutingInput {
   /** Waiting payments, oldest first. */

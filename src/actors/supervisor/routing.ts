@@ -5,8 +5,8 @@ import { planRoutes } from './route-plan';
 import type { SupervisorContext, SupervisorState } from './state';
 import { tell } from '../kit/actor';
 import { allowanceOf, unavailableOf } from '../processor/availability';
-import type { ProcessorName } from '../../payment';
-import type { PendingPayment } from '../../store/pending-payments';
+import type { ProcessorName } from '../../domain/payment';
+import type { PendingPayment } from '../../domain/pending-payment';
 
 /** What a processor's breaker lets through now, as its actor last said. */
 function allowance(state: SupervisorState, p: ProcessorName): number {

@@ -4,10 +4,10 @@
 // ('claim-answered', 'lookup-answered'), whose handler settles it.
 import { InOrderStage, type StageDriver } from './in-order-stage';
 import type { StageName, SupervisorInternalMsg, SupervisorMsg, SupervisorOptions } from './protocol';
-import type { AcceptedBatch, LookedUp, LookupAnswer } from './state';
+import type { AcceptedBatch, LookedUp, LookupAnswer } from './protocol';
 import type { ActorContext } from '../kit/actor';
-import { RepeatedWarning } from '../../repeated-warning';
-import type { PendingPayment } from '../../store/pending-payments';
+import { RepeatedWarning } from '../../shared/repeated-warning';
+import type { PendingPayment } from '../../domain/pending-payment';
 
 type SupervisorActor = ActorContext<SupervisorMsg | SupervisorInternalMsg>;
 

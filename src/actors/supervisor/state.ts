@@ -1,30 +1,20 @@
 // What the supervisor holds between messages, and what its handlers may touch.
 import type { InOrderStage } from './in-order-stage';
-import type { SupervisorChildren, SupervisorInternalMsg, SupervisorMsg, SupervisorOptions } from './protocol';
+import type {
+  AcceptedBatch,
+  LookedUp,
+  LookupAnswer,
+  SupervisorChildren,
+  SupervisorInternalMsg,
+  SupervisorMsg,
+  SupervisorOptions,
+} from './protocol';
 import type { SendBudget } from './send-budget';
 import { WaitingQueue } from './waiting-queue';
 import { AVAILABLE, type Availability } from '../processor/availability';
 import type { ActorContext } from '../kit/actor';
-import type { ProcessorName } from '../../payment';
-import type { PendingPayment } from '../../store/pending-payments';
-
-/** One hand-over from the front end; `batch` is set when its answers wait for the claim (ACK_WHEN_DURABLE). */
-export interface AcceptedBatch {
-  payments: PendingPayment[];
-  batch?: number;
-  answered: boolean;
-}
-
-/** A payment on its way through the look-up; a recovered one keeps the assignment it had. */
-export interface LookedUp {
-  payment: PendingPayment;
-  recovered: boolean;
-}
-
-export interface LookupAnswer {
-  unrecorded: LookedUp[];
-  recorded: LookedUp[];
-}
+import type { ProcessorName } from '../../domain/payment';
+import type { PendingPayment } from '../../domain/pending-payment';
 
 /**
  * One state object for the actor's whole life (crash policy resume). Bounded by MAX_HELD (the intake gate

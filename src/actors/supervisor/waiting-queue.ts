@@ -2,7 +2,7 @@
 // many as the processors may take now and puts back, in front, those the plan leaves waiting. Each of
 // those costs what it moves, not the length of the queue, so a backlog of tens of thousands costs a
 // tick no more than a short one. Bounded by MAX_HELD: only held payments wait here.
-import type { PendingPayment } from '../../store/pending-payments';
+import type { PendingPayment } from '../../domain/pending-payment';
 
 /** Slots freed at the front are dropped once they are this many and half the array. */
 const COMPACT_AFTER = 1024;

@@ -7,7 +7,7 @@ import type { WriterInternalMsg, WriterMsg, WriterOptions } from './protocol';
 import { initialWriterState, type WriterContext, type WriterState } from './state';
 import { assertNever } from '../kit/assert-never';
 import { spawn, type ActorParent, type ActorRef } from '../kit/actor';
-import { RepeatedWarning } from '../../repeated-warning';
+import { RepeatedWarning } from '../../shared/repeated-warning';
 
 /** The switch only dispatches: each message has its handler in handlers.ts. */
 function dispatch(state: WriterState, ctx: WriterContext, msg: WriterMsg | WriterInternalMsg): WriterState {

@@ -1,7 +1,7 @@
 // A batching writer's protocol: what the supervisor tells it, what it tells itself (its INSERTs' outcomes, its
 // timer), its snapshot, and how it is set up.
-import type { Logger } from '../../log';
-import type { RecordedPayment } from '../../payment';
+import type { Logger } from '../../shared/log';
+import type { RecordedPayment } from '../../domain/payment';
 
 /** What others may tell a writer. */
 export type WriterMsg =

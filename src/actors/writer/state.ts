@@ -1,8 +1,8 @@
 // What a writer holds between messages, and what its handlers may touch.
 import type { WriterInternalMsg, WriterMsg, WriterOptions, WriterSnapshot } from './protocol';
 import type { ActorContext } from '../kit/actor';
-import type { RepeatedWarning } from '../../repeated-warning';
-import type { RecordedPayment } from '../../payment';
+import type { RepeatedWarning } from '../../shared/repeated-warning';
+import type { RecordedPayment } from '../../domain/payment';
 
 /** A flush that asked for an answer: it is answered once the rows up to `upTo` are written. */
 export interface FlushWaiter {

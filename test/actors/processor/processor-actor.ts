@@ -3,10 +3,10 @@ import { startActorSystem, stopActorSystem, tell } from '../../../src/actors/kit
 import { allowanceOf, AVAILABLE, unavailableOf } from '../../../src/actors/processor/availability';
 import { spawnProcessorActor } from '../../../src/actors/processor/processor-actor';
 import type { ProcessorActorSnapshot, SettledReport } from '../../../src/actors/processor/protocol';
-import { createLogger, silentLogger, type Logger } from '../../../src/log';
-import type { ProcessorPaymentBody } from '../../../src/payment';
-import type { LookupResult, PaymentAttempt, PaymentOutcome } from '../../../src/processor-client';
-import type { PendingPayment } from '../../../src/store/pending-payments';
+import { createLogger, silentLogger, type Logger } from '../../../src/shared/log';
+import type { ProcessorPaymentBody } from '../../../src/domain/payment';
+import type { LookupResult, PaymentAttempt, PaymentOutcome } from '../../../src/domain/processor-answers';
+import type { PendingPayment } from '../../../src/domain/pending-payment';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const pay = (id: string, extra: Partial<PendingPayment> = {}): PendingPayment => ({

@@ -18,13 +18,13 @@ import { SendBudget } from '../../../src/actors/supervisor/send-budget';
 import { onClaimed, onLookedUp, onPurge, onSettled } from '../../../src/actors/supervisor/handlers';
 import {
   initialSupervisorState,
-  type LookedUp,
   type SupervisorContext,
   type SupervisorState,
 } from '../../../src/actors/supervisor/state';
-import { silentLogger } from '../../../src/log';
-import type { ProcessorName } from '../../../src/payment';
-import type { PendingPayment } from '../../../src/store/pending-payments';
+import { type LookedUp } from '../../../src/actors/supervisor/protocol';
+import { silentLogger } from '../../../src/shared/log';
+import type { ProcessorName } from '../../../src/domain/payment';
+import type { PendingPayment } from '../../../src/domain/pending-payment';
 import { WaitingQueue } from '../../../src/actors/supervisor/waiting-queue';
 
 const pay = (id: string, acceptedAt = 1000, extra: Partial<PendingPayment> = {}): PendingPayment => ({

@@ -4,10 +4,10 @@ import type { WriterMsg, WriterSnapshot } from '../../../src/actors/writer/proto
 import { spawnSupervisor } from '../../../src/actors/supervisor/payment-supervisor';
 import type { SupervisorMsg, SupervisorOptions, SupervisorSnapshot } from '../../../src/actors/supervisor/protocol';
 import { spawnProcessorActor } from '../../../src/actors/processor/processor-actor';
-import { createLogger, silentLogger, type Logger } from '../../../src/log';
-import type { ProcessorName, ProcessorPaymentBody, RecordedPayment } from '../../../src/payment';
-import type { PaymentOutcome } from '../../../src/processor-client';
-import type { PendingPayment } from '../../../src/store/pending-payments';
+import { createLogger, silentLogger, type Logger } from '../../../src/shared/log';
+import type { ProcessorName, ProcessorPaymentBody, RecordedPayment } from '../../../src/domain/payment';
+import type { PaymentOutcome } from '../../../src/domain/processor-answers';
+import type { PendingPayment } from '../../../src/domain/pending-payment';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Whether `check` holds within 3 s (the actors run on a real, maybe busy, event loop). */

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { planRoutes, type RoutingInput } from '../../../src/actors/supervisor/route-plan';
-import type { PendingPayment } from '../../../src/store/pending-payments';
+import type { PendingPayment } from '../../../src/domain/pending-payment';
 
 const NOW = 100_000;
 const queue = (ages: number[]): PendingPayment[] =>

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { WaitingQueue } from '../../../src/actors/supervisor/waiting-queue';
-import type { PendingPayment } from '../../../src/store/pending-payments';
+import type { PendingPayment } from '../../../src/domain/pending-payment';
 
 const pay = (id: string, acceptedAt = 0): PendingPayment => ({ correlationId: id, amountCents: 1, acceptedAt });
 const ids = (ps: PendingPayment[]) => ps.map((p) => p.correlationId);

@@ -2,8 +2,8 @@ import t from 'tap';
 import { startActorSystem, stopActorSystem, tell } from '../../../src/actors/kit/actor';
 import { spawnBatchWriter } from '../../../src/actors/writer/batch-writer';
 import type { WriterSnapshot } from '../../../src/actors/writer/protocol';
-import { createLogger } from '../../../src/log';
-import type { RecordedPayment } from '../../../src/payment';
+import { createLogger } from '../../../src/shared/log';
+import type { RecordedPayment } from '../../../src/domain/payment';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const rec = (n: number): RecordedPayment => ({

@@ -11,8 +11,8 @@ import {
   type MetricObjectWithValues,
   type MetricValue,
 } from 'prom-client';
-import { PROCESSOR_NAMES } from './payment';
-import type { HealthResult, PaymentOutcome } from './processor-client';
+import { PROCESSOR_NAMES } from '../domain/payment';
+import type { HealthResult, PaymentOutcome } from '../domain/processor-answers';
 
 /** Outcomes the front end counts; refused: 503 because the store could not take it. */
 export const INTAKE_OUTCOMES = ['accepted', 'rejected_input', 'refused'] as const;

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ConfigError, loadConfig, settings, settingsTable } from '../src/config';
+import { ConfigError, loadConfig, settings, settingsTable } from '../../src/shared/config';
 
 t.test('ConfigError is an Error', async (t) => t.ok(new ConfigError('x') instanceof Error));
 

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { PaymentIntake } from '../src/intake';
-import type { PendingPayment } from '../src/store/pending-payments';
+import { PaymentIntake } from '../../src/http/intake';
+import type { PendingPayment } from '../../src/domain/pending-payment';
 
 /** Records each hand-over, as the core would receive it. */
 function coreDouble() {

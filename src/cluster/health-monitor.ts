@@ -3,11 +3,11 @@
 // lease (SET NX PX) decides which instance polls a processor in each interval; the
 // result is stored in Redis and every instance reads it from there.
 import type Redis from 'ioredis';
-import type { SharedHealth } from './payment';
-import type { Logger } from './log';
-import { RepeatedWarning } from './repeated-warning';
-import type { ProcessorName } from './payment';
-import type { HealthResult } from './processor-client';
+import type { SharedHealth } from '../domain/payment';
+import type { Logger } from '../shared/log';
+import { RepeatedWarning } from '../shared/repeated-warning';
+import type { ProcessorName } from '../domain/payment';
+import type { HealthResult } from '../domain/processor-answers';
 
 export interface HealthSource {
   health(): Promise<HealthResult>;

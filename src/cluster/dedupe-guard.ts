@@ -18,9 +18,10 @@
 // (its pending hash was lost with Redis); a re-post of one of them meanwhile is not caught.
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
-import type { Logger } from '../log';
-import { PubSubRound } from '../pubsub-round';
-import type { PendingPayment, PendingPayments } from './pending-payments';
+import type { Logger } from '../shared/log';
+import { PubSubRound } from './pubsub-round';
+import type { PendingPayment } from '../domain/pending-payment';
+import type { PendingPayments } from '../store/pending-payments';
 
 export interface DedupeGuardOptions {
   redis: Redis;

@@ -4,16 +4,15 @@
 // so they cannot delay an answer (the p99 target is 1 ms).
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Config } from '../config';
-import type { SummaryWindow } from '../store/payments-table';
-import type { CoreMethod, FromCore, ToCore } from './core-protocol';
-import type { CoreEvents, PaymentCore } from './payment-core';
+import type { Config } from '../shared/config';
+import type { SummaryWindow } from '../domain/summary-window';
+import type { CoreEvents, CoreMethod, FromCore, PaymentCore, ToCore } from '../core/core-protocol';
 
 // Always the built file: under tap the sources run as .ts through a compiler that
 // would need more heap than the core thread is given (`npm test` builds first).
 const WORKER_FILE = __filename.endsWith('.ts')
   ? join(__dirname, '..', '..', 'dist', 'src', 'core', 'core-worker.js')
-  : join(__dirname, 'core-worker.js');
+  : join(__dirname, '..', 'core', 'core-worker.js');
 
 interface Waiter {
   resolve(value: unknown): void;

@@ -2,7 +2,7 @@ import t, { type Test } from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { classifyPaymentStatus, neverReachedProcessor, ProcessorClient } from '../src/processor-client';
+import { classifyPaymentStatus, neverReachedProcessor, ProcessorClient } from '../../src/gateway/processor-client';
 
 async function processor(
   t: { teardown(fn: () => unknown): void },

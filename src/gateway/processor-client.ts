@@ -7,21 +7,8 @@
 //   unknown      time-out, broken connection or any other answer: it may have recorded it
 import { Pool } from 'undici';
 import { Deadlines, type Tracked } from './deadlines';
-import type { ProcessorHealth, ProcessorPaymentBody } from './payment';
-
-export type PaymentOutcome = 'recorded' | 'duplicate' | 'rejected' | 'unknown';
-
-export interface PaymentAttempt {
-  outcome: PaymentOutcome;
-  status: number | null;
-  latencyMs: number;
-}
-
-export type LookupResult =
-  { found: true; amount: number; requestedAt: string } | { found: false } | { found: 'unknown' };
-
-export type HealthResult =
-  { kind: 'health'; health: ProcessorHealth } | { kind: 'rate-limited' } | { kind: 'unreachable' };
+import type { HealthResult, LookupResult, PaymentAttempt, PaymentOutcome } from '../domain/processor-answers';
+import type { ProcessorHealth, ProcessorPaymentBody } from '../domain/payment';
 
 export interface ProcessorClientOptions {
   connections: number;

@@ -2,9 +2,9 @@
 // previous life) left pending: their payments are claimed and handed to the supervisor.
 import { tell, type ActorRef } from '../actors/kit/actor';
 import type { SupervisorMsg } from '../actors/supervisor/protocol';
-import type { Config } from '../config';
-import type { Logger } from '../log';
-import { RepeatedWarning } from '../repeated-warning';
+import type { Config } from '../shared/config';
+import type { Logger } from '../shared/log';
+import { RepeatedWarning } from '../shared/repeated-warning';
 import type { PendingPayments } from '../store/pending-payments';
 
 /** Most payments taken over in one sweep (one per HEARTBEAT_MS): a backlog comes back in pieces. */

@@ -1,9 +1,9 @@
 import t from 'tap';
-import { HealthMonitor } from '../src/health-monitor';
-import type { SharedHealth } from '../src/payment';
-import { silentLogger } from '../src/log';
-import type { HealthResult } from '../src/processor-client';
-import { scratchRedis } from './fixtures/pipeline';
+import { HealthMonitor } from '../../src/cluster/health-monitor';
+import type { SharedHealth } from '../../src/domain/payment';
+import { silentLogger } from '../../src/shared/log';
+import type { HealthResult } from '../../src/domain/processor-answers';
+import { scratchRedis } from '../fixtures/pipeline';
 
 const { redis, prefix } = scratchRedis(t, 'health');
 

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { createLogger } from '../src/log';
-import { RepeatedWarning } from '../src/repeated-warning';
+import { createLogger } from '../../src/shared/log';
+import { RepeatedWarning } from '../../src/shared/repeated-warning';
 
 t.test('a failure logged at once, then at most once per interval with its count; its end once', async (t) => {
   const lines: { level: string; event: string; occurrences?: number; unreported?: number; x?: number }[] = [];

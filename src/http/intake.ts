@@ -7,8 +7,8 @@
 // carries an id and its payments are answered when the core says the claim landed (202) or
 // failed (503). The waiting answers are bounded by the core's MAX_NOT_DURABLE: past it, new
 // payments are refused before they get here.
-import type { PaymentRequest } from './payment';
-import type { PendingPayment } from './store/pending-payments';
+import type { PaymentRequest } from '../domain/payment';
+import type { PendingPayment } from '../domain/pending-payment';
 
 /** Called once, when the payment's batch is durable in Redis (true) or its claim failed (false). */
 export type DurableAnswer = (durable: boolean) => void;

@@ -1,7 +1,7 @@
 import t from 'tap';
 import Redis from 'ioredis';
-import { createLogger, silentLogger, type Logger } from '../src/log';
-import { SummaryBarrier } from '../src/summary-barrier';
+import { createLogger, silentLogger, type Logger } from '../../src/shared/log';
+import { SummaryBarrier } from '../../src/cluster/summary-barrier';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { LATENCY_BUCKETS, Metrics, mergeMetrics } from '../src/metrics';
-import { seriesOfAFreshInstance, seriesValues } from './fixtures/fresh-metrics';
+import { LATENCY_BUCKETS, Metrics, mergeMetrics } from '../../src/shared/metrics';
+import { seriesOfAFreshInstance, seriesValues } from '../fixtures/fresh-metrics';
 
 t.test('buckets from 0.1 ms, doubling; own registry per instance', async (t) => {
   t.equal(LATENCY_BUCKETS[0], 0.0001);

@@ -1,9 +1,10 @@
 import t from 'tap';
 import Redis from 'ioredis';
-import { createLogger, silentLogger, type Logger } from '../../src/log';
+import { createLogger, silentLogger, type Logger } from '../../src/shared/log';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DedupeGuard } from '../../src/store/dedupe-guard';
-import { PendingPayments, type PendingPayment } from '../../src/store/pending-payments';
+import { DedupeGuard } from '../../src/cluster/dedupe-guard';
+import { PendingPayments } from '../../src/store/pending-payments';
+import { type PendingPayment } from '../../src/domain/pending-payment';
 
 /** What a refused claim rejects with. */
 const LOST = { name: 'DedupeLostError' };

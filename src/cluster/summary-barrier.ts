@@ -4,7 +4,7 @@
 // each flushes and publishes an acknowledgement; the requester waits for all of
 // them, or at most SUMMARY_BARRIER_MS.
 import type Redis from 'ioredis';
-import type { Logger } from './log';
+import type { Logger } from '../shared/log';
 import { PubSubRound } from './pubsub-round';
 
 export interface SummaryBarrierOptions {

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Deadlines } from '../src/deadlines';
+import { Deadlines } from '../../src/gateway/deadlines';
 
 // The clock is the test's: a deadline's time passes when the test says so, however busy the machine is. The
 // checking timer is real (every 2 ms); `ticks()` waits long enough for it to have run a few times.

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { createLogger, errorFields, silentLogger } from '../src/log';
+import { createLogger, errorFields, silentLogger } from '../../src/shared/log';
 
 t.test('one JSON line per event, at or above the level', async (t) => {
   const lines: string[] = [];
