@@ -12,7 +12,7 @@ import type { Metrics } from '../shared/metrics';
 import type { ProcessorName } from '../domain/payment';
 import type { ProcessorClient } from '../gateway/processor-client';
 import type { DedupeGuard } from '../cluster/dedupe-guard';
-import { DedupeLostError } from '../store/pending-payments';
+import { DedupeLostError } from '../store/pending-errors';
 import type { CoreStores } from './core-stores';
 import type { IntakeGate } from './intake-gate';
 import { refusalOf } from './intake-gate';

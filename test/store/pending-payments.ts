@@ -1,7 +1,8 @@
 import t from 'tap';
 import Redis from 'ioredis';
 import { refusalOf } from '../../src/core/intake-gate';
-import { PendingPayments, ReplicaLagError } from '../../src/store/pending-payments';
+import { PendingPayments } from '../../src/store/pending-payments';
+import { ReplicaLagError } from '../../src/store/pending-errors';
 import { type PendingPayment } from '../../src/domain/pending-payment';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { scratchRedis } from '../fixtures/pipeline';

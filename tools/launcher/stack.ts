@@ -5,14 +5,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { nativeNginxConfig, repoRoot } from './nginx-config';
 import { pidsNamed } from './cpu-counters';
-import {
-  COMPOSE_APP_SETTINGS,
-  COMPOSE_LIMITS,
-  describeLimits,
-  ResourceLimits,
-  isPartName,
-  type PartUsage,
-} from './resource-limits';
+import { COMPOSE_APP_SETTINGS, COMPOSE_LIMITS, describeLimits, ResourceLimits, isPartName, type PartUsage } from './resource-limits';
 import { emptyStore } from './fresh-store';
 import { ensureNginx, ensurePortFree, ensurePostgres, ensureRedis, NGINX_PATHS } from './services';
 import { startProcessorSimulator, type RunningSimulator } from '../simulator/server';
