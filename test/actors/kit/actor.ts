@@ -61,3 +61,51 @@ t.test('the mailbox count falls as messages are handled; a stopped system handle
   ]);
   t.equal(answer, 'no answer', 'stopped');
 });
+
+t.test('pipeToSelf: an async outcome comes back as a message, a failure too', async (t) => {
+  const system = startActorSystem('actor-test-pipe');
+  t.teardown(() => stopActorSystem(system));
+  type Piped = { type: 'done'; value: number } | { type: 'failed'; why: string };
+  const seen: Piped[] = [];
+  let pipe: ((work: Promise<number>) => void) | undefined;
+  const ref = spawn<number[], Piped>(system, {
+    name: 'piper',
+    initialState: (ctx) => {
+      pipe = (work) =>
+        ctx.pipeToSelf(
+          work,
+          (value) => ({ type: 'done', value }),
+          (err) => ({ type: 'failed', why: (err as Error).message }),
+        );
+      return [];
+    },
+    onCrash: 'resume',
+    handle: (state, msg) => (seen.push(msg), state),
+  });
+  pipe!(Promise.resolve(7));
+  pipe!(Promise.reject(new Error('refused')));
+  await sleep(20);
+  t.same(seen, [
+    { type: 'done', value: 7 },
+    { type: 'failed', why: 'refused' },
+  ]);
+  t.equal(ref.mailboxLength, 0, 'both handled');
+});
+
+t.test('setup runs once, before the first message, with the state and the context', async (t) => {
+  const system = startActorSystem('actor-test-setup');
+  t.teardown(() => stopActorSystem(system));
+  const order: string[] = [];
+  const ref = spawn<{ children: string[] }, { type: 'ping'; replyTo: (c: string[]) => void }>(system, {
+    name: 'parent',
+    initialState: () => ({ children: [] }),
+    setup: (state, ctx) => {
+      order.push('setup');
+      state.children.push(`child of ${ctx.self.name}`);
+    },
+    onCrash: 'resume',
+    handle: (state, msg) => (order.push('ping'), msg.replyTo(state.children), state),
+  });
+  t.same(await new Promise<string[]>((r) => tell(ref, { type: 'ping', replyTo: r })), ['child of parent']);
+  t.same(order, ['setup', 'ping']);
+});
