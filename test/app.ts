@@ -6,7 +6,21 @@ import type { AddressInfo } from 'node:net';
 import Redis from 'ioredis';
 import { Client } from 'undici';
 import { loadConfig } from '../src/shared/config';
-import { eventually, getSummary, REDIS_URL, namespace, newPayment, postPayment, recordedTotal, assertMatchesProcessors, sleep, startProcessors, startTestApp, summariesAgree, type Processors } from './fixtures/pipeline';
+import {
+  eventually,
+  getSummary,
+  REDIS_URL,
+  namespace,
+  newPayment,
+  postPayment,
+  recordedTotal,
+  assertMatchesProcessors,
+  sleep,
+  startProcessors,
+  startTestApp,
+  summariesAgree,
+  type Processors,
+} from './fixtures/pipeline';
 
 const EMPTY = { default: { totalRequests: 0, totalAmount: 0 }, fallback: { totalRequests: 0, totalAmount: 0 } };
 

@@ -1,7 +1,15 @@
 // The actor-state page, rendered by a real headless browser (Debian's chromium): it must
 // fetch /actors and draw the supervisor, both processor actors and the writers.
 import t from 'tap';
-import { eventually, getSummary, namespace, newPayment, postPayment, startProcessors, startTestApp } from '../fixtures/pipeline';
+import {
+  eventually,
+  getSummary,
+  namespace,
+  newPayment,
+  postPayment,
+  startProcessors,
+  startTestApp,
+} from '../fixtures/pipeline';
 import { needsChromium, renderedDom } from '../fixtures/chromium';
 
 t.test('GET /actors.html renders the live actor tree', needsChromium, async (t) => {

@@ -8,7 +8,17 @@ import t from 'tap';
 import { Pool } from 'undici';
 import { childEnv, startChild } from '../fixtures/child-instance';
 import { postAll, type Posted } from '../fixtures/post-all';
-import { DATABASE_URL, eventually, getSummary, namespace, newPayment, sleep, startProcessors, steadyLoad, summariesAgree } from '../fixtures/pipeline';
+import {
+  DATABASE_URL,
+  eventually,
+  getSummary,
+  namespace,
+  newPayment,
+  sleep,
+  startProcessors,
+  steadyLoad,
+  summariesAgree,
+} from '../fixtures/pipeline';
 import { Client } from 'pg';
 
 const PAYMENTS = Number(process.env.BACKLOG_PAYMENTS ?? 150_000);

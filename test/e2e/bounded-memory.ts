@@ -12,7 +12,19 @@ import { startApp } from '../../src/app';
 import { loadConfig } from '../../src/shared/config';
 import { createLogger } from '../../src/shared/log';
 import { fillUp, ownRedis, REDIS_SERVER, usedMemory } from '../fixtures/redis-servers';
-import { DATABASE_URL, eventually, getSummary, namespace, newPayment, reachesWhileRising, recordedIds, sleep, startProcessors, summariesAgree, type Processors } from '../fixtures/pipeline';
+import {
+  DATABASE_URL,
+  eventually,
+  getSummary,
+  namespace,
+  newPayment,
+  reachesWhileRising,
+  recordedIds,
+  sleep,
+  startProcessors,
+  summariesAgree,
+  type Processors,
+} from '../fixtures/pipeline';
 
 /** Processor calls received for these ids, both processors together. */
 const callsFor = (processors: Processors, ids: string[]) =>

@@ -2,7 +2,19 @@
 // Redis and one Postgres, against simulators with the processors' real 5 s health limit.
 import t from 'tap';
 import { startStack } from '../../tools/launcher/stack';
-import { assertMatchesProcessors, eventually, freePort, namespace, newPayment, postPayment, recordedIds, recordedTotal, sleep, startProcessors, summariesAgree } from '../fixtures/pipeline';
+import {
+  assertMatchesProcessors,
+  eventually,
+  freePort,
+  namespace,
+  newPayment,
+  postPayment,
+  recordedIds,
+  recordedTotal,
+  sleep,
+  startProcessors,
+  summariesAgree,
+} from '../fixtures/pipeline';
 
 /**
  * Posts `count` payments, `concurrency` at a time, each client pausing `pauseMs` after each; returns those

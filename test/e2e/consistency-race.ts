@@ -4,7 +4,19 @@
 // a requestedAt stamped long before the call went out, and a processor that already held the id.
 import t from 'tap';
 import { request } from 'undici';
-import { assertMatchesProcessors, eventually, getSummary, newPayment, postPayment, recordedTotal, REDIS_URL, sleep, startAppWithProcessors, summariesAgree, type Processors } from '../fixtures/pipeline';
+import {
+  assertMatchesProcessors,
+  eventually,
+  getSummary,
+  newPayment,
+  postPayment,
+  recordedTotal,
+  REDIS_URL,
+  sleep,
+  startAppWithProcessors,
+  summariesAgree,
+  type Processors,
+} from '../fixtures/pipeline';
 import Redis from 'ioredis';
 
 /** Another instance, as far as the summary barrier can tell, that takes `delayMs` to flush its writers. */

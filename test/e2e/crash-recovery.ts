@@ -5,7 +5,18 @@
 import t from 'tap';
 import { existsSync } from 'node:fs';
 import { childEnv, MAIN, startChild } from '../fixtures/child-instance';
-import { eventually, getSummary, namespace, newPayment, postPayment, recordedTotal, assertMatchesProcessors, sleep, startProcessors, startTestApp } from '../fixtures/pipeline';
+import {
+  eventually,
+  getSummary,
+  namespace,
+  newPayment,
+  postPayment,
+  recordedTotal,
+  assertMatchesProcessors,
+  sleep,
+  startProcessors,
+  startTestApp,
+} from '../fixtures/pipeline';
 
 t.test('built app present', async (t) => {
   t.ok(existsSync(MAIN), `${MAIN} exists (npm test builds it first)`);

@@ -7,7 +7,20 @@ import { promisify } from 'node:util';
 import { existsSync, readdirSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
-import { eventually, namespace, newPayment, postPayment, recordedTotal, assertMatchesProcessors, recordedExactlyOnce, steadyLoad, sleep, startProcessors, startTestApp, type Processors } from '../fixtures/pipeline';
+import {
+  eventually,
+  namespace,
+  newPayment,
+  postPayment,
+  recordedTotal,
+  assertMatchesProcessors,
+  recordedExactlyOnce,
+  steadyLoad,
+  sleep,
+  startProcessors,
+  startTestApp,
+  type Processors,
+} from '../fixtures/pipeline';
 
 type Fault = 'hang' | 'close-before' | 'record-then-close' | 'garbage' | 'error-500' | 'pass';
 

@@ -2,7 +2,23 @@
 // says the promise it guards; each failed on the main it was written against (see its commit).
 import t from 'tap';
 import { existsSync } from 'node:fs';
-import { newPayment, postPayment, sleep, startProcessors, startAppWithProcessors, startTestApp, namespace, eventually, summariesAgree, REDIS_URL, getSummary, recordedExactlyOnce, recordedTotal, steadyLoad, type Processors } from '../fixtures/pipeline';
+import {
+  newPayment,
+  postPayment,
+  sleep,
+  startProcessors,
+  startAppWithProcessors,
+  startTestApp,
+  namespace,
+  eventually,
+  summariesAgree,
+  REDIS_URL,
+  getSummary,
+  recordedExactlyOnce,
+  recordedTotal,
+  steadyLoad,
+  type Processors,
+} from '../fixtures/pipeline';
 import { ownRedis, REDIS_SERVER, replicating } from '../fixtures/redis-servers';
 import { answersHeldBack, tcpRelay, type RelayConnection } from '../fixtures/tcp-relay';
 import { lockPaymentsTable } from '../fixtures/postgres-lock';

@@ -7,7 +7,19 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { eventually, freePort, namespace, newPayment, postPayment, sleep, startProcessors, startTestApp, steadyLoad, type Processors, type TestApp } from '../fixtures/pipeline';
+import {
+  eventually,
+  freePort,
+  namespace,
+  newPayment,
+  postPayment,
+  sleep,
+  startProcessors,
+  startTestApp,
+  steadyLoad,
+  type Processors,
+  type TestApp,
+} from '../fixtures/pipeline';
 import { fillUp, ownRedis, REDIS_SERVER, type RedisProcess } from '../fixtures/redis-servers';
 import { answersHeldBack } from '../fixtures/tcp-relay';
 import { lockPaymentsTable } from '../fixtures/postgres-lock';

@@ -5,7 +5,17 @@
 // exactly one processor, and our summary must equal theirs.
 import t from 'tap';
 import { existsSync } from 'node:fs';
-import { assertMatchesProcessors, eventually, namespace, recordedExactlyOnce, recordedTotal, sleep, startProcessors, startTestApp, steadyLoad } from '../fixtures/pipeline';
+import {
+  assertMatchesProcessors,
+  eventually,
+  namespace,
+  recordedExactlyOnce,
+  recordedTotal,
+  sleep,
+  startProcessors,
+  startTestApp,
+  steadyLoad,
+} from '../fixtures/pipeline';
 import { ownRedis, ownSentinels, REDIS_SERVER, replicating, sentinelsReady } from '../fixtures/redis-servers';
 
 const MASTER = 'rinha-failover';

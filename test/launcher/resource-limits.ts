@@ -3,7 +3,13 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { COMPOSE_LIMITS, describeLimits, isPartName, ResourceLimits, usageTable } from '../../tools/launcher/resource-limits';
+import {
+  COMPOSE_LIMITS,
+  describeLimits,
+  isPartName,
+  ResourceLimits,
+  usageTable,
+} from '../../tools/launcher/resource-limits';
 
 const limits = ResourceLimits.create(
   { ...COMPOSE_LIMITS, app1: { cpus: 0.1, memoryMb: 50 } },

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { LatencyHistogram } from '../../tools/replay/latency-histogram';
-import { k6Percentile, sortedCopy } from '../../tools/replay/percentile';
+import { k6Percentile, sortedCopy } from '../../tools/kit/percentile';
 
 t.test('percentiles within 1 % above the exact ones, over a spread of latencies', async (t) => {
   const h = new LatencyHistogram();

@@ -16,7 +16,8 @@ import { setProcessorsFailing } from './harness/simulator-process';
 import { supervisorSnapshot } from './harness/supervisor-snapshot';
 import { alternating, bySide, spread } from './harness/stats';
 import { instanceCpu } from '../launcher/cpu-counters';
-import { until, type RunningStack } from '../launcher/stack';
+import { until } from '../kit/until';
+import type { RunningStack } from '../launcher/stack';
 
 const OPTIONS = {
   old: { kind: 'string', default: '7c789a5', help: 'the earlier commit to compare with' },

@@ -9,7 +9,7 @@ import { withNativeStacks } from './harness/native-stacks';
 import { envPairs, readOptions } from './harness/options';
 import { BenchReport, runBench } from './harness/report';
 import { alternating, bySide, median } from './harness/stats';
-import { k6Percentile, sortedCopy } from '../replay/percentile';
+import { k6Percentile, sortedCopy } from '../kit/percentile';
 
 const OPTIONS = {
   a: { kind: 'list', help: "side A's settings, K=V[,K=V]" },

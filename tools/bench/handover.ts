@@ -12,7 +12,8 @@ import { BenchReport, runBench } from './harness/report';
 import { setProcessorsFailing } from './harness/simulator-process';
 import { supervisorSnapshot } from './harness/supervisor-snapshot';
 import { median } from './harness/stats';
-import { until, type RunningStack } from '../launcher/stack';
+import { until } from '../kit/until';
+import type { RunningStack } from '../launcher/stack';
 
 const OPTIONS = {
   rounds: { kind: 'number', default: 3, help: 'hand-overs, each on a fresh stack' },

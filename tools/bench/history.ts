@@ -9,6 +9,7 @@
 // The rows go into a schema of their own, dropped at the end (--keep to keep it).
 // Run: npm run build && node dist/tools/bench/history.js [--sizes 1000000,10000000] [--runs 200] [--keep]
 //        [--json FILE]
+import { k6Percentile } from '../kit/percentile';
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Client } from 'pg';
@@ -29,10 +30,6 @@ const WINDOWS: [string, number][] = [
 
 const label = (rows: number) => `${rows.toLocaleString('en').padStart(10)} rows  `;
 
-function percentile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))];
-}
-
 async function timed(runs: number, task: () => Promise<unknown>): Promise<{ p50: number; p99: number }> {
   await task(); // warm the cache and the plan once
   const ms: number[] = [];
@@ -42,7 +39,7 @@ async function timed(runs: number, task: () => Promise<unknown>): Promise<{ p50:
     ms.push(performance.now() - t0);
   }
   ms.sort((a, b) => a - b);
-  return { p50: percentile(ms, 0.5), p99: percentile(ms, 0.99) };
+  return { p50: k6Percentile(ms, 50), p99: k6Percentile(ms, 99) };
 }
 
 /**

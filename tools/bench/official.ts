@@ -19,7 +19,7 @@ import { BenchReport, runBench } from './harness/report';
 import { median } from './harness/stats';
 import { usageTable } from '../launcher/resource-limits';
 import type { RunningStack } from '../launcher/stack';
-import { k6Percentile, sortedCopy } from '../replay/percentile';
+import { k6Percentile, sortedCopy } from '../kit/percentile';
 import { runReplay } from '../replay/run';
 import { OFFICIAL, scaledScenario, type Scenario } from '../replay/scenario';
 

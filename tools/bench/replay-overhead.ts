@@ -11,7 +11,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { k6Percentile, sortedCopy } from '../replay/percentile';
+import { k6Percentile, sortedCopy } from '../kit/percentile';
 import { TimedClient } from '../replay/timed-client';
 import { runReplay } from '../replay/run';
 import { Progress } from '../replay/progress';

@@ -11,6 +11,7 @@
 //     more than once), both to be 0;
 //   - a chart of all of it: reports/soak/soak.html (and soak.json with every sample).
 // The machine's Redis gets the compose cap for the run and its own setting back after; the
+import { k6Percentile } from '../kit/percentile';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -60,10 +61,6 @@ function memoryMb(pid: number): number {
       return 0;
     }
   }
-}
-
-function percentile(sorted: number[], q: number): number {
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))];
 }
 
 /** Least-squares slope of y over t (seconds), in units per hour. */
@@ -165,19 +162,19 @@ async function drain(stackUrl: string, simulators: SimulatorProcess, accepted: n
 /** The answers' p99 of the first and last ten minutes (a third each, shorter runs), and per minute. */
 function latencyFigures(o: Options, fed: Fed) {
   const p99s = fed.perMinute.map((xs) =>
-    percentile(
+    k6Percentile(
       xs.sort((a, b) => a - b),
-      0.99,
+      99,
     ),
   );
   const edge = Math.max(1, Math.min(10, Math.floor(o.minutes / 3)));
   const pooled = (from: number, to: number) =>
-    percentile(
+    k6Percentile(
       fed.perMinute
         .slice(from, to)
         .flat()
         .sort((a, b) => a - b),
-      0.99,
+      99,
     );
   const first = pooled(0, edge);
   const last = pooled(fed.perMinute.length - edge, fed.perMinute.length);

@@ -17,7 +17,7 @@ import { withNativeStacks } from './harness/native-stacks';
 import { envPairs, readOptions, type BenchOptions } from './harness/options';
 import { BenchReport, runBench } from './harness/report';
 import { alternating, bySide, median } from './harness/stats';
-import { k6Percentile, sortedCopy } from '../replay/percentile';
+import { k6Percentile, sortedCopy } from '../kit/percentile';
 import { slowBursts } from '../replay/slow-bursts';
 
 const OPTIONS = {

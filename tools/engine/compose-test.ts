@@ -19,7 +19,12 @@ import { repoRoot } from '../launcher/nginx-config';
 import { ensurePortFree } from '../launcher/services';
 import { ComposeProject } from './compose-project';
 import { buildStandins, ensureDockerd, ensurePackages } from './engine';
-import { simulatorLogs, type ProcessorName, startSimulatorContainers, stopSimulatorContainers } from './simulator-containers';
+import {
+  simulatorLogs,
+  type ProcessorName,
+  startSimulatorContainers,
+  stopSimulatorContainers,
+} from './simulator-containers';
 import { run } from './shell';
 import { type StepOutcome, Steps } from './steps';
 import { bootSteps, drillSteps, finalSteps, replayStep, smokeStep, type VariantRun } from './variant-steps';

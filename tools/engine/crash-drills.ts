@@ -1,6 +1,7 @@
 // Killing parts of a running deployment under load, and counting what the deployment promised and lost.
 // `docker kill` is an operator's stop (Docker leaves the container stopped); a SIGKILL sent from the host
 // to the container's main process is a crash (the restart policy brings it back).
+import { holdsWithin } from '../kit/until';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkExactlyOnce, startLoad, untilSettled, type ExactlyOnce, type LoadOutcome } from './acknowledged-load';
 import type { ComposeProject, ContainerState } from './compose-project';
@@ -33,14 +34,14 @@ export async function untilBack(
   healthy: boolean,
   timeoutMs = 60_000,
 ): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const s = await project.state(service).catch(() => null);
-    const restarted = s !== null && s.startedAt !== since.startedAt && s.status === 'running';
-    if (restarted && (!healthy || s.health === 'healthy')) return Date.now();
-    await sleep(100);
-  }
-  throw new Error(`${service} did not come back within ${timeoutMs / 1000} s:\n${await project.logs(service, 20)}`);
+  const back = async () => {
+    const s = await project.state(service);
+    const restarted = s.startedAt !== since.startedAt && s.status === 'running';
+    return restarted && (!healthy || s.health === 'healthy');
+  };
+  if (!(await holdsWithin(back, timeoutMs, 100)))
+    throw new Error(`${service} did not come back within ${timeoutMs / 1000} s:\n${await project.logs(service, 20)}`);
+  return Date.now();
 }
 
 /** SIGKILL to the container's main process, from the host: a crash, as Docker sees it. */

@@ -3,10 +3,10 @@
 // simulators in the root namespace (outside the deployment, as the official processors are), on the
 // bridge's address. Two replicas, not one: the instances count a claim only once a replica has it
 // (REDIS_MIN_REPLICAS=1), so after a fail-over the promoted primary still needs one.
+import { until } from '../kit/until';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { BRIDGE_IP, createBridge, createHost, removeAll, type Host } from './network';
@@ -27,12 +27,6 @@ export interface Layout {
   /** A part started again on its host (after a kill), with the settings it had. */
   restart(name: string): Part;
   stop(): Promise<void>;
-}
-
-async function until(what: string, check: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  for (const deadline = Date.now() + ms; Date.now() < deadline; await sleep(100))
-    if (await check().catch(() => false)) return;
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 function makeHosts(): Record<string, Host> {
@@ -61,24 +55,33 @@ async function stores(hosts: Record<string, Host>, dir: string, parts: Record<st
   for (const s of ['sentinel1', 'sentinel2', 'sentinel3'])
     parts[s] = startSentinel(hosts[s], hosts.redis1, MASTER_NAME, join(dir, 'sentinels'));
   const databaseUrl = `postgres://postgres@${hosts.postgres.ip}:5432/postgres`;
-  await until('postgres', async () => {
-    const pg = new Client({ connectionString: databaseUrl });
-    await pg.connect();
-    await pg.end();
-    return true;
-  });
+  await until(
+    async () => {
+      const pg = new Client({ connectionString: databaseUrl });
+      await pg.connect();
+      await pg.end();
+      return true;
+    },
+    20_000,
+    'postgres',
+    100,
+  );
   for (const r of ['redis2', 'redis3']) {
     const replica = new Redis(6379, hosts[r].ip, { lazyConnect: true, maxRetriesPerRequest: 1 });
     replica.on('error', () => undefined);
-    await until(`${r} to follow the primary`, async () =>
-      /master_link_status:up/.test(await replica.info('replication')),
+    await until(
+      async () => /master_link_status:up/.test(await replica.info('replication')),
+      20_000,
+      `${r} to follow the primary`,
+      100,
     ).finally(() => replica.disconnect());
   }
   for (const s of ['sentinel1', 'sentinel2', 'sentinel3'])
     await until(
-      `${s} to know both replicas and its peers`,
       () => sentinelReady({ host: hosts[s].ip, port: 26379 }, MASTER_NAME, { replicas: 2, peers: 2 }),
       30_000,
+      `${s} to know both replicas and its peers`,
+      100,
     );
 }
 
@@ -112,14 +115,15 @@ export async function startLayout(appEnv: Record<string, string> = {}): Promise<
     };
     const apps = ['app1', 'app2', 'app3'];
     for (const a of apps) parts[a] = startApp(hosts[a], env);
-    for (const a of apps) await until(a, async () => (await fetch(`http://${hosts[a].ip}:8080/health`)).ok);
+    for (const a of apps)
+      await until(async () => (await fetch(`http://${hosts[a].ip}:8080/health`)).ok, 20_000, a, 100);
     parts.nginx = startNginx(
       hosts.nginx,
       apps.map((a) => hosts[a]),
       join(dir, 'nginx'),
     );
     const url = `http://${hosts.nginx.ip}:9999`;
-    await until('nginx', async () => (await fetch(`${url}/health`)).ok);
+    await until(async () => (await fetch(`${url}/health`)).ok, 20_000, 'nginx', 100);
     const restart = (name: string): Part => {
       if (name.startsWith('app')) return (parts[name] = startApp(hosts[name], env));
       if (name === 'redis1') return (parts[name] = startRedis(hosts.redis1, join(dir, 'redis')));

@@ -1,12 +1,12 @@
 // Postgres and Redis must be up before the apps start. When one is down and it is
 // local, start it the way this machine's packages install it; otherwise say exactly
 // what to do.
+import { holdsWithin } from '../kit/until';
 import { execSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 export class ServiceUnavailableError extends Error {}
 
@@ -44,15 +44,6 @@ export async function redisReachable(url: string): Promise<boolean> {
   }
 }
 
-async function waitFor(check: () => Promise<boolean>, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await sleep(250);
-  }
-  return check();
-}
-
 export function postgresStartCommand(): string | null {
   if (!existsSync('/etc/postgresql')) return null;
   const versions = readdirSync('/etc/postgresql');
@@ -78,7 +69,7 @@ export async function ensurePostgres(url: string, log: (line: string) => void = 
   } catch {
     /* it may already be starting; the check below decides */
   }
-  if (!(await waitFor(() => postgresReachable(url), 15_000)))
+  if (!(await holdsWithin(() => postgresReachable(url), 15_000, 250)))
     throw new ServiceUnavailableError(`PostgreSQL did not come up at ${url} after: ${command}`);
 }
 
@@ -101,7 +92,7 @@ export async function ensureRedis(url: string, log: (line: string) => void = con
   mkdirSync('/var/lib/redis', { recursive: true });
   mkdirSync('/var/log/redis', { recursive: true });
   execSync(REDIS_START_COMMAND, { stdio: 'ignore' });
-  if (!(await waitFor(() => redisReachable(url), 10_000)))
+  if (!(await holdsWithin(() => redisReachable(url), 10_000, 250)))
     throw new ServiceUnavailableError(`Redis did not come up at ${url} after: ${REDIS_START_COMMAND}`);
 }
 

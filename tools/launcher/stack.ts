@@ -1,15 +1,22 @@
 // The whole system on one machine, without Docker: processor simulators (unless real
 // processor URLs are given), two app instances on Unix sockets, and Nginx in front.
+import { until } from '../kit/until';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { nativeNginxConfig, repoRoot } from './nginx-config';
 import { pidsNamed } from './cpu-counters';
-import { COMPOSE_APP_SETTINGS, COMPOSE_LIMITS, describeLimits, ResourceLimits, isPartName, type PartUsage } from './resource-limits';
+import {
+  COMPOSE_APP_SETTINGS,
+  COMPOSE_LIMITS,
+  describeLimits,
+  ResourceLimits,
+  isPartName,
+  type PartUsage,
+} from './resource-limits';
 import { emptyStore } from './fresh-store';
 import { ensureNginx, ensurePortFree, ensurePostgres, ensureRedis, NGINX_PATHS } from './services';
 import { startProcessorSimulator, type RunningSimulator } from '../simulator/server';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, request } from 'undici';
 
 export interface StackOptions {
@@ -93,20 +100,6 @@ export const DEFAULT_STACK_OPTIONS: StackOptions = {
  * push the process past the 100 MB the compose file gives it.
  */
 export const INSTANCE_NODE_FLAGS = ['--max-old-space-size=56', '--max-semi-space-size=2'];
-
-/** Waits until `check` holds, looking every `everyMs`; throws, naming `what`, after `ms`. */
-export async function until(
-  check: () => boolean | Promise<boolean>,
-  ms: number,
-  what: string,
-  everyMs = 50,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
 
 function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null

@@ -3,7 +3,7 @@
 // drawn across, then the score. One self-contained HTML file with inline SVG.
 import type { ConsistencyCheck } from './consistency-checker';
 import type { InstanceSplitRow } from './instance-split';
-import { k6Percentile } from './percentile';
+import { k6Percentile } from '../kit/percentile';
 import type { RunFacts } from './run-facts';
 import type { Scenario } from './scenario';
 import type { FinalResults } from './score';

@@ -7,7 +7,7 @@ import { checkConsistency, type ConsistencyCheck } from './consistency-checker';
 import { readInstances, splitOf, type InstanceCounters, type InstanceSplitRow } from './instance-split';
 import { runFacts } from './run-facts';
 import { CHECK_WINDOW_END_MS, computeExposure, type Exposure } from './exposure';
-import { k6Percentile, sortedCopy } from './percentile';
+import { k6Percentile, sortedCopy } from '../kit/percentile';
 import { ProcessorsAdmin, type AdminSummary } from './processors-admin';
 import { Progress } from './progress';
 import { renderReport, type TimelinePoint } from './report';

@@ -2,14 +2,25 @@
 // test reads the new state and what was told to the children (recording actors).
 import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { spawn, startActorSystem, stopActorSystem, type ActorContext, type ActorRef, type ActorSystem } from '../../../src/actors/kit/actor';
+import {
+  spawn,
+  startActorSystem,
+  stopActorSystem,
+  type ActorContext,
+  type ActorRef,
+  type ActorSystem,
+} from '../../../src/actors/kit/actor';
 import type { WriterMsg } from '../../../src/actors/writer/protocol';
 import { InOrderStage } from '../../../src/actors/supervisor/in-order-stage';
 import type { ProcessorMsg } from '../../../src/actors/processor/protocol';
 import type { SupervisorInternalMsg, SupervisorMsg } from '../../../src/actors/supervisor/protocol';
 import { SendBudget } from '../../../src/actors/supervisor/send-budget';
 import { onClaimed, onLookedUp, onPurge, onSettled } from '../../../src/actors/supervisor/handlers';
-import { initialSupervisorState, type SupervisorContext, type SupervisorState } from '../../../src/actors/supervisor/state';
+import {
+  initialSupervisorState,
+  type SupervisorContext,
+  type SupervisorState,
+} from '../../../src/actors/supervisor/state';
 import { type LookedUp } from '../../../src/actors/supervisor/protocol';
 import { silentLogger } from '../../../src/shared/log';
 import type { ProcessorName } from '../../../src/domain/payment';

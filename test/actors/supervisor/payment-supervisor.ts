@@ -1,4 +1,5 @@
 import t from 'tap';
+import { holdsWithin } from '../../../tools/kit/until';
 import { spawn, startActorSystem, stopActorSystem, tell, type ActorRef } from '../../../src/actors/kit/actor';
 import type { WriterMsg, WriterSnapshot } from '../../../src/actors/writer/protocol';
 import { spawnSupervisor } from '../../../src/actors/supervisor/payment-supervisor';
@@ -11,13 +12,7 @@ import type { PendingPayment } from '../../../src/domain/pending-payment';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Whether `check` holds within 3 s (the actors run on a real, maybe busy, event loop). */
-async function eventually(check: () => Promise<boolean>): Promise<boolean> {
-  for (let waited = 0; waited < 3000; waited += 10) {
-    if (await check()) return true;
-    await sleep(10);
-  }
-  return false;
-}
+const eventually = (check: () => Promise<boolean>) => holdsWithin(check, 3000, 10);
 
 const pay = (id: string, extra: Partial<PendingPayment> = {}): PendingPayment => ({
   correlationId: id,

@@ -1,5 +1,6 @@
 // The loads the benchmarks apply: an open loop at a fixed rate, and the replay's pattern of virtual users.
 // Each request is timed from send to the end of its answer.
+import { k6Percentile } from '../../kit/percentile';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { TimedClient, type Sample } from '../../replay/timed-client';
@@ -12,10 +13,6 @@ export interface LoadResult {
   p99: number;
   max: number;
   achievedRate: number;
-}
-
-export function percentile(sorted: number[], q: number): number {
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))];
 }
 
 export async function openLoop(
@@ -63,8 +60,8 @@ export async function openLoop(
     sent,
     ok: latencies.length,
     errors,
-    p50: percentile(latencies, 0.5),
-    p99: percentile(latencies, 0.99),
+    p50: k6Percentile(latencies, 50),
+    p99: k6Percentile(latencies, 99),
     max: latencies[latencies.length - 1] ?? NaN,
     achievedRate: latencies.length / elapsed,
   };

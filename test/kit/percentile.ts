@@ -1,5 +1,5 @@
 import t from 'tap';
-import { k6Percentile, sortedCopy } from '../../tools/replay/percentile';
+import { k6Percentile, sortedCopy } from '../../tools/kit/percentile';
 
 t.test('k6 interpolates between the nearest ranks', async (t) => {
   const v = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
