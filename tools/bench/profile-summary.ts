@@ -1,6 +1,7 @@
 // Where a CPU profile's time went: self time by function and by package (node_modules
 // folder, node internals, this project's files, GC, idle).
 // Run: node dist/tools/bench/profile-summary.js <file.cpuprofile> [rows=25]
+import { readOptions } from '../kit/options';
 import { readFileSync } from 'node:fs';
 
 interface ProfileNode {
@@ -80,6 +81,17 @@ export function busySeconds(file: string): number {
 }
 
 if (require.main === module) {
-  const [file, rowsArg] = process.argv.slice(2);
-  console.log(summariseProfile(file, Number(rowsArg ?? 25)));
+  const o = readOptions(
+    'node dist/tools/bench/profile-summary.js FILE [ROWS]: where a CPU profile spent its time',
+    {
+      file: { kind: 'optional', help: 'the .cpuprofile to read' },
+      rows: { kind: 'number', default: 25, help: 'how many functions to list' },
+    },
+    ['file', 'rows'],
+  );
+  if (o.file === undefined) {
+    console.error('which profile? give its file (--help)');
+    process.exit(2);
+  }
+  console.log(summariseProfile(o.file, o.rows));
 }

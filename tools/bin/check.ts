@@ -1,24 +1,25 @@
-// `npm run check -- [options]`: the smoke check (tools/smoke/smoke-check.ts) against a deployment.
-//   --url URL               the deployment (CHECK_URL, http://127.0.0.1:9999)
-//   --default URL           the default processor's base URL, to compare summaries (PROCESSOR_DEFAULT_ADMIN_URL)
-//   --fallback URL          the fallback processor's base URL (PROCESSOR_FALLBACK_ADMIN_URL)
-//   --token T               the processors' admin token, X-Rinha-Token (TOKEN, 123)
+// `npm run check -- [options]` (`--help` lists them): the smoke check (tools/smoke/smoke-check.ts) against a
+// deployment.
 // Exits 1 when any step fails, including when nothing answers at the URL. It purges nothing.
-import { parseArgs } from 'node:util';
+import { readOptions } from '../kit/options';
 import { DEFAULT_SMOKE_OPTIONS, formatSmokeReport, runSmokeCheck } from '../smoke/smoke-check';
 
-const env = process.env;
-const { values } = parseArgs({
-  options: {
-    url: { type: 'string' },
-    default: { type: 'string' },
-    fallback: { type: 'string' },
-    token: { type: 'string' },
+const values = readOptions('npm run check -- [options]: the smoke check against a deployment (it purges nothing)', {
+  url: { kind: 'string', default: DEFAULT_SMOKE_OPTIONS.url, env: 'CHECK_URL', help: 'the deployment' },
+  default: {
+    kind: 'optional',
+    env: 'PROCESSOR_DEFAULT_ADMIN_URL',
+    help: "the default processor's base URL, to compare summaries",
+  },
+  fallback: { kind: 'optional', env: 'PROCESSOR_FALLBACK_ADMIN_URL', help: "the fallback processor's base URL" },
+  token: {
+    kind: 'string',
+    default: DEFAULT_SMOKE_OPTIONS.processorsToken,
+    env: 'TOKEN',
+    help: "the processors' admin token, X-Rinha-Token",
   },
 });
-const url = values.url ?? env.CHECK_URL ?? DEFAULT_SMOKE_OPTIONS.url;
-const defaultUrl = values.default ?? env.PROCESSOR_DEFAULT_ADMIN_URL;
-const fallbackUrl = values.fallback ?? env.PROCESSOR_FALLBACK_ADMIN_URL;
+const { url, default: defaultUrl, fallback: fallbackUrl } = values;
 if (Boolean(defaultUrl) !== Boolean(fallbackUrl)) {
   console.error('give both processors (--default and --fallback) to compare summaries, or neither');
   process.exit(2);
@@ -27,7 +28,7 @@ if (Boolean(defaultUrl) !== Boolean(fallbackUrl)) {
 runSmokeCheck({
   url,
   processors: defaultUrl && fallbackUrl ? { default: defaultUrl, fallback: fallbackUrl } : undefined,
-  processorsToken: values.token ?? env.TOKEN ?? DEFAULT_SMOKE_OPTIONS.processorsToken,
+  processorsToken: values.token,
 }).then(
   (steps) => {
     console.log(formatSmokeReport(steps, url));

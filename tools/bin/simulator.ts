@@ -1,19 +1,26 @@
-// Starts one Payment Processor simulator, as the official processor's container does: listening on
-// all interfaces, port 8080. Used by the compose test, which runs one container per processor.
-// Settings (environment): SIMULATOR_NAME (default | fallback), SIMULATOR_PORT (8080),
-// SIMULATOR_FEE (0.05 for default, 0.15 for fallback), and the pair's shared ones (simulators.ts):
-// SIMULATOR_TOKEN, SIMULATOR_HEALTH_WINDOW_MS, SIMULATOR_DATABASE_URL.
+// One Payment Processor simulator, as the official processor's container runs: on all interfaces, port 8080.
+// The compose test runs one container per processor. `--help` lists the options (or their environment names).
+import { readOptions } from '../kit/options';
 import { startProcessorSimulator } from '../simulator/server';
-import { commonSimulatorSettings, num } from './simulators';
+import { COMMON_SIMULATOR_OPTIONS } from './simulators';
 
-const name = process.env.SIMULATOR_NAME === 'fallback' ? 'fallback' : 'default';
+const o = readOptions('node dist/tools/bin/simulator.js [options]: one processor simulator', {
+  ...COMMON_SIMULATOR_OPTIONS,
+  host: { ...COMMON_SIMULATOR_OPTIONS.host, default: '0.0.0.0' },
+  name: { kind: 'string', default: 'default', env: 'SIMULATOR_NAME', help: 'default or fallback' },
+  port: { kind: 'number', default: 8080, env: 'SIMULATOR_PORT', help: 'the port to listen on' },
+  fee: { kind: 'optional', env: 'SIMULATOR_FEE', help: 'its fee (0.05 for default, 0.15 for fallback)' },
+});
+const name = o.name === 'fallback' ? 'fallback' : 'default';
 
 startProcessorSimulator({
-  ...commonSimulatorSettings(),
-  host: '0.0.0.0',
+  host: o.host,
+  token: o.token,
+  healthWindowMs: o['health-window'],
+  databaseUrl: o.database,
   name,
-  port: num('SIMULATOR_PORT', 8080),
-  fee: num('SIMULATOR_FEE', name === 'default' ? 0.05 : 0.15),
+  port: o.port,
+  fee: o.fee === undefined ? (name === 'default' ? 0.05 : 0.15) : Number(o.fee),
   schema: `processor_${name}`,
 }).then(
   (sim) => {

@@ -1,40 +1,45 @@
-// `npm start`: the whole system natively. Settings (environment):
-//   PORT (9999)                      Nginx's port
-//   PROCESSOR_DEFAULT_URL / PROCESSOR_FALLBACK_URL   real processors; when both are unset,
-// simulators start on SIMULATOR_DEFAULT_PORT (8001) and SIMULATOR_FALLBACK_PORT (8002)
-//   DATABASE_URL, REDIS_URL, REDIS_PREFIX, DATABASE_SCHEMA   as for an app instance
-//   RUN_DIR (.run)                   sockets, Nginx config, pid and log
-//   COMPOSE_LIMITS=1 (or --compose-limits)   every part under the compose file's CPU and memory
-//                                    limits (Linux cgroup v1, as root); usage per part printed on stop
-//   INSTANCES=N (or --instances N)   app instances behind Nginx (default 2, as in the compose file)
-// Every other app setting (docs/settings.md) is passed to both instances as it is.
-import { parseArgs } from 'node:util';
-import { DEFAULT_STACK_OPTIONS, startStack } from '../launcher/stack';
+// `npm start`: the whole system natively: Nginx, the app instances and, unless real processors are given, the
+// two processor simulators. `npm start -- --help` lists the options (each also read from the environment); every
+// other app setting (docs/settings.md) in the environment is passed to the instances as it is.
+import { readOptions } from '../kit/options';
+import { DEFAULT_STACK_OPTIONS as D, startStack } from '../launcher/stack';
 import { usageTable } from '../launcher/resource-limits';
 
-const env = process.env;
-const { values: args } = parseArgs({
-  options: { 'compose-limits': { type: 'boolean' }, instances: { type: 'string' } },
+const o = readOptions('npm start -- [options]: the whole system natively', {
+  port: { kind: 'number', default: 9999, env: 'PORT', help: "Nginx's port" },
+  instances: { kind: 'number', default: 2, env: 'INSTANCES', help: 'app instances behind Nginx' },
+  'default-url': {
+    kind: 'optional',
+    env: 'PROCESSOR_DEFAULT_URL',
+    help: 'a real default processor (with --fallback-url; unset: the simulators start)',
+  },
+  'fallback-url': { kind: 'optional', env: 'PROCESSOR_FALLBACK_URL', help: 'a real fallback processor' },
+  'simulator-default-port': { kind: 'number', default: 8001, env: 'SIMULATOR_DEFAULT_PORT', help: "default's port" },
+  'simulator-fallback-port': { kind: 'number', default: 8002, env: 'SIMULATOR_FALLBACK_PORT', help: "fallback's port" },
+  'database-url': { kind: 'string', default: D.databaseUrl, env: 'DATABASE_URL', help: 'Postgres' },
+  'redis-url': { kind: 'string', default: D.redisUrl, env: 'REDIS_URL', help: 'Redis' },
+  'redis-prefix': { kind: 'string', default: D.redisPrefix, env: 'REDIS_PREFIX', help: 'the prefix of every key' },
+  'database-schema': { kind: 'string', default: D.databaseSchema, env: 'DATABASE_SCHEMA', help: 'the schema' },
+  'run-dir': { kind: 'string', default: D.runDir, env: 'RUN_DIR', help: 'sockets, Nginx config, pid and log' },
+  'compose-limits': {
+    kind: 'flag',
+    env: 'COMPOSE_LIMITS',
+    help: "every part under the compose file's CPU and memory limits (cgroup v1, as root); usage printed on stop",
+  },
 });
-const processorUrls =
-  env.PROCESSOR_DEFAULT_URL && env.PROCESSOR_FALLBACK_URL
-    ? { default: env.PROCESSOR_DEFAULT_URL, fallback: env.PROCESSOR_FALLBACK_URL }
-    : undefined;
+const [defaultUrl, fallbackUrl] = [o['default-url'], o['fallback-url']];
 
 startStack({
-  port: Number(env.PORT ?? 9999),
-  instances: Number(args.instances ?? env.INSTANCES ?? 2),
-  processorUrls,
-  simulatorPorts: {
-    default: Number(env.SIMULATOR_DEFAULT_PORT ?? 8001),
-    fallback: Number(env.SIMULATOR_FALLBACK_PORT ?? 8002),
-  },
-  databaseUrl: env.DATABASE_URL ?? DEFAULT_STACK_OPTIONS.databaseUrl,
-  redisUrl: env.REDIS_URL ?? DEFAULT_STACK_OPTIONS.redisUrl,
-  redisPrefix: env.REDIS_PREFIX ?? DEFAULT_STACK_OPTIONS.redisPrefix,
-  databaseSchema: env.DATABASE_SCHEMA ?? DEFAULT_STACK_OPTIONS.databaseSchema,
-  runDir: env.RUN_DIR ?? DEFAULT_STACK_OPTIONS.runDir,
-  composeLimits: args['compose-limits'] === true || /^(1|true|yes)$/i.test(env.COMPOSE_LIMITS ?? ''),
+  port: o.port,
+  instances: o.instances,
+  processorUrls: defaultUrl && fallbackUrl ? { default: defaultUrl, fallback: fallbackUrl } : undefined,
+  simulatorPorts: { default: o['simulator-default-port'], fallback: o['simulator-fallback-port'] },
+  databaseUrl: o['database-url'],
+  redisUrl: o['redis-url'],
+  redisPrefix: o['redis-prefix'],
+  databaseSchema: o['database-schema'],
+  runDir: o['run-dir'],
+  composeLimits: o['compose-limits'],
 }).then(
   (stack) => {
     console.log(

@@ -5,16 +5,10 @@
 // (contest), an operator's kill and start under load, crashes of the apps (and, in the contest variant, of
 // Redis and Postgres) under load with every acknowledged payment checked in the processors, no container
 // OOM-killed or restarted but those crashed, peak memory against each limit; then `down -v`.
-// Options:
-//   --variant contest|durable|both   (both)
-//   --compose-file F                 instead of the variant's files (repeatable), e.g. an older file to compare
-//   --scale S                        the replay's scale (0.2: 60 s, 120 VUs); 0 skips it
-//   --kills N                        app crashes at the official peak in the contest variant (5)
-//   --no-drills                      boot, check and replay only (no kills)
-//   --keep                           leave the deployment running at the end
+// `npm run compose:test -- --help` lists the options.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { readOptions } from '../kit/options';
 import { repoRoot } from '../launcher/nginx-config';
 import { ensurePortFree } from '../launcher/services';
 import { ComposeProject } from './compose-project';
@@ -37,17 +31,18 @@ type Variant = keyof typeof VARIANT_FILES;
 /** The variants whose files refuse to start without ADMIN_TOKEN: they keep the records. */
 const NEEDS_TOKEN: Record<Variant, boolean> = { contest: false, durable: true };
 
-const { values } = parseArgs({
-  options: {
-    variant: { type: 'string', default: 'both' },
-    'compose-file': { type: 'string', multiple: true },
-    scale: { type: 'string', default: '0.2' },
-    kills: { type: 'string', default: '5' },
-    drills: { type: 'boolean', default: true },
-    keep: { type: 'boolean', default: false },
-  },
-  allowNegative: true,
+const values = readOptions('npm run compose:test -- [options]: the compose deployment in a Docker engine', {
+  variant: { kind: 'string', default: 'both', help: 'contest, durable or both' },
+  'compose-file': { kind: 'list', help: "instead of the variant's files, e.g. an older file to compare" },
+  scale: { kind: 'number', default: 0.2, help: "the replay's scale (0.2: 60 s, 120 VUs); 0 skips it" },
+  kills: { kind: 'number', default: 5, help: 'app crashes at the official peak in the contest variant' },
+  'no-drills': { kind: 'flag', help: 'boot, check and replay only (no kills)' },
+  keep: { kind: 'flag', help: 'leave the deployment running at the end' },
 });
+if (!['contest', 'durable', 'both'].includes(values.variant)) {
+  console.error(`--variant is contest, durable or both; got "${values.variant}"`);
+  process.exit(2);
+}
 
 const log = (line: string) => console.log(`[engine] ${line}`);
 
@@ -89,7 +84,9 @@ async function testVariant(
   variant: Variant,
   processors: Record<ProcessorName, string>,
 ): Promise<boolean> {
-  const files = (values['compose-file'] ?? VARIANT_FILES[variant]).map((f) => join(root, f));
+  const files = (values['compose-file'].length > 0 ? values['compose-file'] : VARIANT_FILES[variant]).map((f) =>
+    join(root, f),
+  );
   const token = NEEDS_TOKEN[variant] ? { ADMIN_TOKEN: randomBytes(12).toString('hex') } : undefined;
   const project = new ComposeProject(root, `rinha-engine-${variant}`, files, token);
   const steps = new Steps(() => explain(project));
@@ -103,14 +100,14 @@ async function testVariant(
     url: 'http://127.0.0.1:9999',
     processors,
     crashes: new Map(),
-    scale: Number(values.scale),
-    kills: Number(values.kills),
+    scale: values.scale,
+    kills: values.kills,
   };
   try {
     if (await bootSteps(run)) {
       await smokeStep(run);
       if (variant === 'contest' && run.scale > 0) await replayStep(run);
-      if (values.drills) await drillSteps(run);
+      if (!values['no-drills']) await drillSteps(run);
     }
   } finally {
     await finalSteps(run, values.keep);

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { appCutOff, appPaused, postgresCutOff, primaryKilled } from './proofs';
 import { removeAll } from './network';
 import { Steps } from '../engine/steps';
+import { readOptions } from '../kit/options';
 import { ensureNginx } from '../launcher/services';
 
 function prerequisites(): void {
@@ -13,10 +14,16 @@ function prerequisites(): void {
   ensureNginx(console.log);
 }
 
+const options = readOptions(
+  'npm run hosts:test -- [cases]: the multi-host proofs in network namespaces (root needed)',
+  { cases: { kind: 'list', help: 'run only the cases whose name holds one of these words (also as arguments)' } },
+  ['cases'],
+);
+
 async function main(): Promise<void> {
   prerequisites();
   const steps = new Steps(async () => '');
-  const only = process.argv.slice(2);
+  const only = options.cases;
   const cases: [string, () => Promise<{ ok: boolean; detail: string }>][] = [
     [
       'the Redis primary SIGKILLed: a replica is promoted, the instances follow, nothing lost or doubled',
