@@ -1,5 +1,6 @@
 import t from 'tap';
-import { failuresPerSecond, lineChart, perSecond, renderReport } from '../../tools/replay/report';
+import { failuresPerSecond, perSecond, renderReport } from '../../tools/replay/report';
+import { lineChart } from '../../tools/kit/chart';
 import { scaledScenario } from '../../tools/replay/scenario';
 import { finalResults } from '../../tools/replay/score';
 

@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { Pool, request } from 'undici';
-import { svgChart } from './harness/chart';
+import { CHART_CSS, lineChart, seriesOf } from '../kit/chart';
 import { withNativeStacks, type SideStack } from './harness/native-stacks';
 import { OFFICIAL_PEAK_PER_S, readOptions, type BenchOptions } from './harness/options';
 import { BenchReport, runBench } from './harness/report';
@@ -195,23 +195,29 @@ function memoryFigures(o: Options, samples: Sample[]) {
 
 type Result = ReturnType<typeof latencyFigures> & ReturnType<typeof memoryFigures> & Record<string, unknown>;
 
+/** One chart of the page: x in seconds since the start. */
+function chart(title: string, unit: string, xs: number[], columns: Record<string, number[]>): string {
+  return lineChart(title, seriesOf(xs, columns), { xMax: Math.max(1, ...xs), yLabel: unit, stages: [] });
+}
+
 function chartPage(o: Options, r: Result, samples: Sample[]): string {
   const xs = samples.map((s) => s.t);
   const names = Object.keys(samples[0].mb);
   const services = names.filter((n) => n !== 'payments table (disk)');
   const p99s = r.p99PerMinuteMs;
   const memory = Object.fromEntries(services.map((n) => [n, samples.map((s) => s.mb[n] ?? NaN)]));
-  return `<!doctype html><meta charset="utf-8"><title>soak</title><body style="font-family:sans-serif">
+  return `<!doctype html><meta charset="utf-8"><title>soak</title><style>${CHART_CSS}</style>
+<body style="font-family:sans-serif">
 <h2>Soak: ${o.minutes} min at ${o.rate}/s${r.limits ? ', compose limits' : ''}, Redis capped at ${REDIS_CAP}</h2>
 <p>accepted ${Number(r.accepted).toLocaleString('en')}, lost ${String(r.lost)}, doubled ${String(r.doubled)};
 p99 first ${r.edgeMinutes} min ${r.p99FirstMs.toFixed(2)} ms, last ${r.edgeMinutes} min ${r.p99LastMs.toFixed(2)} ms
 (x${r.p99Ratio.toFixed(2)})</p>
 <p>slope over the last third, MB/h: ${names.map((n) => `${n} ${r.slopesMbPerHour[n].toFixed(2)}`).join('; ')}</p>
-${svgChart('Memory of each part', 'MB', xs, memory)}
-${svgChart('Payments table on disk (grows by design: one row a payment)', 'MB', xs, {
+${chart('Memory of each part', 'MB', xs, memory)}
+${chart('Payments table on disk (grows by design: one row a payment)', 'MB', xs, {
   table: samples.map((s) => s.mb['payments table (disk)']),
 })}
-${svgChart(
+${chart(
   'p99 of the answers, per minute',
   'ms',
   p99s.map((_, i) => (i + 1) * 60),

@@ -20,7 +20,7 @@ import {
   stopSimulatorContainers,
 } from './simulator-containers';
 import { run } from './shell';
-import { type StepOutcome, Steps } from './steps';
+import { type StepOutcome, Steps } from '../kit/steps';
 import { bootSteps, drillSteps, finalSteps, replayStep, smokeStep, type VariantRun } from './variant-steps';
 
 const VARIANT_FILES = {

@@ -7,7 +7,7 @@ import type { CgroupCounters, ComposeProject } from './compose-project';
 import { crash, describeDrill, drill, untilBack, type Drill } from './crash-drills';
 import { appliedCpus, declaredLimits } from './declared-limits';
 import { must } from './shell';
-import { mb, type StepOutcome, type Steps } from './steps';
+import { mb, type StepOutcome, type Steps } from '../kit/steps';
 import { resetSimulators, type ProcessorName } from './simulator-containers';
 import { compareSummaries, processorTotals } from '../smoke/summaries';
 

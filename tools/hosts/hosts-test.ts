@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { appCutOff, appPaused, postgresCutOff, primaryKilled } from './proofs';
 import { removeAll } from './network';
-import { Steps } from '../engine/steps';
+import { Steps, verdict } from '../kit/steps';
 import { readOptions } from '../kit/options';
 import { ensureNginx } from '../launcher/services';
 
@@ -36,11 +36,8 @@ async function main(): Promise<void> {
   for (const [name, run] of cases)
     if (only.length === 0 || only.some((o) => name.includes(o))) await steps.step(name, run);
   removeAll();
-  const failed = steps.results.filter((r) => !r.ok).length;
-  console.log(
-    failed === 0 ? `hosts test: every case passed (${steps.results.length})` : `hosts test: ${failed} FAILED`,
-  );
-  process.exitCode = failed === 0 ? 0 : 1;
+  console.log(verdict('hosts test', steps.results, 'case'));
+  process.exitCode = steps.failed ? 1 : 0;
 }
 
 main().catch((err) => {

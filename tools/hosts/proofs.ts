@@ -8,7 +8,7 @@ import { acknowledgedExactlyOnce, summariesEqual } from './checks';
 import { MASTER_NAME, startLayout, type Layout } from './layout';
 import { setCutOff } from './network';
 import { startLoad, type LoadOutcome } from '../engine/acknowledged-load';
-import type { StepOutcome } from '../engine/steps';
+import type { StepOutcome } from '../kit/steps';
 
 /** Settings of every instance here: durable answers, and the heartbeat the cut-offs are measured against. */
 export const HA_APP_ENV = { ACK_WHEN_DURABLE: 'true', HEARTBEAT_MS: '1000', LOG_LEVEL: 'warn' };

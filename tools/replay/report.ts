@@ -3,6 +3,7 @@
 // drawn across, then the score. One self-contained HTML file with inline SVG.
 import type { ConsistencyCheck } from './consistency-checker';
 import type { InstanceSplitRow } from './instance-split';
+import { CHART_CSS, escapeHtml as esc, lineChart } from '../kit/chart';
 import { k6Percentile } from '../kit/percentile';
 import type { RunFacts } from './run-facts';
 import type { Scenario } from './scenario';
@@ -29,61 +30,6 @@ export interface ReportInput {
   exposure?: FinalResults['exposicao'];
   /** The commit and options of the run, and what each instance answered (empty: none answered by name). */
   run?: RunFacts & { instances: InstanceSplitRow[] };
-}
-
-interface Series {
-  name: string;
-  color: string;
-  points: [number, number][];
-}
-
-const W = 900;
-const H = 220;
-const PAD = { left: 56, right: 16, top: 12, bottom: 28 };
-
-function esc(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-export function lineChart(
-  title: string,
-  series: Series[],
-  opts: { xMax: number; yLabel: string; log?: boolean; stages: number[] },
-): string {
-  const all = series.flatMap((s) => s.points.map((p) => p[1])).filter((v) => Number.isFinite(v));
-  const yMaxRaw = all.length > 0 ? Math.max(...all) : 1;
-  const yMin = opts.log ? 0.05 : 0;
-  const yMax = opts.log ? Math.max(1, yMaxRaw) * 1.2 : Math.max(1, yMaxRaw) * 1.1;
-  const fy = (v: number) => {
-    const frac = opts.log
-      ? (Math.log10(Math.max(v, yMin)) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin))
-      : (v - yMin) / (yMax - yMin);
-    return PAD.top + (1 - Math.min(1, Math.max(0, frac))) * (H - PAD.top - PAD.bottom);
-  };
-  const fx = (t: number) => PAD.left + (t / opts.xMax) * (W - PAD.left - PAD.right);
-  const ticks = opts.log
-    ? [0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000].filter((v) => v <= yMax)
-    : [0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(yMax * f));
-  const parts: string[] = [`<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${esc(title)}">`];
-  for (const v of ticks)
-    parts.push(
-      `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${fy(v)}" y2="${fy(v)}" class="grid"/><text ` +
-        `x="${PAD.left - 6}" y="${fy(v) + 4}" class="tick" text-anchor="end">${v}</text>`,
-    );
-  for (const s of opts.stages)
-    parts.push(`<line x1="${fx(s)}" x2="${fx(s)}" y1="${PAD.top}" y2="${H - PAD.bottom}" class="stage"/>`);
-  for (let t = 0; t <= opts.xMax; t += opts.xMax > 100 ? 30 : Math.max(1, Math.round(opts.xMax / 10)))
-    parts.push(`<text x="${fx(t)}" y="${H - 8}" class="tick" text-anchor="middle">${t}s</text>`);
-  for (const s of series) {
-    if (s.points.length === 0) continue;
-    parts.push(
-      `<polyline fill="none" stroke="${s.color}" stroke-width="1.5" ` +
-        `points="${s.points.map(([x, y]) => `${fx(x).toFixed(1)},${fy(y).toFixed(1)}`).join(' ')}"/>`,
-    );
-  }
-  parts.push(`<text x="${PAD.left}" y="${PAD.top - 2}" class="tick">${esc(opts.yLabel)}</text></svg>`);
-  const legend = series.map((s) => `<span><i style="background:${s.color}"></i>${esc(s.name)}</span>`).join('');
-  return `<section><h2>${esc(title)}</h2><div class="legend">${legend}</div>${parts.join('')}</section>`;
 }
 
 /** Payment latencies and counts per whole second. */
@@ -295,9 +241,8 @@ const STYLE = `body{font:14px system-ui,sans-serif;margin:2rem auto;max-width:96
 h1{font-size:1.4rem}h2{font-size:1.05rem;margin:1.6rem 0 .3rem}
 table{border-collapse:collapse}td,th{padding:.2rem .8rem .2rem 0;text-align:left}
 tr.bad td{color:#b3261e;font-weight:600}
-.grid{stroke:#eee}.stage{stroke:#999;stroke-dasharray:4 3}.tick{font-size:11px;fill:#666}
-.legend span{margin-right:1rem;font-size:12px}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px}
-.score{font-size:1.6rem;font-weight:700}`;
+.score{font-size:1.6rem;font-weight:700}
+${CHART_CSS}`;
 
 export function renderReport(input: ReportInput): string {
   const { scenario, results: r } = input;

@@ -1,6 +1,7 @@
 // The first thing to run against a deployment just brought up: health, one payment, the summary,
 // 20 payments at once, amounts of several shapes, and (given the processors' admin URLs) our
 // summary against theirs to the cent. It purges nothing, so it may run against a live deployment.
+import { stepReport, verdict } from '../kit/steps';
 import { randomUUID } from 'node:crypto';
 import type { PaymentsSummary, ProcessorName } from '../../src/domain/payment';
 import { PROCESSOR_NAMES } from '../../src/domain/payment';
@@ -209,12 +210,5 @@ export async function runSmokeCheck(options: Partial<SmokeCheckOptions> = {}): P
 
 /** One line per step, then the verdict. */
 export function formatSmokeReport(steps: SmokeStep[], url: string): string {
-  const lines = steps.map((s) => `${s.ok ? 'PASS' : 'FAIL'}  ${s.name}: ${s.detail}`);
-  const failed = steps.filter((s) => !s.ok).length;
-  lines.push(
-    failed === 0
-      ? `smoke check of ${url}: every step passed (${steps.length})`
-      : `smoke check of ${url}: ${failed} of ${steps.length} steps FAILED`,
-  );
-  return lines.join('\n');
+  return [...steps.map((s) => stepReport(s.name, s)), verdict(`smoke check of ${url}`, steps)].join('\n');
 }

@@ -1,5 +1,6 @@
-// The engine test's report: each step printed as it ends (PASS / FAIL with its figures), and on a
-// failure, the logs of the containers that explain it.
+// The one PASS / FAIL report of the tools (the smoke check, the compose and hosts tests): each step a line,
+// PASS or FAIL with its name and its figures (below it when they take several lines), then the verdict. Steps runs
+// them one by one, printing each as it ends and, on a failure, what explains it (the containers' logs).
 export interface StepOutcome {
   ok: boolean;
   detail: string;
@@ -29,10 +30,25 @@ export class Steps {
     }
     const seconds = (Date.now() - started) / 1000;
     this.results.push({ name, seconds, ...outcome });
-    this.print(`${outcome.ok ? 'PASS' : 'FAIL'}  ${name} (${seconds.toFixed(1)} s)\n${indent(outcome.detail)}`);
+    this.print(stepReport(`${name} (${seconds.toFixed(1)} s)`, outcome));
     if (!outcome.ok) this.print(indent(await this.explain().catch((e: Error) => `(no logs: ${e.message})`)));
     return outcome.ok;
   }
+}
+
+/** PASS or FAIL, the step's name, and its detail: on the same line when it is one line, else indented below. */
+export function stepReport(name: string, outcome: StepOutcome): string {
+  const head = `${outcome.ok ? 'PASS' : 'FAIL'}  ${name}`;
+  if (outcome.detail === '') return head;
+  return outcome.detail.includes('\n') ? `${head}\n${indent(outcome.detail)}` : `${head}: ${outcome.detail}`;
+}
+
+/** The last line: every step passed, or how many failed. */
+export function verdict(what: string, results: { ok: boolean }[], noun = 'step'): string {
+  const failed = results.filter((r) => !r.ok).length;
+  return failed === 0
+    ? `${what}: every ${noun} passed (${results.length})`
+    : `${what}: ${failed} of ${results.length} ${noun}s FAILED`;
 }
 
 export function indent(text: string): string {
