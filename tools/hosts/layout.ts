@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { BRIDGE_IP, createBridge, createHost, removeAll, type Host } from './network';
-import { sentinelReady } from './sentinel-ready';
+import { sentinelReady } from '../kit/servers';
 import { startApp, startNginx, startPostgres, startRedis, startSentinel, type Part } from './services';
 import { startProcessorSimulator, type RunningSimulator } from '../simulator/server';
 

@@ -2,6 +2,7 @@
 // its own, in a temp directory), Redis servers and sentinels, app instances (this build, over TCP) and
 // Nginx (nginx-ha.conf, its upstream pointed at the instances' addresses). Every part is one process
 // whose pid is the server itself (`ip netns exec` and `setpriv` exec it), so a signal reaches it.
+import { nginxArgs, REDIS_SERVER, redisServerArgs, sentinelConf } from '../kit/servers';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -63,28 +64,29 @@ export function startRedis(host: Host, dir: string, primary?: Host): Part {
   // A directory of its own: a replica writes the primary's snapshot there when it syncs.
   const own = join(dir, host.name);
   mkdirSync(own, { recursive: true });
-  const args = ['--port', '6379', '--bind', host.ip, '--save', '', '--appendonly', 'no', '--protected-mode', 'no'];
-  args.push('--dir', own);
-  if (primary) args.push('--replicaof', primary.ip, '6379');
-  return run(host, `redis ${host.name}`, 'redis-server', args);
+  const replicaOf = primary ? { host: primary.ip, port: 6379 } : undefined;
+  const args = redisServerArgs({ port: 6379, bind: host.ip, dir: own, replicaOf, protectedMode: false });
+  return run(host, `redis ${host.name}`, REDIS_SERVER, args);
 }
 
 /** A sentinel on the host's address, port 26379, watching `primary` as `masterName` (quorum 2). */
 export function startSentinel(host: Host, primary: Host, masterName: string, dir: string): Part {
   mkdirSync(dir, { recursive: true });
   const conf = join(dir, `${host.name}.conf`);
-  const lines = [
-    `bind ${host.ip}`,
-    'port 26379',
-    'protected-mode no',
-    `dir ${dir}`,
-    `sentinel monitor ${masterName} ${primary.ip} 6379 2`,
-    `sentinel down-after-milliseconds ${masterName} 1000`,
-    `sentinel failover-timeout ${masterName} 5000`,
-    `sentinel parallel-syncs ${masterName} 1`,
-  ];
-  writeFileSync(conf, lines.join('\n') + '\n');
-  return run(host, `sentinel ${host.name}`, 'redis-server', [conf, '--sentinel']);
+  const primaryAt = { host: primary.ip, port: 6379 };
+  writeFileSync(
+    conf,
+    sentinelConf({
+      port: 26379,
+      bind: host.ip,
+      dir,
+      masterName,
+      primary: primaryAt,
+      downAfterMs: 1000,
+      protectedMode: false,
+    }),
+  );
+  return run(host, `sentinel ${host.name}`, REDIS_SERVER, [conf, '--sentinel']);
 }
 
 /** One app instance of this build on the host, port 8080, with these settings on top of `env`. */
@@ -108,5 +110,5 @@ export function startNginx(host: Host, apps: Host[], dir: string): Part {
   for (const app of apps) conf = conf.replace(`server ${app.name}:8080`, `server ${app.ip}:8080`);
   const file = join(dir, 'nginx.conf');
   writeFileSync(file, conf);
-  return run(host, 'nginx', '/usr/sbin/nginx', ['-p', dir, '-c', file, '-g', `daemon off; pid ${dir}/nginx.pid;`]);
+  return run(host, 'nginx', '/usr/sbin/nginx', nginxArgs(dir, file, `${dir}/nginx.pid`));
 }

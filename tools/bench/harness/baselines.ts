@@ -1,6 +1,7 @@
 // The baselines a latency is read against, each in a process of its own: Nginx answering a static 202,
 // and our nginx.conf in front of two trivial uWS upstreams (202 at once) on Unix sockets app1.sock and
 // app2.sock (and on TCP ports): the floor of the project's shape when the instances do nothing.
+import { nginxArgs } from '../../kit/servers';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,9 +36,7 @@ export async function startTrivialUpstreams(dir: string): Promise<{ ports: numbe
 export async function startNginx(dir: string, name: string, conf: string): Promise<ChildProcess> {
   const path = join(dir, `${name}.conf`);
   writeFileSync(path, conf);
-  const child = spawn('/usr/sbin/nginx', ['-p', dir, '-c', path, '-g', `daemon off; pid ${join(dir, name)}.pid;`], {
-    stdio: 'inherit',
-  });
+  const child = spawn('/usr/sbin/nginx', nginxArgs(dir, path, `${join(dir, name)}.pid`), { stdio: 'inherit' });
   await sleep(500);
   return child;
 }
