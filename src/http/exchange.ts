@@ -1,4 +1,4 @@
-// One request and its answer, by uWS' rules (stack-facts.md): onAborted before any deferred
+// One request and its answer, by uWS' rules (docs/stack-facts.md): onAborted before any deferred
 // answer, every later answer inside res.cork, status before headers before end, and nothing
 // written after an abort or an end.
 import type { HttpResponse } from '@trufflesuite/uws-js-unofficial';

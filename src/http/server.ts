@@ -1,4 +1,4 @@
-// The HTTP front end on uWebSockets.js. It follows uWS' rules (stack-facts.md):
+// The HTTP front end on uWebSockets.js. It follows uWS' rules (docs/stack-facts.md):
 // onAborted before any deferred answer, request data read synchronously, every
 // later answer inside res.cork, status before headers before end.
 import { timingSafeEqual } from 'node:crypto';

@@ -18,11 +18,11 @@ import type { HealthResult, PaymentOutcome } from '../domain/processor-answers';
 export const INTAKE_OUTCOMES = ['accepted', 'rejected_input', 'refused'] as const;
 /** Why a claim in Redis failed (src/core/intake-gate.ts); dedupe-lost: Redis lost its data, a rebuild runs. */
 export const CLAIM_FAILURE_REASONS = ['full', 'down', 'read-only', 'unreplicated', 'dedupe-lost'] as const;
-/** Outcomes counted per processor: handed to it, then what its answer said (src/processor-client.ts). */
+/** Outcomes counted per processor: handed to it, then what its answer said (src/gateway/processor-client.ts). */
 export const PROCESSOR_OUTCOMES = ['sent', 'recorded', 'duplicate', 'rejected', 'unknown'] as const satisfies readonly (
   PaymentOutcome | 'sent'
 )[];
-/** Why a health check gave no health (src/health-monitor.ts). */
+/** Why a health check gave no health (src/cluster/health-monitor.ts). */
 export const HEALTH_FAILURE_REASONS = ['rate-limited', 'unreachable'] as const satisfies readonly Exclude<
   HealthResult['kind'],
   'health'

@@ -33,7 +33,7 @@ export interface StackOptions {
   databaseSchema: string;
   /** Sockets, Nginx's config, pid and log go here. */
   runDir: string;
-  /** More environment for both app instances (any setting of src/config.ts). */
+  /** More environment for both app instances (any setting of src/shared/config.ts). */
   appEnv: Record<string, string>;
   /** Where the apps' and Nginx's output goes. */
   output: 'inherit' | 'ignore';

@@ -1,4 +1,4 @@
-// A small typed layer over nact (untyped and unmaintained): every actor has a name, a crash policy, a public
+// A small typed layer over nact (untyped and unmaintained, docs/stack-facts.md): every actor has a name, a crash policy, a public
 // protocol (what others may tell it) and internal messages (what only it tells itself), and its handler gets a
 // context with its own address, its timers and pipeToSelf. Handlers are the only place an actor's state changes.
 import * as nact from 'nact';
