@@ -6,7 +6,15 @@ import { chmodSync } from 'node:fs';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from '@trufflesuite/uws-js-unofficial';
 import { ApiError } from './errors';
 import { open, sendError } from './exchange';
-import { ROUTES, type AdminCheck, type Handler, type HttpServerOptions, type HttpServices, type Route, type RunningHttpServer } from './http-api';
+import {
+  ROUTES,
+  type AdminCheck,
+  type Handler,
+  type HttpServerOptions,
+  type HttpServices,
+  type Route,
+  type RunningHttpServer,
+} from './http-api';
 import { routeHandlers } from './routes';
 import { loadUws } from './uws';
 

@@ -1,6 +1,7 @@
-// A small typed layer over nact (untyped and unmaintained, docs/stack-facts.md): every actor has a name, a crash policy, a public
-// protocol (what others may tell it) and internal messages (what only it tells itself), and its handler gets a
-// context with its own address, its timers and pipeToSelf. Handlers are the only place an actor's state changes.
+// A small typed layer over nact (untyped and unmaintained: docs/stack-facts.md). Every actor has a name, a crash
+// policy, a public protocol (what others may tell it) and internal messages (what only it tells itself), and its
+// handler gets a context with its own address, its timers and pipeToSelf. Handlers are the only place an actor's
+// state changes.
 import * as nact from 'nact';
 import { ActorRef, ActorSystem, tell, type ActorParent } from './actor-ref';
 import { OutcomeBatch } from './outcome-batch';

@@ -7,7 +7,22 @@
 //   fallback when default is too slow for the consistency window, or when a payment
 //   has waited DEFAULT_WAIT_MS for a failing default;
 //   neither: the payment waits (it is never dropped).
-import { onAccepted, onAvailability, onClaimed, onFlush, onFlushWriters, onHealth, onInspect, onLookedUp, onPurge, onRecovered, onSettled, onStage, onStop, onWritten } from './handlers';
+import {
+  onAccepted,
+  onAvailability,
+  onClaimed,
+  onFlush,
+  onFlushWriters,
+  onHealth,
+  onInspect,
+  onLookedUp,
+  onPurge,
+  onRecovered,
+  onSettled,
+  onStage,
+  onStop,
+  onWritten,
+} from './handlers';
 import type { SupervisorInternalMsg, SupervisorMsg, SupervisorOptions } from './protocol';
 import { route } from './routing';
 import { SendBudget } from './send-budget';

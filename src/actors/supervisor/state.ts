@@ -1,6 +1,14 @@
 // What the supervisor holds between messages, and what its handlers may touch.
 import type { InOrderStage } from './in-order-stage';
-import type { AcceptedBatch, LookedUp, LookupAnswer, SupervisorChildren, SupervisorInternalMsg, SupervisorMsg, SupervisorOptions } from './protocol';
+import type {
+  AcceptedBatch,
+  LookedUp,
+  LookupAnswer,
+  SupervisorChildren,
+  SupervisorInternalMsg,
+  SupervisorMsg,
+  SupervisorOptions,
+} from './protocol';
 import type { SendBudget } from './send-budget';
 import { WaitingQueue } from './waiting-queue';
 import { AVAILABLE, type Availability } from '../processor/availability';
