@@ -27,13 +27,13 @@ export function onWrite(state: WriterState, ctx: WriterContext, msg: Msg<'write'
   state.rowsGiven += msg.payments.length;
   if (state.buffer.length - state.inserting < ctx.options.batchSize) return flushLater(ctx, ctx.options.flushMs);
   // A full batch: everything buffered goes now, in INSERTs of batchSize rows.
-  state.flushing = true;
+  state.flushUpTo = state.rowsGiven;
   insertNext(state, ctx);
 }
 
 export function onFlush(state: WriterState, ctx: WriterContext, msg: Msg<'flush'>): void {
   if (msg.replyTo) state.waiters.push({ upTo: state.rowsGiven, replyTo: msg.replyTo });
-  state.flushing = true;
+  state.flushUpTo = state.rowsGiven;
   answerWaiters(state, true);
   insertNext(state, ctx);
 }
@@ -68,9 +68,8 @@ export function onInserted(state: WriterState, ctx: WriterContext, msg: Msg<'ins
     (err) => ({ type: 'released', err }),
   );
   answerWaiters(state, true);
-  if (state.buffer.length === 0) state.flushing = false;
-  else if (state.flushing) insertNext(state, ctx);
-  else flushLater(ctx, options.flushMs);
+  if (state.stats.rowsWritten < state.flushUpTo) insertNext(state, ctx);
+  else if (state.buffer.length > 0) flushLater(ctx, options.flushMs);
 }
 
 /** Postgres refused: the rows stay first in the buffer and are tried again after retryMs. */

@@ -20,8 +20,12 @@ export interface WriterState {
   inserting: number;
   /** Rows ever given to this writer: a flush waits until rowsWritten reaches what was given before it. */
   rowsGiven: number;
-  /** A flush asked for everything buffered: INSERTs follow one another until the buffer is empty. */
-  flushing: boolean;
+  /**
+   * A flush (its window, a full batch, or a summary's barrier) asked for every row given up to this count: INSERTs
+   * follow one another until those are written. Rows given after it wait for the next flush, so that they gather
+   * into a batch instead of trickling in after each INSERT.
+   */
+  flushUpTo: number;
   waiters: FlushWaiter[];
   stats: Omit<WriterSnapshot, 'name' | 'buffered' | 'mailbox'>;
 }
@@ -31,7 +35,7 @@ export function initialWriterState(): WriterState {
     buffer: [],
     inserting: 0,
     rowsGiven: 0,
-    flushing: false,
+    flushUpTo: 0,
     waiters: [],
     stats: { flushes: 0, rowsWritten: 0, lastBatchSize: 0, lastFlushMs: 0, failedFlushes: 0 },
   };

@@ -84,6 +84,24 @@ t.test('batches by time: many writes, one INSERT', async (t) => {
   });
 });
 
+t.test(
+  'rows given while an INSERT runs wait for the next flush window: a steady trickle, one INSERT a window',
+  async (t) => {
+    const w = setup(t, { batchSize: 1000, flushMs: 40, insertMs: 5 });
+    const started = Date.now();
+    let given = 0;
+    while (Date.now() - started < 200) {
+      tell(w.writer, { type: 'write', payments: [rec(given++)] });
+      await sleep(2);
+    }
+    await sleep(150);
+    const rows = w.inserts.flat().length;
+    t.equal(rows, given, `every row written once (${rows})`);
+    // About 200 ms / (40 ms + 5 ms) windows; one INSERT after each 5 ms one would be about 40.
+    t.ok(w.inserts.length <= 8, `${w.inserts.length} INSERTs for ${rows} rows`);
+  },
+);
+
 t.test('batches by size: at most batchSize rows per INSERT', async (t) => {
   const w = setup(t, { batchSize: 3, flushMs: 1000 });
   tell(w.writer, { type: 'write', payments: [0, 1, 2, 3, 4, 5, 6].map(rec) });
