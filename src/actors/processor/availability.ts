@@ -1,7 +1,7 @@
 // What the supervisor knows of a processor when it routes: an immutable snapshot that the processor actor tells
 // it whenever it changes (the supervisor never reads the actor's own objects). An open breaker half-opens by the
 // actor's clock: the actor's cool-down timer tells the supervisor then.
-import type { BreakerState } from './circuit-breaker';
+import { breakerAllowance, type BreakerState } from './circuit-breaker';
 
 /**
  * Why a processor's breaker is open: `failing`; `slow`, its delay at or past the horizon (payments would be
@@ -26,9 +26,8 @@ export const AVAILABLE: Availability = { breaker: 'closed', probeInFlight: false
 
 /** Payments that may be sent: unlimited (closed), one probe (half-open), or none. */
 export function allowanceOf(a: Availability): number {
-  if (a.breaker === 'closed') return Number.POSITIVE_INFINITY;
-  if (a.noProbe || a.breaker === 'open') return 0;
-  return a.probeInFlight ? 0 : 1;
+  if (a.breaker !== 'closed' && a.noProbe) return 0;
+  return breakerAllowance(a.breaker, a.probeInFlight);
 }
 
 /** Why it is unavailable, or null while its breaker is closed. */

@@ -12,6 +12,21 @@ export interface BreakerSnapshot {
   msUntilProbe: number;
 }
 
+/**
+ * How many payments a breaker lets through: unlimited when closed, one probe when half-open (none while the probe
+ * is on its way), none when open. The one rule, for the breaker itself and for the snapshot the supervisor routes on.
+ */
+export function breakerAllowance(state: BreakerState, probeInFlight: boolean): number {
+  switch (state) {
+    case 'closed':
+      return Number.POSITIVE_INFINITY;
+    case 'half-open':
+      return probeInFlight ? 0 : 1;
+    case 'open':
+      return 0;
+  }
+}
+
 export class CircuitBreaker {
   private consecutiveFailures = 0;
   private openedAt: number | null = null;
@@ -35,16 +50,9 @@ export class CircuitBreaker {
     return this.probeInFlight;
   }
 
-  /** How many payments may be sent now: unlimited when closed, one probe when half-open, none when open. */
+  /** How many payments may be sent now (breakerAllowance). */
   allowance(): number {
-    switch (this.state) {
-      case 'closed':
-        return Number.POSITIVE_INFINITY;
-      case 'half-open':
-        return this.probeInFlight ? 0 : 1;
-      case 'open':
-        return 0;
-    }
+    return breakerAllowance(this.state, this.probeInFlight);
   }
 
   /** Call when a payment is sent while half-open: it is the probe. */
